@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { DiagnosticError, formatDiagnostic } from '../model/diagnostics.js';
+import { VERSION } from '../version.js';
+
+/** Exit codes shared by every command. */
+export const EXIT_OK = 0;
+export const EXIT_INVALID_INPUT = 1;
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {}
+
+export async function run(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const program = new Command('compose2k8s')
+    .description('Compile a Compose project into Kubernetes manifests, build its images and deploy it.')
+    .version(VERSION)
+    .option('--debug', 'show stack traces for internal errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const { registerCommands } = await import('./commands.js');
+  registerCommands(program);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    return reportError(err, debug);
+  }
+}
+
+function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+    return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (err instanceof DiagnosticError) {
+    for (const d of err.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    return EXIT_INVALID_INPUT;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${message}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  else process.stderr.write('(internal error; rerun with --debug for details)\n');
+  return EXIT_INVALID_INPUT;
+}
