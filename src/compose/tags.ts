@@ -1,0 +1,35 @@
+// Plain-JS representation of the `!reset` and `!override` YAML tags. The YAML reader turns tagged nodes
+// into these markers; merge and extends consume them; nothing after merging ever sees one.
+
+export class ResetTag {
+  readonly kind = 'reset';
+}
+
+export class OverrideTag {
+  readonly kind = 'override';
+  constructor(readonly value: unknown) {}
+}
+
+export function isReset(v: unknown): v is ResetTag {
+  return v instanceof ResetTag;
+}
+
+export function isOverride(v: unknown): v is OverrideTag {
+  return v instanceof OverrideTag;
+}
+
+/** Removes markers left in a tree that had no base to apply to: `!reset` disappears, `!override` unwraps. */
+export function stripTags(v: unknown): unknown {
+  if (isReset(v)) return undefined;
+  if (isOverride(v)) return stripTags(v.value);
+  if (Array.isArray(v)) return v.filter((x) => !isReset(x)).map(stripTags);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (isReset(x)) continue;
+      out[k] = stripTags(x);
+    }
+    return out;
+  }
+  return v;
+}
