@@ -1,0 +1,212 @@
+// Reads a Compose YAML file into plain JS values while keeping where every path was written.
+// We walk the `yaml` package's node tree ourselves (instead of toJS) to reproduce compose-go's rules:
+// non-string keys are errors, `!reset`/`!override` become markers, unquoted `0440` is octal, merge keys
+// follow YAML's precedence, and alias expansion is bounded so a "billion laughs" file fails fast.
+import {
+  Alias,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  Scalar,
+  YAMLMap,
+  YAMLSeq,
+  type Node as YamlNode,
+  type Document,
+} from 'yaml';
+import { error, type Diagnostic } from '../model/diagnostics.js';
+import type { SourceLocation } from '../model/project.js';
+import { OverrideTag, ResetTag } from './tags.js';
+
+/** Files larger than this are refused before parsing (documented in the README's limits). */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/** Nodes produced through aliases; a legitimate file stays far below, an alias bomb hits it at once. */
+export const MAX_ALIAS_EXPANSION = 500_000;
+/** Nesting deeper than this is refused rather than risking the stack. */
+export const MAX_DEPTH = 1000;
+
+export interface ParsedFile {
+  file: string;
+  /** One plain-JS value per YAML document (multi-document files merge like override files). */
+  documents: unknown[];
+  /** Compose path -> position, for the whole file (later documents win for a shared path). */
+  locations: Map<string, SourceLocation>;
+}
+
+export function parseComposeYaml(text: string, file: string): ParsedFile {
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+    throw error('yaml.too-large', `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MiB; refusing to parse it`, { file });
+  }
+  if (text.includes('\u0000')) {
+    throw error('yaml.binary', 'file is not text (it contains NUL bytes)', { file, line: lineOfOffset(text, text.indexOf('\u0000')) });
+  }
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, strict: false });
+  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
+  const locations = new Map<string, SourceLocation>();
+  const documents: unknown[] = [];
+  for (const doc of list) {
+    if (doc.errors.length > 0) throw yamlSyntaxError(doc.errors[0]!, file, lineCounter);
+    const reader = new NodeReader(doc, file, lineCounter, locations);
+    const value = reader.read(doc.contents as YamlNode | null, '', 0);
+    // compose-go ignores documents that hold nothing (e.g. a trailing `---`).
+    if (value === null || value === undefined) continue;
+    documents.push(value);
+  }
+  return { file, documents, locations };
+}
+
+function yamlSyntaxError(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]]; pos: [number, number]; code?: string }, file: string, lc: LineCounter): never {
+  const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+  const firstLine = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const code = e.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax';
+  throw error(code, firstLine, { file, line: pos.line, column: pos.col });
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Formats a path segment the way diagnostics print compose paths: `a.b[1].c`. */
+export function joinPath(base: string, key: string | number): string {
+  if (typeof key === 'number') return `${base}[${key}]`;
+  return base === '' ? key : `${base}.${key}`;
+}
+
+class NodeReader {
+  private aliasBudget = MAX_ALIAS_EXPANSION;
+  private aliasDepth = 0;
+
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly file: string,
+    private readonly lc: LineCounter,
+    private readonly locations: Map<string, SourceLocation>,
+  ) {}
+
+  read(node: YamlNode | null | undefined, path: string, depth: number): unknown {
+    if (node === null || node === undefined) return null;
+    if (depth > MAX_DEPTH) this.fail('yaml.too-deep', `nesting deeper than ${MAX_DEPTH} levels`, node, path);
+    if (this.aliasDepth > 0 && --this.aliasBudget < 0) {
+      this.fail('yaml.alias-bomb', `too many alias expansions (more than ${MAX_ALIAS_EXPANSION} nodes); is this an alias bomb?`, node, path);
+    }
+    // Inside an alias expansion, diagnostics point at the alias itself (its parent path), so skip marking.
+    if (path !== '' && this.aliasDepth === 0 && !this.locations.has(path)) this.mark(path, node);
+    const tag = (node as { tag?: string }).tag;
+    if (tag === '!reset') return new ResetTag();
+    if (tag === '!override') return new OverrideTag(this.readUntagged(node, path, depth));
+    return this.readUntagged(node, path, depth);
+  }
+
+  private readUntagged(node: YamlNode, path: string, depth: number): unknown {
+    if (isAlias(node)) return this.readAlias(node, path, depth);
+    if (isScalar(node)) return scalarValue(node);
+    if (isSeq(node)) return this.readSeq(node, path, depth);
+    if (isMap(node)) return this.readMap(node, path, depth);
+    this.fail('yaml.unsupported', 'unsupported YAML node', node, path);
+  }
+
+  private readAlias(node: Alias, path: string, depth: number): unknown {
+    const target = this.resolveAlias(node);
+    this.aliasDepth++;
+    try {
+      return this.read(target, path, depth + 1);
+    } finally {
+      this.aliasDepth--;
+    }
+  }
+
+  private readonly resolved = new Map<Alias, YamlNode | undefined>();
+
+  private resolveAlias(node: Alias): YamlNode {
+    // Alias.resolve walks the document, so cache it: an alias bomb reuses the same few aliases.
+    if (!this.resolved.has(node)) this.resolved.set(node, node.resolve(this.doc) as YamlNode | undefined);
+    const target = this.resolved.get(node);
+    if (!target) this.fail('yaml.unknown-anchor', `unknown anchor "${node.source}" referenced`, node, '');
+    return target;
+  }
+
+  private readSeq(node: YAMLSeq, path: string, depth: number): unknown[] {
+    const out: unknown[] = [];
+    node.items.forEach((item, i) => {
+      out.push(this.read(item as YamlNode, joinPath(path, i), depth + 1));
+    });
+    return out;
+  }
+
+  private readMap(node: YAMLMap, path: string, depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const explicit = new Set<string>();
+    const merged: Record<string, unknown>[] = [];
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyNode = pair.key as YamlNode | null;
+      if (isScalar(keyNode) && typeof keyNode.value === 'symbol') {
+        // `<<: *a` or `<<: [*a, *b]`: earlier maps win over later ones, explicit keys over all.
+        merged.push(...this.readMergeSources(pair.value as YamlNode, path, depth));
+        continue;
+      }
+      const key = this.keyOf(keyNode, path);
+      const childPath = joinPath(path, key);
+      if (keyNode && this.aliasDepth === 0) this.mark(childPath, keyNode);
+      explicit.add(key);
+      out[key] = this.read(pair.value as YamlNode | null, childPath, depth + 1);
+    }
+    if (merged.length === 0) return out;
+    const result: Record<string, unknown> = {};
+    for (const source of merged) {
+      for (const [k, v] of Object.entries(source)) if (!(k in result)) result[k] = v;
+    }
+    for (const k of explicit) {
+      delete result[k];
+    }
+    return { ...result, ...out };
+  }
+
+  private readMergeSources(value: YamlNode, path: string, depth: number): Record<string, unknown>[] {
+    const sources = isSeq(value) ? (value.items as YamlNode[]) : [value];
+    return sources.map((s) => {
+      const v = this.read(s, '', depth + 1);
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+        this.fail('yaml.merge', 'merge key `<<` must reference a mapping or a list of mappings', s, path);
+      }
+      return v as Record<string, unknown>;
+    });
+  }
+
+  private keyOf(keyNode: YamlNode | null, path: string): string {
+    if (isScalar(keyNode) && typeof keyNode.value === 'string') return keyNode.value;
+    const where = path === '' ? 'at top level' : `in ${path}`;
+    const shown = isScalar(keyNode) ? String(scalarValue(keyNode)) : 'a collection';
+    this.fail('yaml.non-string-key', `non-string key ${where}: ${shown}`, keyNode, path);
+  }
+
+  private mark(path: string, node: YamlNode): void {
+    const range = (node as { range?: [number, number, number] }).range;
+    if (!range) return;
+    const pos = this.lc.linePos(range[0]);
+    this.locations.set(path, { file: this.file, line: pos.line, column: pos.col });
+  }
+
+  private fail(code: string, message: string, node: YamlNode | null | undefined, path: string): never {
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    const pos = range ? this.lc.linePos(range[0]) : undefined;
+    const d: Partial<Diagnostic> = { file: this.file, line: pos?.line, column: pos?.col };
+    if (path) d.path = path;
+    throw error(code, message, d);
+  }
+}
+
+/** go-yaml reads an unquoted `0440` as octal; the YAML 1.2 core schema would say 440. */
+function scalarValue(node: Scalar): unknown {
+  const v = node.value;
+  if (typeof v === 'number' && node.type === 'PLAIN' && typeof node.source === 'string' && /^[-+]?0[0-7]+$/.test(node.source)) {
+    return parseInt(node.source, 8);
+  }
+  return v;
+}
