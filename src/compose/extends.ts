@@ -1,0 +1,108 @@
+// `extends`: a service starts from a clone of another (same file, or `file:` relative to the declaring
+// file), resolved recursively; the local definition is merged over it with the usual merge rules.
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { error } from '../model/diagnostics.js';
+import { interpolateDocument } from './interpolate-tree.js';
+import type { LoadSession, ModelInput } from './loader.js';
+import { mergeModels, mergeServiceForExtends } from './merge.js';
+
+type Dict = Record<string, unknown>;
+
+interface Ref {
+  service: string;
+  file?: string;
+}
+
+function refOf(v: unknown): Ref | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return { service: v };
+  const o = v as Dict;
+  return { service: String(o.service), file: o.file === undefined ? undefined : String(o.file) };
+}
+
+export function applyExtends(cfg: Dict, file: string, accumulated: Dict, input: ModelInput, session: LoadSession): Dict {
+  const services = cfg.services as Dict | undefined;
+  if (!services || typeof services !== 'object') return cfg;
+  // A service may extend one defined in this file, an included one (already in cfg) or an earlier file.
+  const scope: Dict = { ...((accumulated.services as Dict | undefined) ?? {}), ...services };
+  const out: Dict = {};
+  for (const name of Object.keys(services)) {
+    out[name] = resolveService(name, scope, file, input, session, []);
+  }
+  return { ...cfg, services: out };
+}
+
+function resolveService(name: string, scope: Dict, file: string, input: ModelInput, session: LoadSession, chain: string[]): unknown {
+  const svc = scope[name];
+  if (svc === null || typeof svc !== 'object') return svc;
+  const ref = refOf((svc as Dict).extends);
+  if (!ref) return svc;
+  const here = `${name} in ${file}`;
+  if (chain.includes(here)) {
+    const lines = [...chain, here].map((c, i) => (i === 0 ? `  ${c}` : `  extends ${c}`));
+    throw error('extends.cycle', `Circular reference:\n${lines.join('\n')}`, { path: `services.${name}.extends`, file });
+  }
+  let base: unknown;
+  let baseScope = scope;
+  let baseFile = file;
+  if (ref.file) {
+    baseFile = isAbsolute(ref.file) ? ref.file : resolve(dirname(file === '(stdin)' ? input.workingDir + '/x' : file), ref.file);
+    baseScope = servicesOfFile(baseFile, input, session);
+  }
+  if (!(ref.service in baseScope)) {
+    throw error('extends.not-found', `cannot extend service "${name}" in ${file}: service "${ref.service}" not found`, { path: `services.${name}.extends`, file });
+  }
+  base = resolveService(ref.service, baseScope, baseFile, input, session, [...chain, here]);
+  if (ref.file) base = rebasePaths(base as Dict, dirname(baseFile));
+  const { extends: _e, ...local } = svc as Dict;
+  return mergeServiceForExtends(structuredClone((base ?? {}) as Dict), local);
+}
+
+function servicesOfFile(path: string, input: ModelInput, session: LoadSession): Dict {
+  const parsed = session.parseFile(path);
+  let merged: Dict = {};
+  for (const doc of parsed.documents) {
+    const cfg = interpolateDocument(doc, {
+      file: parsed.file,
+      lookup: (k) => input.env[k],
+      interpolate: session.interpolate,
+      warn: (d) => session.diagnostics.add({ ...d, severity: 'warning' }),
+      locate: (p) => session.locate(p),
+    }) as Dict;
+    merged = mergeModels(merged, cfg);
+  }
+  return (merged.services as Dict | undefined) ?? {};
+}
+
+const isRelative = (p: string) => p === '.' || p === '..' || p.startsWith('./') || p.startsWith('../');
+
+/** Makes the relative paths of a service taken from another directory absolute, against that directory. */
+export function rebasePaths(svc: Dict, dir: string): Dict {
+  const abs = (p: string) => (isRelative(p) ? resolve(dir, p) : p);
+  const out: Dict = { ...svc };
+  if (typeof out.build === 'string') out.build = abs(out.build);
+  else if (out.build && typeof out.build === 'object') {
+    const b = { ...(out.build as Dict) };
+    if (typeof b.context === 'string' && !b.context.includes('://')) b.context = abs(b.context);
+    else if (b.context === undefined) b.context = dir;
+    out.build = b;
+  }
+  const envFile = out.env_file;
+  if (typeof envFile === 'string') out.env_file = abs(envFile);
+  else if (Array.isArray(envFile)) {
+    out.env_file = envFile.map((e) => (typeof e === 'string' ? abs(e) : { ...(e as Dict), path: abs(String((e as Dict).path)) }));
+  }
+  if (typeof out.label_file === 'string') out.label_file = abs(out.label_file);
+  else if (Array.isArray(out.label_file)) out.label_file = out.label_file.map((f) => abs(String(f)));
+  if (Array.isArray(out.volumes)) {
+    out.volumes = out.volumes.map((v) => {
+      if (typeof v === 'string') {
+        const i = v.indexOf(':');
+        return i > 0 && isRelative(v.slice(0, i)) ? abs(v.slice(0, i)) + v.slice(i) : v;
+      }
+      const o = v as Dict;
+      return o.type === 'bind' && typeof o.source === 'string' ? { ...o, source: abs(o.source) } : o;
+    });
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+// `include`: each entry is a complete sub-project (own directory, own env files) whose resources are
+// imported under the including file, the including file's definitions winning (compose-go merges).
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { error } from '../model/diagnostics.js';
+import { buildProjectEnvironment } from './environment.js';
+import { loadModel, type LoadSession, type ModelInput } from './loader.js';
+import { mergeModels } from './merge.js';
+
+const IMPORTED = ['services', 'volumes', 'networks', 'secrets', 'configs', 'models'] as const;
+
+interface IncludeEntry {
+  path: string[];
+  env_file?: string[];
+  project_directory?: string;
+}
+
+function asList(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  return Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+function entries(raw: unknown): IncludeEntry[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((e) => {
+    if (typeof e === 'string') return { path: [e] };
+    const o = e as Record<string, unknown>;
+    return { path: asList(o.path) ?? [], env_file: asList(o.env_file), project_directory: o.project_directory as string | undefined };
+  });
+}
+
+export function applyIncludes(cfg: Record<string, unknown>, file: string, parent: ModelInput, session: LoadSession): Record<string, unknown> {
+  const list = entries(cfg.include);
+  if (list.length === 0) return cfg;
+  let imported: Record<string, unknown> = {};
+  list.forEach((entry, i) => {
+    const abs = (p: string) => (isAbsolute(p) ? p : resolve(parent.workingDir, p));
+    const paths = entry.path.map(abs);
+    if (paths.length === 0) throw error('include.no-path', 'include entry has no path', { path: `include[${i}]` });
+    for (const p of paths) {
+      if (parent.chain.includes(p)) {
+        const cycle = [...parent.chain, p].map((f, j) => (j === 0 ? f : ` include ${f}`)).join('\n');
+        throw error('include.cycle', `include cycle detected:\n${cycle}`, { path: `include[${i}]`, file });
+      }
+      if (!existsSync(p) || !statSync(p).isFile()) throw error('include.not-found', `include ${p}: no such file`, { path: `include[${i}]`, file });
+    }
+    const workingDir = entry.project_directory ? abs(entry.project_directory) : dirname(paths[0]!);
+    const envFiles = entry.env_file ? entry.env_file.map(abs) : defaultEnvFile(workingDir);
+    // The including project's environment wins over the included env files (TestLoadWithIncludeEnv).
+    const env = { ...buildProjectEnvironment({}, envFiles.filter((f) => f !== '/dev/null')), ...parent.env };
+    const model = loadModel({ files: paths.map((p) => session.parseFile(p)), env, workingDir, chain: [...parent.chain, ...paths] }, session);
+    const subset: Record<string, unknown> = {};
+    for (const k of IMPORTED) if (model[k] !== undefined) subset[k] = model[k];
+    imported = mergeModels(imported, subset);
+  });
+  const { include: _include, ...rest } = cfg;
+  return mergeModels(imported, rest);
+}
+
+function defaultEnvFile(dir: string): string[] {
+  const p = join(dir, '.env');
+  try {
+    return statSync(p).isFile() ? [p] : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,238 @@
+// The load pipeline, one function per phase like compose-go's loader: options -> environment -> files ->
+// per file (parse, interpolate, include, extends, merge, validate, canonicalize) -> normalize -> profiles
+// -> consistency. Produces the normalized Project every later stage consumes.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DiagnosticError, Diagnostics, error, type Diagnostic } from '../model/diagnostics.js';
+import type { LoadedProject, Project, SourceLocation, SourceMap } from '../model/project.js';
+import { canonicalize } from './canonical.js';
+import { checkConsistency } from './consistency.js';
+import { buildProjectEnvironment, envFilesFor, type Env } from './environment.js';
+import { applyExtends } from './extends.js';
+import { discoverComposeFiles, filesFromEnv, resolveFileArgs } from './files.js';
+import { applyIncludes } from './include.js';
+import { interpolateDocument } from './interpolate-tree.js';
+import { substitute } from './interpolate.js';
+import { enforceUniqueness, mergeModels } from './merge.js';
+import { normalize } from './normalize.js';
+import { applyProfiles } from './profiles.js';
+import { resolveProjectName } from './project-name.js';
+import { validateSchema } from './validate.js';
+import { parseComposeYaml, type ParsedFile } from './yaml.js';
+
+export interface LoadOptions {
+  cwd?: string;
+  /** The OS environment; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** -f; `-` reads stdin. */
+  files?: string[];
+  projectName?: string;
+  projectDirectory?: string;
+  envFiles?: string[];
+  profiles?: string[];
+  /** Services named on the command line: they are enabled whatever their profiles. */
+  services?: string[];
+  /** false = `--no-interpolate`. */
+  interpolate?: boolean;
+  readStdin?: () => string;
+  diagnostics?: Diagnostics;
+}
+
+/** Shared state of one load: where paths were written, warnings, and the files read so far. */
+export class LoadSession {
+  readonly diagnostics: Diagnostics;
+  private readonly fileLocations: Map<string, SourceLocation>[] = [];
+  readonly interpolate: boolean;
+  readonly readStdin: () => string;
+
+  constructor(o: LoadOptions) {
+    this.diagnostics = o.diagnostics ?? new Diagnostics();
+    this.interpolate = o.interpolate !== false;
+    this.readStdin = o.readStdin ?? (() => readFileSync(0, 'utf8'));
+  }
+
+  parseFile(path: string): ParsedFile {
+    const display = path === '-' ? '(stdin)' : path;
+    let text: string;
+    try {
+      text = path === '-' ? this.readStdin() : readFileSync(path, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message);
+      throw error('files.unreadable', `open ${display}: ${why}`, { file: display });
+    }
+    const parsed = parseComposeYaml(text, display);
+    this.fileLocations.push(parsed.locations);
+    return parsed;
+  }
+
+  /** Where a compose path was written: the latest file that mentions it, else its nearest ancestor. */
+  locate(path: string): SourceLocation | undefined {
+    for (let p: string | undefined = path; p; p = parentPath(p)) {
+      for (let i = this.fileLocations.length - 1; i >= 0; i--) {
+        const hit = this.fileLocations[i]!.get(p);
+        if (hit) return hit;
+      }
+    }
+    return undefined;
+  }
+
+  /** Fills file/line/column of diagnostics that only know their compose path. */
+  locateAll(e: DiagnosticError, fallbackFile?: string): DiagnosticError {
+    const list: Diagnostic[] = e.diagnostics.map((d) => {
+      if (d.line !== undefined) return d;
+      const loc = d.path ? this.locate(d.path) : undefined;
+      if (loc) return { ...d, file: d.file ?? loc.file, line: loc.line, column: loc.column };
+      return d.file || !fallbackFile ? d : { ...d, file: fallbackFile };
+    });
+    return new DiagnosticError(list);
+  }
+
+  sourceMap(): SourceMap {
+    return { get: (p) => this.locate(p) };
+  }
+}
+
+export function parentPath(p: string): string | undefined {
+  const m = /^(.*)(\.[^.[\]]+|\[\d+\])$/.exec(p);
+  return m ? m[1] : undefined;
+}
+
+/** One compose model (a project or an included sub-project): files merged in order, canonical, not normalized. */
+export interface ModelInput {
+  files: ParsedFile[];
+  env: Env;
+  workingDir: string;
+  /** Include chain, for cycle detection. */
+  chain: string[];
+}
+
+export function loadModel(input: ModelInput, session: LoadSession): Record<string, unknown> {
+  let dict: Record<string, unknown> = {};
+  for (const file of input.files) {
+    for (const doc of file.documents) {
+      dict = loadDocument(dict, doc, file.file, input, session);
+    }
+  }
+  return dict;
+}
+
+function loadDocument(dict: Record<string, unknown>, doc: unknown, file: string, input: ModelInput, session: LoadSession): Record<string, unknown> {
+  try {
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+      throw error('schema.top-level', 'Top-level object must be a mapping', { file });
+    }
+    const lookup = (name: string) => input.env[name];
+    let cfg = interpolateDocument(doc, {
+      file,
+      lookup,
+      interpolate: session.interpolate,
+      warn: (d) => session.diagnostics.add({ ...d, severity: 'warning' }),
+      locate: (p) => session.locate(p),
+    }) as Record<string, unknown>;
+    cfg = applyIncludes(cfg, file, input, session);
+    cfg = applyExtends(cfg, file, dict, input, session);
+    let merged = enforceUniqueness(mergeModels(dict, cfg));
+    validateSchema(merged);
+    if ('version' in merged) {
+      session.diagnostics.warn('compose.version-obsolete', 'the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion', {
+        file,
+        path: 'version',
+        ...session.locate('version'),
+      });
+      delete merged.version;
+    }
+    merged = canonicalize(merged, {
+      workingDir: input.workingDir,
+      lookupEnv: lookup,
+      warn: (code, message, path) => session.diagnostics.warn(code, message, { path, ...session.locate(path) }),
+    }) as unknown as Record<string, unknown>;
+    return enforceUniqueness(merged);
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw session.locateAll(e, file);
+    throw e;
+  }
+}
+
+/** The whole front end: from CLI-style options to the normalized project. */
+export function loadProject(o: LoadOptions = {}): LoadedProject {
+  const session = new LoadSession(o);
+  const cwd = resolve(o.cwd ?? process.cwd());
+  const osEnv: Env = {};
+  for (const [k, v] of Object.entries(o.env ?? process.env)) if (v !== undefined) osEnv[k] = v;
+  if (!osEnv.PWD) osEnv.PWD = cwd;
+
+  const explicitProjectDir = o.projectDirectory ? resolve(cwd, o.projectDirectory) : undefined;
+  const givenFiles = o.files && o.files.length > 0 ? o.files : undefined;
+  const firstDir = givenFiles && givenFiles[0] !== '-' ? dirname(resolve(cwd, givenFiles[0]!)) : undefined;
+
+  // First pass: env files next to the project directory as far as it is known, so .env may set COMPOSE_FILE.
+  const wd0 = explicitProjectDir ?? firstDir ?? cwd;
+  const envFiles0 = envFilesFor(o.envFiles, osEnv, wd0, cwd);
+  let env = buildProjectEnvironment(osEnv, envFiles0.files);
+
+  let files: string[];
+  if (givenFiles) files = resolveFileArgs(givenFiles, cwd);
+  else {
+    const fromEnv = filesFromEnv(env);
+    if (fromEnv) files = resolveFileArgs(fromEnv, explicitProjectDir ?? cwd);
+    else {
+      const found = discoverComposeFiles(explicitProjectDir ?? cwd);
+      for (const w of found.warnings) session.diagnostics.warn('files.multiple', w);
+      files = found.files;
+    }
+  }
+  const projectDir = explicitProjectDir ?? (files[0] !== '-' ? dirname(files[0]!) : cwd);
+  if (projectDir !== wd0 && !envFiles0.explicit) env = buildProjectEnvironment(osEnv, envFilesFor(undefined, osEnv, projectDir, cwd).files);
+
+  const parsed = files.map((f) => session.parseFile(f));
+  const name = resolveProjectName({
+    flag: o.projectName,
+    env: env.COMPOSE_PROJECT_NAME,
+    fromFiles: lastNameInFiles(parsed, env, session),
+    directory: projectDir,
+  });
+  // compose-go overrides COMPOSE_PROJECT_NAME with the resolved name (docker/compose#11734).
+  env = { ...env, COMPOSE_PROJECT_NAME: name };
+
+  const dict = loadModel({ files: parsed, env, workingDir: projectDir, chain: files }, session);
+  dict.name = name;
+  delete dict.include;
+  try {
+    let project = normalize(dict as unknown as Project);
+    const activeProfiles = o.profiles && o.profiles.length > 0 ? o.profiles : splitProfiles(env.COMPOSE_PROFILES);
+    const profiled = applyProfiles(project, activeProfiles, o.services);
+    project = profiled.project;
+    checkConsistency(project);
+    return {
+      project,
+      source: {
+        workingDir: projectDir,
+        composeFiles: files.map((f) => (f === '-' ? '(stdin)' : f)),
+        environment: env,
+        disabledServices: profiled.disabled,
+      },
+      locations: session.sourceMap(),
+    };
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw session.locateAll(e, files[0] === '-' ? '(stdin)' : files[0]);
+    throw e;
+  }
+}
+
+function splitProfiles(v: string | undefined): string[] {
+  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+/** The last non-empty top-level `name:` across files and documents, interpolated on its own. */
+function lastNameInFiles(files: ParsedFile[], env: Env, session: LoadSession): string | undefined {
+  let name: string | undefined;
+  for (const f of files) {
+    for (const doc of f.documents) {
+      const n = (doc as Record<string, unknown> | null)?.name;
+      if (typeof n !== 'string' || n === '') continue;
+      name = session.interpolate ? substitute(n, (k) => env[k]) : n;
+    }
+  }
+  return name || undefined;
+}

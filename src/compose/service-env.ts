@@ -1,0 +1,36 @@
+// A service's container environment as compose resolves it: env_file entries in order (later wins),
+// then `environment` on top. Used by `config` (which prints the resolved map) and by lowering.
+import { readFileSync } from 'node:fs';
+import { error } from '../model/diagnostics.js';
+import type { EnvFile, Service } from '../model/project.js';
+import { parseDotenv } from './dotenv.js';
+
+export function readEnvFile(ef: EnvFile, lookup: (name: string) => string | undefined): Record<string, string> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(ef.path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (!ef.required) return undefined;
+      throw error('env-file.not-found', `env file ${ef.path} not found: stat ${ef.path}: no such file or directory`, { file: ef.path });
+    }
+    throw error('env-file.unreadable', `env file ${ef.path}: ${(e as Error).message}`, { file: ef.path });
+  }
+  return parseDotenv(text, { file: ef.path, lookup, raw: ef.format === 'raw' });
+}
+
+export function resolveServiceEnvironment(service: Service, projectEnv: Record<string, string>): Record<string, string | null> {
+  const environment = service.environment ?? {};
+  const fromFiles: Record<string, string> = {};
+  for (const ef of service.env_file ?? []) {
+    const lookup = (k: string) => projectEnv[k] ?? fromFiles[k] ?? environment[k] ?? undefined;
+    Object.assign(fromFiles, readEnvFile(ef, lookup) ?? {});
+  }
+  const out: Record<string, string | null> = { ...fromFiles };
+  for (const [k, v] of Object.entries(environment)) {
+    // An unset bare key in `environment` does not erase a value from an env_file.
+    if (v === null && k in fromFiles) continue;
+    out[k] = v;
+  }
+  return out;
+}
