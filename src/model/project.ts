@@ -210,8 +210,9 @@ export interface DeviceRequest {
 
 export interface Device {
   source: string;
-  target: string;
-  permissions: string;
+  /** Always set by the short syntax; the long syntax may leave it out (compose-go keeps it empty). */
+  target?: string;
+  permissions?: string;
 }
 
 export interface EnvFile {
