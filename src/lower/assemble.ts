@@ -1,0 +1,240 @@
+// Turns ServiceUnits into workload objects and finishes the object list: Namespace, metadata.namespace,
+// x-kubernetes patches, config checksums, apply order. This is the only place workloads are built, so every
+// pass's contribution (volumes, init containers, env, rollout) ends up in exactly one spec.
+
+import { createHash } from 'node:crypto';
+import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import type { LowerContext, KubeObject, ServiceUnit } from './context.js';
+import { CONFIG_CHECKSUM_ANNOTATION, projectLabels } from './metadata.js';
+import { applyJsonPatch } from './patches.js';
+import type { PatchSpec } from './settings-types.js';
+
+/** Apply order (B15); kinds not listed come after, by kind name. */
+export const KIND_ORDER = [
+  'Namespace',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'StorageClass',
+  'ServiceAccount',
+  'ClusterRole',
+  'Role',
+  'ClusterRoleBinding',
+  'RoleBinding',
+  'Secret',
+  'ConfigMap',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'Service',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'IngressClass',
+  'Ingress',
+  'NetworkPolicy',
+];
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'IngressClass']);
+
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as T;
+}
+
+function nonEmpty(m: Record<string, string>): Record<string, string> | undefined {
+  return Object.keys(m).length ? m : undefined;
+}
+
+function podTemplate(unit: ServiceUnit): PodTemplateSpec {
+  return {
+    metadata: compact({
+      labels: { ...unit.labels, ...unit.podLabels, ...unit.selector },
+      annotations: nonEmpty(unit.podAnnotations),
+    }),
+    spec: compact({
+      ...unit.pod,
+      restartPolicy: unit.job?.restartPolicy,
+      initContainers: unit.initContainers,
+      containers: [unit.container, ...unit.sidecars],
+      volumes: unit.volumes,
+    }),
+  };
+}
+
+export function buildWorkload(unit: ServiceUnit): KubeObject {
+  const metadata = compact({
+    name: unit.name,
+    labels: { ...unit.labels, ...unit.workloadLabels },
+    annotations: nonEmpty({ ...unit.annotations, ...unit.workloadAnnotations }),
+  });
+  const template = podTemplate(unit);
+  const selector = { matchLabels: { ...unit.selector } };
+  const rollout = unit.rollout;
+  const minReadySeconds = rollout?.type === 'RollingUpdate' ? rollout.minReadySeconds : undefined;
+  const rolling = rollout?.type === 'RollingUpdate' ? compact({ maxSurge: rollout.maxSurge, maxUnavailable: rollout.maxUnavailable }) : undefined;
+  switch (unit.kind) {
+    case 'Deployment':
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata,
+        spec: compact({
+          replicas: unit.replicas,
+          selector,
+          // Exactly one strategy; rollingUpdate only with RollingUpdate (B11).
+          strategy: rollout ? (rollout.type === 'Recreate' ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: rolling }) : undefined,
+          minReadySeconds,
+          template,
+        }),
+      };
+    case 'StatefulSet':
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata,
+        spec: compact({
+          serviceName: unit.headlessServiceName,
+          replicas: unit.replicas,
+          selector,
+          minReadySeconds,
+          template,
+          volumeClaimTemplates: unit.volumeClaimTemplates,
+        }),
+      };
+    case 'DaemonSet':
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata,
+        spec: compact({
+          selector,
+          updateStrategy: rolling ? { type: 'RollingUpdate', rollingUpdate: rolling } : undefined,
+          minReadySeconds,
+          template,
+        }),
+      };
+    case 'Job':
+      return { apiVersion: 'batch/v1', kind: 'Job', metadata, spec: jobSpec(unit, template) };
+    case 'CronJob': {
+      const cron = unit.cron!;
+      return {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata,
+        spec: compact({
+          schedule: cron.schedule,
+          timeZone: cron.timeZone,
+          concurrencyPolicy: cron.concurrencyPolicy,
+          startingDeadlineSeconds: cron.startingDeadlineSeconds,
+          successfulJobsHistoryLimit: cron.successfulJobsHistoryLimit,
+          failedJobsHistoryLimit: cron.failedJobsHistoryLimit,
+          suspend: cron.suspend,
+          jobTemplate: { metadata: { labels: { ...unit.labels } }, spec: jobSpec(unit, template) },
+        }),
+      };
+    }
+  }
+}
+
+function jobSpec(unit: ServiceUnit, template: PodTemplateSpec): Record<string, unknown> {
+  const job = unit.job!;
+  return compact({
+    backoffLimit: job.backoffLimit,
+    completions: job.completions,
+    parallelism: job.parallelism,
+    activeDeadlineSeconds: job.activeDeadlineSeconds,
+    ttlSecondsAfterFinished: job.ttlSecondsAfterFinished,
+    template,
+  });
+}
+
+/** Checksum of the data of the ConfigMaps and Secrets a pod uses, so that editing them rolls the pods. */
+export function configChecksum(refs: Iterable<string>, objects: readonly KubeObject[]): string | undefined {
+  const sorted = [...refs].sort();
+  if (!sorted.length) return undefined;
+  const hash = createHash('sha256');
+  for (const ref of sorted) {
+    const [kind, name] = ref.split('/');
+    const obj = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    // A referenced object that is not emitted (e.g. an external Secret) contributes only its name.
+    const data = obj ? { data: obj.data ?? null, binaryData: obj.binaryData ?? null, stringData: obj.stringData ?? null } : null;
+    hash.update(`${ref}\0${stableJson(data)}\0`);
+  }
+  return hash.digest('hex');
+}
+
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function kindRank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  return i < 0 ? KIND_ORDER.length : i;
+}
+
+export function sortForApply(objects: KubeObject[]): KubeObject[] {
+  return [...objects].sort((a, b) => {
+    const r = kindRank(a.kind) - kindRank(b.kind);
+    if (r) return r;
+    if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+    return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+  });
+}
+
+function applyPatches(ctx: LowerContext, objects: KubeObject[], patches: PatchSpec[], defaultName?: string): KubeObject[] {
+  let out = objects;
+  for (const spec of patches) {
+    const name = spec.target.name ?? defaultName;
+    let matched = 0;
+    out = out.map((o) => {
+      if (o.kind !== spec.target.kind || (name !== undefined && o.metadata.name !== name)) return o;
+      matched++;
+      try {
+        return applyJsonPatch(o, spec.patch);
+      } catch (e) {
+        ctx.diagnostics.error('patch.failed', `patch for ${o.kind}/${o.metadata.name} failed: ${(e as Error).message}`, { path: spec.origin });
+        return o;
+      }
+    });
+    if (!matched) ctx.diagnostics.warn('patch.no-target', `patch target ${spec.target.kind}/${name ?? '*'} matches no object`, { path: spec.origin });
+  }
+  return out;
+}
+
+/** The final object list, in apply order. */
+export function assemble(ctx: LowerContext): KubeObject[] {
+  const workloads = new Map<ServiceUnit, KubeObject>();
+  for (const unit of ctx.units.values()) workloads.set(unit, buildWorkload(unit));
+  let objects: KubeObject[] = [...ctx.emitted(), ...workloads.values()];
+  if (ctx.namespace) {
+    objects.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.namespace, labels: projectLabels(ctx.project.name) } });
+    objects = objects.map((o) => (CLUSTER_SCOPED.has(o.kind) ? o : { ...o, metadata: { ...o.metadata, namespace: ctx.namespace } }));
+  }
+  objects = applyPatches(ctx, objects, ctx.settings.project.patches);
+  for (const unit of ctx.units.values()) objects = applyPatches(ctx, objects, unit.settings.patches, unit.name);
+  // Checksums last, over the final (patched) ConfigMaps and Secrets.
+  for (const unit of ctx.units.values()) {
+    const sum = configChecksum(unit.configRefs, objects);
+    if (!sum) continue;
+    const workload = objects.find((o) => o.kind === unit.kind && o.metadata.name === unit.name);
+    if (workload) setChecksum(workload, sum);
+  }
+  return sortForApply(objects);
+}
+
+function setChecksum(workload: KubeObject, sum: string): void {
+  const spec = workload.spec as { template?: PodTemplateSpec; jobTemplate?: { spec?: { template?: PodTemplateSpec } } } | undefined;
+  const template = spec?.template ?? spec?.jobTemplate?.spec?.template;
+  if (!template) return;
+  template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, [CONFIG_CHECKSUM_ANNOTATION]: sum } };
+}

@@ -1,0 +1,165 @@
+// The state passes share: the read-only inputs (model, options, settings, names) and, per Compose service,
+// a ServiceUnit that passes contribute to. The assemble step turns units into workload objects; passes never
+// build workloads themselves, so a later pass can still add a volume, an init container or an env var.
+
+import type { PersistentVolumeClaim, Container, PodSpec, Volume, VolumeMount, EnvVar } from 'kubernetes-types/core/v1.js';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { Diagnostics } from '../model/diagnostics.js';
+import type { Project, Service } from '../model/project.js';
+import type { NameTable } from './names.js';
+import type { FilePort, LowerOptions } from './options.js';
+import type { Report } from './report.js';
+import type { ResolvedSettings } from './settings.js';
+import type { CronSettings, ServiceSettings, WorkloadKind } from './settings-types.js';
+
+/** Any Kubernetes object we emit. `status` is never set. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta & { name: string };
+  [field: string]: unknown;
+}
+
+/** How a workload replaces its pods; computed once (B11) and translated per kind by the assembler. */
+export type Rollout =
+  | { type: 'RollingUpdate'; maxSurge?: number | string; maxUnavailable?: number | string; minReadySeconds?: number }
+  | { type: 'Recreate'; reason: string };
+
+export interface JobSpecParts {
+  restartPolicy: 'Never' | 'OnFailure';
+  backoffLimit?: number;
+  completions?: number;
+  parallelism?: number;
+  activeDeadlineSeconds?: number;
+  ttlSecondsAfterFinished?: number;
+}
+
+export interface ServiceUnit {
+  /** Compose service name. */
+  readonly service: string;
+  readonly compose: Service;
+  /** Compose path of the service, `services.<name>`. */
+  readonly path: string;
+  /** Kubernetes name of the workload, its Service, and every other per-service object. */
+  readonly name: string;
+  readonly settings: ServiceSettings;
+  /** Decided by the workloads pass (first); read by every later pass. */
+  kind: WorkloadKind;
+  /** Immutable pod selector. */
+  readonly selector: Record<string, string>;
+  /** Labels for every object of this service (recommended labels + x-kubernetes labels). */
+  readonly labels: Record<string, string>;
+  /** Annotations for every object of this service. */
+  readonly annotations: Record<string, string>;
+  /** The service's container; named after the service. */
+  container: Container;
+  initContainers: Container[];
+  /** Further regular containers (e.g. service groups), after the main one. */
+  sidecars: Container[];
+  /** Pod-level fields except containers, initContainers and volumes. */
+  pod: Omit<PodSpec, 'containers' | 'initContainers' | 'volumes'>;
+  volumes: Volume[];
+  /** Pod-template labels besides the selector (which is always added and cannot be overridden). */
+  podLabels: Record<string, string>;
+  podAnnotations: Record<string, string>;
+  /** Workload metadata besides `labels`/`annotations`. */
+  workloadLabels: Record<string, string>;
+  workloadAnnotations: Record<string, string>;
+  /** Desired replicas; undefined leaves the field out (Kubernetes default, or an HPA owns it). */
+  replicas?: number;
+  rollout?: Rollout;
+  /** Job and CronJob only. */
+  job?: JobSpecParts;
+  cron?: CronSettings;
+  /** StatefulSet only: the governing headless Service the Services pass must emit (with `selector`). */
+  headlessServiceName?: string;
+  /** StatefulSet only: claims the storage pass moves here instead of emitting PVCs. */
+  volumeClaimTemplates: PersistentVolumeClaim[];
+  /** `ConfigMap/<name>` and `Secret/<name>` the pod reads; their content feeds the config checksum. */
+  configRefs: Set<string>;
+}
+
+export interface LowerContext {
+  readonly project: Project;
+  readonly options: LowerOptions;
+  readonly diagnostics: Diagnostics;
+  readonly report: Report;
+  readonly names: NameTable;
+  readonly settings: ResolvedSettings;
+  /** One unit per Compose service, in service-name order. */
+  readonly units: ReadonlyMap<string, ServiceUnit>;
+  readonly files: FilePort;
+  /** Namespace of every namespaced object, if any. */
+  readonly namespace?: string;
+  /** Adds a non-workload object (ConfigMap, Service, HPA, RBAC, ...). Two objects of one kind and name are an error. */
+  emit(object: KubeObject): void;
+  /** Objects emitted so far (not the workloads, which the assembler builds). */
+  emitted(): readonly KubeObject[];
+}
+
+/** A typed kubernetes-types object as a KubeObject (they always carry apiVersion, kind and a name here). */
+export function asKube(object: { apiVersion?: string; kind?: string; metadata?: ObjectMeta }): KubeObject {
+  if (!object.apiVersion || !object.kind || !object.metadata?.name) throw new Error('internal: object without apiVersion, kind or name');
+  return object as KubeObject;
+}
+
+/** Adds a pod volume once; a second volume with the same name must be identical. */
+export function addVolume(unit: ServiceUnit, volume: Volume): void {
+  const existing = unit.volumes.find((v) => v.name === volume.name);
+  if (!existing) unit.volumes.push(volume);
+  else if (JSON.stringify(existing) !== JSON.stringify(volume)) {
+    throw new Error(`internal: two different pod volumes named ${volume.name} in ${unit.service}`);
+  }
+}
+
+export function addMount(container: Container, mount: VolumeMount): void {
+  container.volumeMounts = [...(container.volumeMounts ?? []), mount];
+}
+
+/** Sets an env var on the main container, replacing one of the same name. */
+export function setEnv(container: Container, variable: EnvVar): void {
+  container.env = [...(container.env ?? []).filter((e) => e.name !== variable.name), variable];
+}
+
+/** Sets one resource quantity (`limits` or `requests`) on a container. */
+export function setResource(container: Container, bucket: 'limits' | 'requests', resource: string, quantity: string): void {
+  const resources = (container.resources ??= {});
+  resources[bucket] = { ...(resources[bucket] ?? {}), [resource]: quantity };
+}
+
+/** A ServiceUnit with nothing contributed yet. */
+export function newUnit(args: {
+  service: string;
+  compose: Service;
+  name: string;
+  settings: ServiceSettings;
+  selector: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}): ServiceUnit {
+  return {
+    ...args,
+    path: `services.${args.service}`,
+    kind: 'Deployment',
+    container: { name: args.name },
+    initContainers: [],
+    sidecars: [],
+    pod: {},
+    volumes: [],
+    podLabels: {},
+    podAnnotations: {},
+    workloadLabels: {},
+    workloadAnnotations: {},
+    volumeClaimTemplates: [],
+    configRefs: new Set(),
+  };
+}
+
+/** Metadata for an object belonging to a unit (the assembler adds the namespace to every namespaced object). */
+export function unitMetadata(unit: ServiceUnit, name = unit.name): KubeObject['metadata'] {
+  return {
+    name,
+    labels: { ...unit.labels },
+    ...(Object.keys(unit.annotations).length ? { annotations: { ...unit.annotations } } : {}),
+  };
+}

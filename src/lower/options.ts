@@ -1,0 +1,68 @@
+// Options of the lowering stage (Compose model -> Kubernetes objects). The CLI maps its flags onto these;
+// per-service `x-kubernetes` fields and `kompose.*` labels override them (see settings.ts).
+
+export type ExposeMode = 'none' | 'nodeport' | 'loadbalancer' | 'ingress';
+/** Controllers a user may request for long-running services; one-shot services stay Jobs (B10). */
+export type ControllerOption = 'deployment' | 'statefulset' | 'daemonset';
+
+/** Read access to files the Compose model points at (env_file, bind mounts, config/secret files). */
+export interface FilePort {
+  /** Throws when the file cannot be read. */
+  read(path: string): Buffer;
+}
+
+/** Parses the contents of an env_file; the CLI passes the loader's dotenv parser so interpolation matches Compose. */
+export type EnvFileParser = (content: string, path: string, format?: string) => Record<string, string | null>;
+
+export interface LowerOptions {
+  /** Sets metadata.namespace on every namespaced object and emits the Namespace first. */
+  namespace?: string;
+  controller?: ControllerOption;
+  expose: ExposeMode;
+  volumeSize: string;
+  storageClass?: string;
+  networkPolicies: boolean;
+  /** Give colliding names distinct hash-suffixed names instead of failing. */
+  renameCollisions: boolean;
+  /** Image of the helper init containers (waiting for dependencies). */
+  helperImage: string;
+  /** Also wait (by DNS) for `depends_on: service_started` dependencies. */
+  waitForStarted: boolean;
+  allowHostPaths: boolean;
+  secrets: 'inline' | 'reference';
+  /** Validate every object with kubernetes-models (see validate.ts; heavy, loaded on demand). */
+  validate: boolean;
+  /** Turn every `ignored` report entry into an error. */
+  strict: boolean;
+  /** Kubernetes cluster DNS domain, used by DNS waits. */
+  clusterDomain: string;
+  files: FilePort;
+  parseEnvFile?: EnvFileParser;
+}
+
+export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
+
+const noFiles: FilePort = {
+  read(path: string): Buffer {
+    throw new Error(`no file access configured (reading ${path})`);
+  },
+};
+
+export function resolveOptions(partial: Partial<LowerOptions> = {}): LowerOptions {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<LowerOptions>;
+  return {
+    expose: 'none',
+    volumeSize: '1Gi',
+    networkPolicies: false,
+    renameCollisions: false,
+    helperImage: DEFAULT_HELPER_IMAGE,
+    waitForStarted: false,
+    allowHostPaths: false,
+    secrets: 'reference',
+    validate: false,
+    strict: false,
+    clusterDomain: 'cluster.local',
+    files: noFiles,
+    ...defined,
+  };
+}

@@ -1,0 +1,41 @@
+// Deterministic output: key order fixed (apiVersion, kind, metadata, name first; the rest alphabetical, as
+// kubectl prints), no `status` (B4: removed structurally, never by editing text), no undefined fields.
+// YAML is written for YAML 1.1 readers (kubectl, go-yaml): strings like "no", "on" or "0755" are quoted.
+
+import { stringify } from 'yaml';
+import type { KubeObject } from './context.js';
+
+const FIRST = ['apiVersion', 'kind', 'metadata', 'name'];
+
+function rank(key: string): number {
+  const i = FIRST.indexOf(key);
+  return i < 0 ? FIRST.length : i;
+}
+
+/** A copy with keys in canonical order and undefined values dropped. */
+export function canonicalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalize);
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, canonicalize(v)]));
+  }
+  return value;
+}
+
+function prepare(object: KubeObject): unknown {
+  const { status: _status, ...rest } = object;
+  return canonicalize(rest);
+}
+
+export function toYamlStream(objects: readonly KubeObject[]): string {
+  return objects
+    .map((o) => stringify(prepare(o), { version: '1.1', lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false }))
+    .map((doc) => `---\n${doc}`)
+    .join('');
+}
+
+/** A `v1 List`, the form `kubectl apply -f` accepts as one JSON document. */
+export function toJsonList(objects: readonly KubeObject[]): string {
+  return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects.map(prepare) }, null, 2)}\n`;
+}
