@@ -19,12 +19,13 @@ export interface NameOptions {
 }
 
 /**
- * RFC 1123 label: lower-case, `_` and `.` become `-`, other invalid characters are removed, no leading or
+ * RFC 1123 label: lower-case, `_` and `.` become `-`, other invalid characters are removed, runs of `-`
+ * collapse (readability; collisions are caught by the name table), no leading or
  * trailing `-`, at most 63 characters; a truncated name ends in a hash of the raw name so it stays unique.
  */
 export function toKubeName(raw: string, opts: NameOptions = {}): string {
   const max = opts.maxLength ?? MAX_NAME;
-  let s = raw.toLowerCase().replace(/[_.]/g, '-').replace(/[^a-z0-9-]/g, '');
+  let s = raw.toLowerCase().replace(/[_.]/g, '-').replace(/[^a-z0-9-]/g, '').replace(/-{2,}/g, '-');
   s = trimDashes(s);
   if (s === '') return `x-${shortHash(raw)}`;
   if (opts.startWithLetter && !/^[a-z]/.test(s)) s = `x-${s}`;

@@ -1,0 +1,142 @@
+// depends_on -> init containers that wait (peers §6.1). Kubernetes starts every pod at once; Compose's
+// start order is rebuilt by waiting inside the dependent pod:
+// - service_healthy: until the dependency's Service has a ready endpoint (EndpointSlice ready=true), which
+//   is what its readinessProbe (from the healthcheck) reports;
+// - service_completed_successfully: until the dependency's Job has the Complete condition (fails on Failed);
+// - service_started: nothing, unless waitForStarted (then until its Service name resolves).
+// API waits need a token allowed to read EndpointSlices/Jobs: a ServiceAccount, Role and RoleBinding.
+
+import type { Container } from 'kubernetes-types/core/v1.js';
+import type { Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
+import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
+import { asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import type { Pass } from './pass.js';
+import { escapeKubeExpansion } from './units.js';
+
+const API = 'https://kubernetes.default.svc';
+const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** One shell loop: fetch `url` until its body contains `done` (exit 0) or `failed` (exit 1). */
+function pollScript(url: string, done: string, waiting: string, failed?: [string, string]): string {
+  const fetch = `wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat ${TOKEN})" "${url}" 2>/dev/null`;
+  const fail = failed ? ` *'${failed[0]}'*) echo '${failed[1]}' >&2; exit 1;;` : '';
+  return `while true; do S=$(${fetch}); case "$S" in *'${done}'*) exit 0;;${fail} esac; echo '${waiting}'; sleep 2; done`;
+}
+
+function helper(ctx: LowerContext, name: string, script: string): Container {
+  return {
+    name,
+    image: ctx.options.helperImage,
+    command: ['/bin/sh', '-c', escapeKubeExpansion(script)],
+    env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+  };
+}
+
+interface ApiNeeds {
+  endpointSlices: boolean;
+  jobs: string[];
+}
+
+export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit): void {
+  const deps = Object.entries(unit.compose.depends_on ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (!deps.length) return;
+  const waits: Container[] = [];
+  const needs: ApiNeeds = { endpointSlices: false, jobs: [] };
+  for (const [dep, spec] of deps) {
+    const path = `${unit.path}.depends_on.${dep}`;
+    const target = ctx.units.get(dep);
+    if (!target) {
+      if (spec.required) ctx.diagnostics.error('ordering.unknown-service', `${unit.service} depends on unknown service ${dep}`, { path });
+      else ctx.report.mapped(path, '(optional dependency not in the project)');
+      continue;
+    }
+    const waitName = ctx.names.claim(`initContainer:${unit.service}`, dep, `wait-for-${target.name}`);
+    const restartNote = spec.restart ? '; restart: true (restart with the dependency) has no equivalent' : '';
+    const to = `${unit.kind}/${unit.name} initContainer ${waitName}`;
+    switch (spec.condition) {
+      case 'service_healthy': {
+        if (!target.container.readinessProbe) {
+          ctx.diagnostics.warn('ordering.no-healthcheck', `${unit.service} waits for ${dep} to be healthy, but ${dep} has no healthcheck: it counts as healthy once running`, { path });
+        }
+        const url = `${API}/apis/discovery.k8s.io/v1/namespaces/$POD_NAMESPACE/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D${target.name}`;
+        waits.push(helper(ctx, waitName, pollScript(url, '"ready":true', `waiting for ${dep} to be ready`)));
+        needs.endpointSlices = true;
+        report(ctx, path, to, restartNote);
+        break;
+      }
+      case 'service_completed_successfully': {
+        if (target.kind !== 'Job') {
+          ctx.diagnostics.warn('ordering.not-a-job', `${unit.service} waits for ${dep} to complete, but ${dep} is a ${target.kind}, which never completes; not waiting`, { path });
+          ctx.report.ignored(path, `${dep} is a ${target.kind}, not a Job`);
+          break;
+        }
+        const url = `${API}/apis/batch/v1/namespaces/$POD_NAMESPACE/jobs/${target.name}`;
+        waits.push(
+          helper(ctx, waitName, pollScript(url, '"type":"Complete","status":"True"', `waiting for ${dep} to complete`, ['"type":"Failed","status":"True"', `${dep} failed`])),
+        );
+        needs.jobs.push(target.name);
+        report(ctx, path, to, restartNote);
+        break;
+      }
+      default: {
+        if (!ctx.options.waitForStarted) {
+          ctx.report.approximated(path, '(no wait)', `Kubernetes starts all pods together; clients must retry until ${dep} is up (or enable waitForStarted)`);
+          break;
+        }
+        const host = `${target.name}.$POD_NAMESPACE.svc.${ctx.options.clusterDomain}`;
+        const script = `until nslookup ${host} >/dev/null 2>&1; do echo 'waiting for ${dep}'; sleep 2; done`;
+        waits.push(helper(ctx, waitName, script));
+        ctx.report.approximated(path, to, `waits until the ${dep} Service name resolves, not until its container started${restartNote}`);
+      }
+    }
+  }
+  unit.initContainers = [...waits, ...unit.initContainers];
+  if (needs.endpointSlices || needs.jobs.length) grantApiAccess(ctx, unit, needs);
+}
+
+function report(ctx: LowerContext, path: string, to: string, restartNote: string): void {
+  if (restartNote) ctx.report.approximated(path, to, restartNote.slice(2));
+  else ctx.report.mapped(path, to);
+}
+
+/** The ServiceAccount (unless the user chose one), Role and RoleBinding the waiting init containers need. */
+function grantApiAccess(ctx: LowerContext, unit: ServiceUnit, needs: ApiNeeds): void {
+  let account = unit.settings.serviceAccountName;
+  if (!account) {
+    account = ctx.names.claim('ServiceAccount', unit.service, unit.name);
+    const sa: ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: unitMetadata(unit, account) };
+    ctx.emit(asKube(sa));
+    unit.pod.serviceAccountName = account;
+  }
+  const name = ctx.names.claim('Role', unit.service, `${unit.name}-wait`);
+  const rules: Role['rules'] = [];
+  if (needs.endpointSlices) rules.push({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] });
+  if (needs.jobs.length) rules.push({ apiGroups: ['batch'], resources: ['jobs'], resourceNames: [...needs.jobs].sort(), verbs: ['get'] });
+  const role: Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: unitMetadata(unit, name), rules };
+  if (!ctx.namespace) {
+    ctx.diagnostics.warn('ordering.namespace-unknown', 'RoleBindings name the ServiceAccount\'s namespace; assuming "default" (pass a namespace to set it)');
+  }
+  const binding: RoleBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: unitMetadata(unit, name),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name: account, namespace: ctx.namespace ?? 'default' }],
+  };
+  ctx.emit(asKube(role));
+  ctx.emit(asKube(binding));
+}
+
+export const orderingPass: Pass = {
+  name: 'ordering',
+  run(ctx) {
+    for (const unit of ctx.units.values()) lowerOrdering(ctx, unit);
+  },
+};

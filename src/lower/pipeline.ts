@@ -1,0 +1,110 @@
+// lowerProject: settings -> names -> units -> passes (in order) -> assemble -> report sweep.
+
+import type { Diagnostics } from '../model/diagnostics.js';
+import type { Project } from '../model/project.js';
+import { assemble } from './assemble.js';
+import { containersPass } from './containers.js';
+import { newUnit, type KubeObject, type LowerContext, type ServiceUnit } from './context.js';
+import { envPass } from './env.js';
+import { selectorLabels, serviceLabels } from './metadata.js';
+import { buildNameTable, isDnsLabel } from './names.js';
+import { resolveOptions, type LowerOptions } from './options.js';
+import { orderingPass } from './ordering.js';
+import type { Pass } from './pass.js';
+import { podMetadataPass } from './pod-metadata.js';
+import { podSettingsPass } from './pod-settings.js';
+import { probesPass } from './probes.js';
+import { Report, sweepUnaccounted, type ReportEntry } from './report.js';
+import { scalingPass } from './scaling.js';
+import { resolveSettings } from './settings.js';
+import { unsupportedPass } from './unsupported.js';
+import { workloadsPass } from './workloads.js';
+
+/**
+ * The passes, in order. `workloads` must come first (every pass may read `unit.kind`); `ordering` after
+ * `probes` (it checks the dependency's readiness probe); `pod-settings` after every pass that derives pod
+ * fields from Compose (explicit settings win); `unsupported` last.
+ * Ports/Services/Ingress, storage, configs/secrets and network policies go between `scaling` and `ordering`.
+ */
+export const PASSES: readonly Pass[] = [
+  workloadsPass,
+  containersPass,
+  envPass,
+  probesPass,
+  scalingPass,
+  orderingPass,
+  podMetadataPass,
+  podSettingsPass,
+  unsupportedPass,
+];
+
+export interface LowerResult {
+  /** In apply order. */
+  objects: KubeObject[];
+  report: ReportEntry[];
+}
+
+export function lowerProject(
+  project: Project,
+  partial: Partial<LowerOptions>,
+  diagnostics: Diagnostics,
+  passes: readonly Pass[] = PASSES,
+): LowerResult {
+  const options = resolveOptions(partial);
+  const report = new Report();
+  const settings = resolveSettings(project, options, diagnostics, report);
+  const overrides = Object.fromEntries(Object.entries(settings.services).map(([k, s]) => [k, s.name]));
+  const names = buildNameTable(project, overrides, options.renameCollisions, diagnostics);
+  const namespace = settings.project.namespace;
+  if (namespace !== undefined && !isDnsLabel(namespace)) {
+    diagnostics.error('namespace.invalid', `namespace "${namespace}" is not a valid DNS label`);
+  }
+
+  const units = new Map<string, ServiceUnit>();
+  for (const service of Object.keys(project.services).sort()) {
+    const st = settings.services[service]!;
+    const name = names.service(service);
+    const selector = selectorLabels(project.name, name);
+    // x-kubernetes labels go on every object but can never change the selector.
+    const extra = Object.fromEntries(Object.entries(st.labels).filter(([k]) => !(k in selector)));
+    units.set(
+      service,
+      newUnit({
+        service,
+        compose: project.services[service]!,
+        name,
+        settings: st,
+        selector,
+        labels: { ...serviceLabels(project.name, name), ...extra },
+        annotations: { ...st.annotations },
+      }),
+    );
+  }
+
+  const emitted: KubeObject[] = [];
+  const ctx: LowerContext = {
+    project,
+    options,
+    diagnostics,
+    report,
+    names,
+    settings,
+    units,
+    files: options.files,
+    ...(namespace ? { namespace } : {}),
+    emit(object) {
+      const clash = emitted.find((o) => o.kind === object.kind && o.metadata.name === object.metadata.name);
+      if (clash) {
+        diagnostics.error('lower.duplicate-object', `two ${object.kind} objects are named ${object.metadata.name}`);
+        return;
+      }
+      emitted.push(object);
+    },
+    emitted: () => emitted,
+  };
+
+  for (const pass of passes) pass.run(ctx);
+  const objects = assemble(ctx);
+  sweepUnaccounted(project, report, diagnostics, options.strict);
+  return { objects, report: report.list() };
+}
