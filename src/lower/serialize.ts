@@ -1,11 +1,11 @@
-// Deterministic output: key order fixed (apiVersion, kind, metadata, name first; the rest alphabetical, as
+// Deterministic output: key order fixed (apiVersion, kind, metadata, name, namespace first; the rest alphabetical, as
 // kubectl prints), no `status` (B4: removed structurally, never by editing text), no undefined fields.
 // YAML is written for YAML 1.1 readers (kubectl, go-yaml): strings like "no", "on" or "0755" are quoted.
 
 import { stringify } from 'yaml';
 import type { KubeObject } from './context.js';
 
-const FIRST = ['apiVersion', 'kind', 'metadata', 'name'];
+const FIRST = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];
 
 function rank(key: string): number {
   const i = FIRST.indexOf(key);

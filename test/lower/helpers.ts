@@ -38,6 +38,6 @@ export function memFiles(files: Record<string, string>): FilePort {
   };
 }
 
-export function entry(report: { path: string; status: string }[], path: string) {
+export function entry(report: { path: string; status: string; reason?: string; to?: string }[], path: string) {
   return report.filter((e) => e.path === path);
 }
