@@ -14,10 +14,8 @@ interface Binding {
 }
 
 export function parsePortSpec(spec: string | number): Port[] {
-  // compose-go maps a YAML integer straight to the target port without parsing it.
-  if (typeof spec === 'number') return [{ target: spec, protocol: 'tcp', mode: 'ingress' }];
-
-  const bindings = parsePortBindings(spec);
+  // A YAML integer is parsed as its decimal text (transform/ports.go), so it is range-checked too.
+  const bindings = parsePortBindings(typeof spec === 'number' ? String(spec) : spec);
   const byKey = new Map<string, Binding[]>();
   for (const b of bindings) {
     const key = `${b.port}/${b.proto}`;

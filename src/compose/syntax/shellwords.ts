@@ -1,32 +1,43 @@
-// Splits a string `command`/`entrypoint` like mattn/go-shellwords v1.0.12 (the version compose-go pins),
-// with ParseEnv and ParseBacktick off: quotes and backslashes are processed, `$` is never expanded.
-// Quirks kept on purpose because `docker compose` has them:
-//   - parsing stops at an unquoted `;`, `&`, `|`, `<` or `>`; the rest of the line is dropped
+// Splits a string `command`/`entrypoint` like mattn/go-shellwords with ParseEnv, ParseBacktick and
+// ParseComment off. compose-go's go.mod asks for v1.0.12, but `docker compose` v5 links v1.0.15
+// (Go's minimal version selection), and that is the behaviour users get; this is a port of v1.0.15:
+//   - quotes group words; a backslash escapes the next character except inside single quotes, and
+//     `\t` / `\n` become a tab / a newline;
+//   - `$` is never expanded (the container's shell does it), and `$(...)` or backquoted text is kept
+//     verbatim as part of a word, spaces and escapes included;
+//   - parsing stops at an unquoted `;`, `&`, `|`, `<` or `>`, dropping the rest of the line
 //     (`echo hi && ls` gives ["echo", "hi"]); a digits-only word before `>` is dropped too (`2>x`);
-//   - `$(...)` and backquoted text are kept verbatim as part of a word, spaces included;
-//   - a backslash escapes the next character everywhere except inside single quotes (no `\n` decoding);
-//   - an unterminated quote, escape, backquote or `$(` is the error `invalid command line string`.
+//   - an unterminated quote, escape, backquote or `$(`, a bare `(` or `)` is `invalid command line string`.
 
 const INVALID = 'invalid command line string';
 
 const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
 
+type Arg = 'none' | 'single' | 'quoted';
+
 export function splitShellWords(line: string): string[] {
   const args: string[] = [];
   let buf = '';
+  let got: Arg = 'none';
   let escaped = false;
   let doubleQuoted = false;
   let singleQuoted = false;
   let backQuote = false;
   let dollarQuote = false;
-  // Whether the current word has started (an empty quoted string still counts as a word).
-  let got = false;
+
+  const flush = () => {
+    // An empty quoted string is a word; an empty unquoted one is not.
+    if (got === 'quoted' || (got !== 'none' && buf.length > 0)) args.push(buf);
+    buf = '';
+    got = 'none';
+  };
 
   loop: for (const r of line) {
     if (escaped) {
-      buf += r;
       escaped = false;
-      got = true;
+      if (backQuote || dollarQuote) buf += `\\${r}`;
+      else buf += r === 't' ? '\t' : r === 'n' ? '\n' : r;
+      got = 'single';
       continue;
     }
     if (r === '\\') {
@@ -35,42 +46,45 @@ export function splitShellWords(line: string): string[] {
       continue;
     }
     if (isSpace(r)) {
-      if (singleQuoted || doubleQuoted || backQuote || dollarQuote) {
-        buf += r;
-      } else if (got) {
-        args.push(buf);
-        buf = '';
-        got = false;
-      }
+      if (singleQuoted || doubleQuoted || backQuote || dollarQuote) buf += r;
+      else flush();
       continue;
     }
+    const quoted = singleQuoted || doubleQuoted;
     switch (r) {
       case '`':
-        if (!singleQuoted && !doubleQuoted && !dollarQuote) backQuote = !backQuote;
+        if (!quoted && !dollarQuote) backQuote = !backQuote;
         break;
       case ')':
-        if (!singleQuoted && !doubleQuoted && !backQuote) dollarQuote = !dollarQuote;
+        if (!quoted && !backQuote) {
+          if (!dollarQuote) throw new Error(INVALID);
+          buf += r;
+          dollarQuote = false;
+          got = 'single';
+          continue;
+        }
         break;
       case '(':
-        if (!singleQuoted && !doubleQuoted && !backQuote) {
-          if (!dollarQuote && buf.endsWith('$')) {
+        if (!quoted && !backQuote) {
+          const n = buf.length;
+          if (!dollarQuote && n > 0 && buf[n - 1] === '$' && !(n > 1 && buf[n - 2] === '\\')) {
             dollarQuote = true;
-            buf += '(';
+            buf += r;
             continue;
           }
           throw new Error(INVALID);
         }
         break;
       case '"':
-        if (!singleQuoted && !dollarQuote) {
-          if (doubleQuoted) got = true;
+        if (!singleQuoted && !dollarQuote && !backQuote) {
+          if (doubleQuoted) got = 'quoted';
           doubleQuoted = !doubleQuoted;
           continue;
         }
         break;
       case "'":
-        if (!doubleQuoted && !dollarQuote) {
-          if (singleQuoted) got = true;
+        if (!doubleQuoted && !dollarQuote && !backQuote) {
+          if (singleQuoted) got = 'quoted';
           singleQuoted = !singleQuoted;
           continue;
         }
@@ -80,18 +94,18 @@ export function splitShellWords(line: string): string[] {
       case '|':
       case '<':
       case '>':
-        if (!(singleQuoted || doubleQuoted || backQuote || dollarQuote)) {
+        if (!(quoted || backQuote || dollarQuote)) {
           // `2>file`: the file-descriptor number is not an argument.
-          if (r === '>' && buf.length > 0 && /^[0-9]+$/.test(buf)) got = false;
+          if (r === '>' && /^[0-9]+$/.test(buf)) got = 'none';
           break loop;
         }
         break;
     }
-    got = true;
+    got = 'single';
     buf += r;
   }
 
-  if (got) args.push(buf);
+  flush();
   if (escaped || singleQuoted || doubleQuoted || backQuote || dollarQuote) throw new Error(INVALID);
   return args;
 }

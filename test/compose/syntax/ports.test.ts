@@ -108,8 +108,9 @@ describe('parsePortSpec: host IP', () => {
 });
 
 describe('parsePortSpec: numbers and long-form defaults', () => {
-  it('takes a YAML integer as the target without parsing it', () => {
+  it('parses a YAML integer as its decimal text', () => {
     expect(parsePortSpec(8600)).toEqual([tcp(8600)]);
+    expect(() => parsePortSpec(99999)).toThrow('Invalid containerPort: 99999');
   });
 
   it('fills protocol and mode and stringifies published (transform portDefaults)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitShellWords } from '../../../src/compose/syntax/shellwords.js';
 
-describe('splitShellWords (go-shellwords v1.0.12, ParseEnv off)', () => {
+describe('splitShellWords (go-shellwords v1.0.15 as linked by docker compose v5, ParseEnv off)', () => {
   it.each([
     ['', []],
     ['   ', []],
@@ -24,7 +24,8 @@ describe('splitShellWords (go-shellwords v1.0.12, ParseEnv off)', () => {
     ['foo \\\\', ['foo', '\\']],
     ['foo \\& bar', ['foo', '&', 'bar']],
     ['a\tb\nc', ['a', 'b', 'c']],
-    ['echo \\n', ['echo', 'n']],
+    ['echo \\n', ['echo', '\n']],
+    ['a\\tb "x\\ny" q\\z', ['a\tb', 'x\ny', 'qz']],
   ])('%j', (line, words) => {
     expect(splitShellWords(line)).toEqual(words);
   });
@@ -34,9 +35,11 @@ describe('splitShellWords (go-shellwords v1.0.12, ParseEnv off)', () => {
     expect(splitShellWords('echo $HOME ${X}')).toEqual(['echo', '$HOME', '${X}']);
   });
 
-  it('keeps $(...) and backquotes verbatim inside one word', () => {
+  it('keeps $(...) and backquotes verbatim inside one word, quotes and escapes included', () => {
     expect(splitShellWords('echo $(date +%s) done')).toEqual(['echo', '$(date +%s)', 'done']);
     expect(splitShellWords('echo `date +%s` done')).toEqual(['echo', '`date +%s`', 'done']);
+    expect(splitShellWords('echo `a "b c"`')).toEqual(['echo', '`a "b c"`']);
+    expect(splitShellWords('echo $(a \\t)')).toEqual(['echo', '$(a \\t)']);
   });
 
   it('stops at an unquoted ; & | < >, dropping the rest', () => {
