@@ -89,7 +89,7 @@ function toBool(v: unknown, path: string, ctx: CanonicalContext): boolean {
   if (typeof v === 'boolean') return v;
   const { value, legacy } = guard('canonical.bool', path, () => parseBool(String(v)));
   if (legacy) {
-    ctx.warn('canonical.legacy-bool', `${path}: "${String(v)}" is a YAML 1.1 boolean, read as ${value}; write ${value} instead`, path);
+    ctx.warn('canonical.legacy-bool', `${JSON.stringify(String(v))} for boolean is not supported by YAML 1.2, please use \`${value}\``, path);
   }
   return value;
 }
@@ -171,15 +171,21 @@ function mapping(v: unknown, path: string): Record<string, string> {
   return out;
 }
 
-/** `list_or_dict` as MappingWithEquals decodes it: a bare key (or null value) stays null. */
+/**
+ * `list_or_dict` as MappingWithEquals decodes it (environment, build.args, hook environment): a bare key
+ * (or null value) stays null. In the list form a key ending in white space (`DEBUG = true`) is an error.
+ */
 function mappingWithEquals(v: unknown, path: string): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   if (Array.isArray(v)) {
     for (const item of v) {
       const text = scalarText(item);
       const at = text.indexOf('=');
-      if (at < 0) out[text] = null;
-      else out[text.slice(0, at)] = text.slice(at + 1);
+      const key = at < 0 ? text : text.slice(0, at);
+      if (endsWithGoSpace(key)) {
+        fail('canonical.environment', `'${goFieldPath(path)}' environment variable ${key} is declared with a trailing space`, path);
+      }
+      out[key] = at < 0 ? null : text.slice(at + 1);
     }
     return out;
   }
@@ -189,6 +195,18 @@ function mappingWithEquals(v: unknown, path: string): Record<string, string | nu
     out[k] = value === null || value === undefined ? null : scalarText(value);
   }
   return out;
+}
+
+/** Go's unicode.IsSpace(rune(k[len(k)-1])): the test looks at the last byte of the UTF-8 encoding. */
+function endsWithGoSpace(key: string): boolean {
+  const bytes = Buffer.from(key, 'utf8');
+  const last = bytes[bytes.length - 1];
+  return last !== undefined && [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0].includes(last);
+}
+
+/** The field path mapstructure prints: `services.foo.environment` is `services[foo].environment`. */
+function goFieldPath(path: string): string {
+  return path.replace(/^(services|networks|volumes|secrets|configs|models)\.([^.[]+)/, '$1[$2]');
 }
 
 /** Options maps (`driver_opts`, `storage_opt`, ...): values printed as strings, nulls kept. */
@@ -366,15 +384,6 @@ function shellCommand(v: unknown, path: string): string[] | null {
 function canonicalEnvironment(v: unknown, path: string, scope: ServiceScope): Record<string, string | null> {
   if (!Array.isArray(v) && !isDict(v)) fail('canonical.environment', `${path} must be a mapping`, path);
   const env = mappingWithEquals(v, path);
-  for (const key of Object.keys(env)) {
-    if (key.endsWith(' ')) {
-      fail(
-        'canonical.environment',
-        `'services[${scope.name}].environment' environment variable ${key} is declared with a trailing space`,
-        path,
-      );
-    }
-  }
   // Bare keys take their value from the project environment; unset ones stay null (left out later).
   for (const [key, value] of Object.entries(env)) {
     if (value === null) env[key] = scope.ctx.lookupEnv(key) ?? null;
@@ -471,7 +480,14 @@ function canonicalMount(v: unknown, path: string, ctx: CanonicalContext): Dict {
     if (volume.labels != null) volume.labels = mapping(volume.labels, `${path}.volume.labels`);
     mount.volume = volume;
   }
-  if (isDict(mount.tmpfs)) mount.tmpfs = withCasts(mount.tmpfs, `${path}.tmpfs`, ctx, { size: 'bytes', mode: 'mode' });
+  if (isDict(mount.tmpfs)) {
+    const tmpfs = withCasts(mount.tmpfs, `${path}.tmpfs`, ctx, { size: 'bytes' });
+    // Mode is a uint32 in compose-go, which does not convert strings (unlike secret and config modes).
+    if (typeof tmpfs.mode === 'string') {
+      fail('canonical.mode', "expected type 'uint32', got unconvertible type 'string'", `${path}.tmpfs.mode`);
+    }
+    mount.tmpfs = tmpfs;
+  }
   if (typeof mount.target === 'string') mount.target = cleanPath(mount.target);
   if (mount.type === 'bind') {
     if (mount.source === undefined || mount.source === null) {
@@ -531,7 +547,7 @@ function deviceCount(v: unknown, path: string): number {
   const s = String(v);
   if (s.toLowerCase() === 'all') return -1;
   if (/^[+-]?\d+$/.test(s)) return Number(s);
-  fail('canonical.device-count', "invalid string value for 'count' (the only value allowed is 'all' or a number)", path);
+  fail('canonical.device-count', `invalid value ${JSON.stringify(s)}, the only value allowed is 'all' or a number`, path);
 }
 
 function canonicalUlimits(v: unknown, path: string): Record<string, Dict> {

@@ -60,9 +60,9 @@ describe('booleans (attach, init, tty, privileged, read_only, ...)', () => {
   it('casts YAML 1.1 spellings and warns about them (TestLoadLegacyBoolean)', () => {
     const { project, warnings } = load('services:\n  foo:\n    image: a\n    init: "yes"\n    tty: "off"\n    privileged: "true"');
     expect(project.services.foo).toMatchObject({ init: true, tty: false, privileged: true });
-    expect(warnings.map((w) => [w.code, w.path])).toEqual([
-      ['canonical.legacy-bool', 'services.foo.init'],
-      ['canonical.legacy-bool', 'services.foo.tty'],
+    expect(warnings).toEqual([
+      { code: 'canonical.legacy-bool', message: '"yes" for boolean is not supported by YAML 1.2, please use `true`', path: 'services.foo.init' },
+      { code: 'canonical.legacy-bool', message: '"off" for boolean is not supported by YAML 1.2, please use `false`', path: 'services.foo.tty' },
     ]);
   });
 
@@ -270,7 +270,7 @@ describe('deploy', () => {
     });
   });
 
-  it('reads a device count given as a string (transform/devices_test.go)', () => {
+  it('reads a device count given as a string (types.DeviceCount)', () => {
     const s = service('    deploy:\n      resources:\n        reservations:\n          devices: [{driver: nvidia, count: "1"}]');
     expect(s.deploy).toEqual({ resources: { reservations: { devices: [{ driver: 'nvidia', count: 1 }] } } });
   });
@@ -280,7 +280,7 @@ describe('deploy', () => {
       svcFailure('    deploy:\n      resources:\n        reservations:\n          devices: [{driver: nvidia, count: some_string}]'),
     ).toEqual({
       code: 'canonical.device-count',
-      message: "invalid string value for 'count' (the only value allowed is 'all' or a number)",
+      message: `invalid value "some_string", the only value allowed is 'all' or a number`,
       path: 'services.foo.deploy.resources.reservations.devices[0].count',
     });
   });
@@ -381,6 +381,18 @@ describe('environment', () => {
       code: 'canonical.environment',
       message: "'services[foo].environment' environment variable DEBUG  is declared with a trailing space",
       path: 'services.foo.environment',
+    });
+    expect(svcFailure('    environment: ["TAB\t"]')).toMatchObject({ code: 'canonical.environment' });
+  });
+
+  it('accepts a trailing space in a map key: compose-go only checks the list form', () => {
+    expect(service('    environment:\n      "A ": x').environment).toEqual({ 'A ': 'x' });
+  });
+
+  it('applies the same check to build.args', () => {
+    expect(svcFailure('    build:\n      args: ["V =1"]')).toMatchObject({
+      message: "'services[foo].build.args' environment variable V  is declared with a trailing space",
+      path: 'services.foo.build.args',
     });
   });
 });
@@ -598,11 +610,19 @@ describe('volumes (service)', () => {
 
   it('casts long-form fields', () => {
     expect(
-      service('    volumes:\n      - {type: tmpfs, target: /t, tmpfs: {size: 10m, mode: "1777"}}\n      - {type: volume, source: v, target: /v, read_only: "true", volume: {nocopy: "true", labels: [a=b], subpath: sub}}').volumes,
+      service('    volumes:\n      - {type: tmpfs, target: /t, tmpfs: {size: 10m, mode: 1023}}\n      - {type: volume, source: v, target: /v, read_only: "true", volume: {nocopy: "true", labels: [a=b], subpath: sub}}').volumes,
     ).toEqual([
       { type: 'tmpfs', target: '/t', tmpfs: { size: 10485760, mode: 0o1777 } },
       { type: 'volume', source: 'v', target: '/v', read_only: true, volume: { nocopy: true, labels: { a: 'b' }, subpath: 'sub' } },
     ]);
+  });
+
+  it('rejects a tmpfs mode given as a string, as compose-go (uint32, no conversion) does', () => {
+    expect(svcFailure('    volumes: [{type: tmpfs, target: /t, tmpfs: {mode: "1777"}}]')).toEqual({
+      code: 'canonical.mode',
+      message: "expected type 'uint32', got unconvertible type 'string'",
+      path: 'services.foo.volumes[0].tmpfs.mode',
+    });
   });
 
   it('reports a short-syntax error at the entry', () => {
