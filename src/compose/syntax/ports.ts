@@ -1,5 +1,11 @@
-// Short port syntax, as compose-go's types.ParsePortConfig does it on top of docker/go-connections v0.4.0
-// nat.ParsePortSpecs: `[[ip:]host:]container[/proto]` with ranges. Error texts are go-connections' own.
+// Short port syntax `[[ip:]host:]container[/proto]` with ranges, as compose-go's types.ParsePortConfig
+// does it on top of docker/go-connections nat.ParsePortSpecs.
+//
+// Which go-connections: compose-go's go.mod asks for v0.4.0, but `docker compose` links a newer one
+// (v0.6.0 in v2.40, v0.8.1 in v5.6, by minimal version selection), and its parsing is what users get:
+// the protocol is split at the first `/`, ranges at the first `-`, and only a bracketed IP goes through
+// net.SplitHostPort, so a bare IPv6 host IP (`::1:6000:6000`) is accepted (checked with compose-go
+// v2.16.1 built both ways). The error texts are v0.4.0's, which compose-go's own tests assert.
 // Quirk kept: the expanded entries are ordered by the string "port/proto" (Go sorts the map keys), so
 // `98-101` yields 100, 101, 98, 99.
 
@@ -49,62 +55,49 @@ function splitParts(raw: string): [ip: string, hostPort: string, containerPort: 
   return [parts.slice(0, n - 2).join(':'), parts[n - 2]!, parts[n - 1]!];
 }
 
+/** nat.SplitProtoPort: the protocol is whatever follows the first `/`, tcp when empty. */
 function splitProtoPort(raw: string): [proto: string, port: string] {
-  const parts = raw.split('/');
-  if (raw.length === 0 || parts[0]!.length === 0) return ['', ''];
-  if (parts.length === 1) return ['tcp', raw];
-  if (parts[1]!.length === 0) return ['tcp', parts[0]!];
-  return [parts[1]!, parts[0]!];
+  const slash = raw.indexOf('/');
+  const port = slash < 0 ? raw : raw.slice(0, slash);
+  const proto = slash < 0 ? '' : raw.slice(slash + 1);
+  if (port === '') return ['', ''];
+  return [proto === '' ? 'tcp' : proto, port];
 }
 
-/** Go's strconv.ParseUint(s, 10, 16). */
-function parseUint16(s: string): number | undefined {
-  if (!/^[0-9]+$/.test(s)) return undefined;
+/** nat.parsePortNumber: strconv.ParseInt(s, 10, 0) within 0-65535. */
+function parsePortNumber(s: string): number | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
   const n = Number(s);
-  return n <= 0xffff ? n : undefined;
+  return n >= 0 && n <= 0xffff ? n : undefined;
 }
 
-/** nat.ParsePortRange: `a` or `a-b` (anything after a second `-` is ignored, as in Go). */
+/** nat.parsePortRange: `a` or `a-b`, split at the first `-`. */
 function parsePortRange(s: string): [number, number] | undefined {
   if (s === '') return undefined;
-  if (!s.includes('-')) {
-    const p = parseUint16(s);
-    return p === undefined ? undefined : [p, p];
-  }
-  const parts = s.split('-');
-  const start = parseUint16(parts[0]!);
-  const end = parseUint16(parts[1]!);
-  if (start === undefined || end === undefined || end < start) return undefined;
+  const dash = s.indexOf('-');
+  const startText = dash < 0 ? s : s.slice(0, dash);
+  const start = parsePortNumber(startText);
+  if (start === undefined) return undefined;
+  const endText = s.slice(dash + 1);
+  if (dash < 0 || endText === startText) return [start, start];
+  const end = parsePortNumber(endText);
+  if (end === undefined || end < start) return undefined;
   return [start, end];
 }
 
-/**
- * net.SplitHostPort(ip + ":"), which go-connections calls to strip the brackets of an IPv6 address. A bare
- * multi-colon IPv6 address therefore fails with "too many colons in address".
- */
+/** net.SplitHostPort(ip + ":"), used to strip the brackets of `[::1]`. */
 function stripBrackets(rawIp: string): string {
   const hostport = `${rawIp}:`;
   const fail = (why: string) => new Error(`Invalid ip address ${rawIp}: address ${hostport}: ${why}`);
   const lastColon = hostport.length - 1;
-  let host: string;
-  let noOpenFrom = 0;
-  let noCloseFrom = 0;
-  if (hostport.startsWith('[')) {
-    const end = hostport.indexOf(']');
-    if (end < 0) throw fail("missing ']' in address");
-    if (end + 1 !== lastColon) {
-      throw fail(hostport[end + 1] === ':' ? 'too many colons in address' : 'missing port in address');
-    }
-    host = hostport.slice(1, end);
-    noOpenFrom = 1;
-    noCloseFrom = end + 1;
-  } else {
-    host = hostport.slice(0, lastColon);
-    if (host.includes(':')) throw fail('too many colons in address');
+  const end = hostport.indexOf(']');
+  if (end < 0) throw fail("missing ']' in address");
+  if (end + 1 !== lastColon) {
+    throw fail(hostport[end + 1] === ':' ? 'too many colons in address' : 'missing port in address');
   }
-  if (hostport.slice(noOpenFrom).includes('[')) throw fail("unexpected '[' in address");
-  if (hostport.slice(noCloseFrom).includes(']')) throw fail("unexpected ']' in address");
-  return host;
+  if (hostport.slice(1).includes('[')) throw fail("unexpected '[' in address");
+  if (hostport.slice(end + 1).includes(']')) throw fail("unexpected ']' in address");
+  return hostport.slice(1, end);
 }
 
 /** net.ParseIP: dotted IPv4 without leading zeros, or IPv6 without a zone. */
@@ -116,10 +109,13 @@ function isGoIp(ip: string): boolean {
 function parsePortBindings(rawPort: string): Binding[] {
   const [rawIp, hostPort, containerPortWithProto] = splitParts(rawPort);
   const [proto, containerPort] = splitProtoPort(containerPortWithProto);
-
-  const ip = stripBrackets(rawIp);
-  if (ip !== '' && !isGoIp(ip)) throw new Error(`Invalid ip address: ${ip}`);
   if (containerPort === '') throw new Error(`No port specified: ${rawPort}<empty>`);
+
+  const lowerProto = proto.toLowerCase();
+  if (!['tcp', 'udp', 'sctp'].includes(lowerProto)) throw new Error(`Invalid proto: ${proto}`);
+
+  const ip = rawIp.startsWith('[') ? stripBrackets(rawIp) : rawIp;
+  if (ip !== '' && !isGoIp(ip)) throw new Error(`Invalid ip address: ${ip}`);
 
   const container = parsePortRange(containerPort);
   if (!container) throw new Error(`Invalid containerPort: ${containerPort}`);
@@ -127,7 +123,7 @@ function parsePortBindings(rawPort: string): Binding[] {
 
   let startHostPort = 0;
   let endHostPort = 0;
-  if (hostPort.length > 0) {
+  if (hostPort !== '') {
     const host = parsePortRange(hostPort);
     if (!host) throw new Error(`Invalid hostPort: ${hostPort}`);
     [startHostPort, endHostPort] = host;
@@ -137,13 +133,14 @@ function parsePortBindings(rawPort: string): Binding[] {
     }
   }
 
-  const lowerProto = proto.toLowerCase();
-  if (!['tcp', 'udp', 'sctp'].includes(lowerProto)) throw new Error(`Invalid proto: ${proto}`);
-
+  const count = endPort - startPort + 1;
   const bindings: Binding[] = [];
-  for (let i = 0; i <= endPort - startPort; i++) {
-    let published = hostPort.length > 0 ? String(startHostPort + i) : '';
-    if (startPort === endPort && startHostPort !== endHostPort) published = `${published}-${endHostPort}`;
+  for (let i = 0; i < count; i++) {
+    let published = '';
+    if (hostPort !== '') {
+      published = String(startHostPort + i);
+      if (count === 1 && startHostPort !== endHostPort) published += `-${endHostPort}`;
+    }
     bindings.push({ port: startPort + i, proto: lowerProto, hostIp: ip, hostPort: published });
   }
   return bindings;

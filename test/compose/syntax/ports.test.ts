@@ -78,6 +78,22 @@ describe('parsePortSpec: ranges (TestPortsRange and the §3.1 examples)', () => 
     expect(() => parsePortSpec('53/Foo')).toThrow('Invalid proto: Foo');
   });
 
+  it('splits the protocol at the first / and a range at the first -', () => {
+    expect(() => parsePortSpec('80/tcp/x')).toThrow('Invalid proto: tcp/x');
+    expect(() => parsePortSpec('1-2-3')).toThrow('Invalid containerPort: 1-2-3');
+    expect(parsePortSpec('80-080')).toEqual([tcp(80)]);
+  });
+
+  it('reads port numbers like strconv.ParseInt, 0 to 65535', () => {
+    expect(parsePortSpec('+80')).toEqual([tcp(80)]);
+    expect(parsePortSpec('0:80')).toEqual([tcp(80, '0')]);
+    expect(() => parsePortSpec('65535-65536:80')).toThrow('Invalid hostPort: 65535-65536');
+  });
+
+  it('validates the protocol before the ports', () => {
+    expect(() => parsePortSpec('99999/xyz')).toThrow('Invalid proto: xyz');
+  });
+
   it('accepts sctp', () => {
     expect(parsePortSpec('9000/sctp')).toEqual([{ ...tcp(9000), protocol: 'sctp' }]);
   });
@@ -92,10 +108,16 @@ describe('parsePortSpec: host IP', () => {
     expect(parsePortSpec('[::1]:8080:80')).toEqual([tcp(80, '8080', { host_ip: '::1' })]);
   });
 
-  it('rejects a bare multi-colon IPv6 address like net.SplitHostPort does', () => {
-    expect(() => parsePortSpec('::1:6000:6000')).toThrow(
-      'Invalid ip address ::1: address ::1:: too many colons in address',
+  it('accepts a bare multi-colon IPv6 address, as docker compose does (go-connections >= v0.6)', () => {
+    expect(parsePortSpec('::1:6000:6000')).toEqual([tcp(6000, '6000', { host_ip: '::1' })]);
+    expect(parsePortSpec('::ffff:1.2.3.4:80:80')).toEqual([tcp(80, '80', { host_ip: '::ffff:1.2.3.4' })]);
+  });
+
+  it('reports what net.SplitHostPort rejects in a bracketed IP', () => {
+    expect(() => parsePortSpec('[::1]x:80:80')).toThrow(
+      'Invalid ip address [::1]x: address [::1]x:: missing port in address',
     );
+    expect(() => parsePortSpec('[::1:80:80')).toThrow("missing ']' in address");
   });
 
   it('keeps an empty IP before a host port empty', () => {
