@@ -17,6 +17,7 @@ import { enforceUniqueness, mergeModels } from './merge.js';
 import { normalize } from './normalize.js';
 import { applyProfiles } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
+import { withoutUnusedResources } from './unused.js';
 import { validateSchema } from './validate.js';
 import { parseComposeYaml, type ParsedFile } from './yaml.js';
 
@@ -62,6 +63,7 @@ export class LoadSession {
       throw error('files.unreadable', `open ${display}: ${why}`, { file: display });
     }
     const parsed = parseComposeYaml(text, display);
+    if (parsed.documents.length === 0) throw error('files.empty', 'empty compose file', { file: display, line: 1 });
     this.fileLocations.push(parsed.locations);
     return parsed;
   }
@@ -198,12 +200,14 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
   const dict = loadModel({ files: parsed, env, workingDir: projectDir, chain: files }, session);
   dict.name = name;
   delete dict.include;
+  if (dict.services === undefined || dict.services === null) dict.services = {};
   try {
     let project = normalize(dict as unknown as Project);
     const activeProfiles = o.profiles && o.profiles.length > 0 ? o.profiles : splitProfiles(env.COMPOSE_PROFILES);
     const profiled = applyProfiles(project, activeProfiles, o.services);
     project = profiled.project;
-    checkConsistency(project);
+    checkConsistency(project, profiled.disabled);
+    project = withoutUnusedResources(project);
     return {
       project,
       source: {

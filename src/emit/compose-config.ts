@@ -1,6 +1,7 @@
 // Renders the normalized model the way `docker compose config` prints it, so the two can be diffed.
+// The model keeps natural JS types; the Go marshalling quirks live only here.
 import { stringify } from 'yaml';
-import type { LoadedProject, Project } from '../model/project.js';
+import type { DependsOn, LoadedProject, Project, Service } from '../model/project.js';
 import { resolveServiceEnvironment } from '../compose/service-env.js';
 
 const TOP_LEVEL_ORDER = ['name', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models'];
@@ -18,23 +19,72 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
+/** docker compose prints its output re-escaped, so it can be loaded again: every `$` becomes `$$`. */
+function escapeDollars(v: unknown): unknown {
+  if (typeof v === 'string') return v.replaceAll('$', () => '$$');
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDollars(x)]));
+  return v;
+}
+
+const bytes = (n: number | undefined) => (n === undefined ? undefined : String(n));
+const octal = (n: number | undefined) => (n === undefined ? undefined : '0' + n.toString(8).padStart(3, '0'));
+
+/** Go marshalling of one service: UnitBytes as strings, FileMode as octal strings, omitempty fields. */
+function goShape(svc: Service): Record<string, unknown> {
+  const s: Record<string, unknown> = { command: null, entrypoint: null, ...svc };
+  for (const k of ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'] as const) if (svc[k] !== undefined) s[k] = bytes(svc[k]);
+  if (svc.build?.shm_size !== undefined) s.build = { ...svc.build, shm_size: bytes(svc.build.shm_size) };
+  if (svc.deploy) {
+    const r = svc.deploy.resources ?? {};
+    const res = (x: typeof r.limits) => (x ? { ...x, memory: bytes(x.memory) } : undefined);
+    s.deploy = { ...svc.deploy, resources: { ...r, limits: res(r.limits), reservations: res(r.reservations) }, placement: svc.deploy.placement ?? {} };
+  }
+  for (const k of ['secrets', 'configs'] as const) {
+    if (svc[k]) s[k] = svc[k]!.map((f) => ({ ...f, mode: octal(f.mode) }));
+  }
+  if (svc.volumes) {
+    s.volumes = svc.volumes.map((v) => {
+      const out: Record<string, unknown> = { ...v };
+      // create_host_path is an opt-out flag in compose-go: true is the default and is not printed.
+      if (v.bind) {
+        const { create_host_path, ...bind } = v.bind;
+        out.bind = create_host_path === false ? { ...bind, create_host_path } : bind;
+      }
+      if (v.tmpfs?.size !== undefined) out.tmpfs = { ...v.tmpfs, size: bytes(v.tmpfs.size) };
+      return out;
+    });
+  }
+  if (svc.depends_on) {
+    s.depends_on = Object.fromEntries(
+      Object.entries(svc.depends_on).map(([k, d]) => {
+        const { restart, ...rest } = d as DependsOn;
+        return [k, restart ? { ...rest, restart } : rest];
+      }),
+    );
+  }
+  delete s.env_file;
+  return s;
+}
+
 /** The JSON shape of `docker compose config --format json`. */
-export function composeConfigObject(loaded: LoadedProject, options: { resolveEnvironment?: boolean } = {}): Record<string, unknown> {
+export function composeConfigObject(loaded: LoadedProject, options: { escape?: boolean } = {}): Record<string, unknown> {
   const p: Project = loaded.project;
   const services: Record<string, unknown> = {};
   for (const name of Object.keys(p.services).sort()) {
     const svc = { ...p.services[name]! };
-    if (options.resolveEnvironment !== false && (svc.env_file || svc.environment)) {
+    if (svc.env_file || svc.environment) {
       const env = resolveServiceEnvironment(svc, loaded.source.environment);
       if (Object.keys(env).length > 0) svc.environment = env;
     }
-    services[name] = sortKeys(svc);
+    services[name] = sortKeys(goShape(svc));
   }
-  const out: Record<string, unknown> = {};
   const all: Record<string, unknown> = { ...p, services };
+  if (p.networks) all.networks = Object.fromEntries(Object.entries(p.networks).map(([k, n]) => [k, { ipam: {}, ...n }]));
+  const out: Record<string, unknown> = {};
   for (const k of TOP_LEVEL_ORDER) if (all[k] !== undefined) out[k] = k === 'services' ? services : sortKeys(all[k]);
   for (const k of Object.keys(all).sort()) if (!(k in out) && all[k] !== undefined) out[k] = sortKeys(all[k]);
-  return out;
+  return options.escape === false ? out : (escapeDollars(out) as Record<string, unknown>);
 }
 
 export function composeConfigYaml(obj: unknown): string {

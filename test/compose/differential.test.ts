@@ -3,7 +3,7 @@
 // loaded by both tools; the outputs must be equal after the normalizations in normalizeForDiff, or the
 // file must be listed with a reason in test/compose/known-deviations.json.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/compose/loader.js';
@@ -82,6 +82,8 @@ describe.skipIf(!oracle || !corpusDir)('differential: docker compose config --fo
   });
 
   it('agrees on at least 98% of the files', () => {
+    // COMPOSE2K8S_DIFF_REPORT=file.json writes every difference, for working through them.
+    if (process.env.COMPOSE2K8S_DIFF_REPORT) writeFileSync(process.env.COMPOSE2K8S_DIFF_REPORT, JSON.stringify(results.filter((r) => r.diff), null, 2));
     const same = results.filter((r) => !r.diff).length;
     expect(results.length).toBe(files.length);
     expect(same / results.length).toBeGreaterThanOrEqual(0.98);
