@@ -20,4 +20,33 @@ export function registerCommands(program: Command): void {
     const { configCommand } = await import('./config.js');
     await configCommand(services, opts);
   });
+
+  addConvertOptions(addProjectOptions(program.command('convert').description('convert the compose project into Kubernetes manifests'))).action(
+    async (opts) => {
+      const { convertCommand } = await import('./convert.js');
+      await convertCommand(opts);
+    },
+  );
+}
+
+/** The lowering flags, shared by convert, apply, diff and up. */
+export function addConvertOptions(cmd: Command): Command {
+  return cmd
+    .option('-n, --namespace <namespace>', 'set metadata.namespace on every object and emit the Namespace first')
+    .option('-o, --output <path>', 'write to FILE (a YAML stream) or - for stdout', '-')
+    .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addOption(new Option('--expose <mode>', 'how published ports are exposed outside the cluster').choices(['none', 'nodeport', 'loadbalancer', 'ingress']))
+    .addOption(new Option('--controller <kind>', 'workload kind for long-running services').choices(['deployment', 'statefulset', 'daemonset']))
+    .option('--volume-size <size>', 'size of PersistentVolumeClaims without an explicit size (default 1Gi)')
+    .option('--storage-class <name>', 'storageClassName of PersistentVolumeClaims without an explicit class')
+    .option('--network-policies', 'emit a NetworkPolicy per compose network')
+    .option('--rename-collisions', 'give services whose names collide after sanitizing distinct suffixed names instead of failing')
+    .option('--helper-image <image>', 'image of the init containers that wait for dependencies')
+    .option('--wait-for-started', 'also wait (by DNS) for depends_on: service_started dependencies')
+    .option('--allow-host-paths', 'turn bind mounts that cannot become ConfigMaps into hostPath volumes')
+    .addOption(new Option('--secrets <mode>', 'write secret data (inline) or only reference existing Secrets').choices(['inline', 'reference']))
+    .option('--validate', 'validate every object against the Kubernetes schema')
+    .option('--strict', 'fail when any compose key is ignored')
+    .option('--report', 'print the per-key conversion report to stderr')
+    .option('--report-file <file>', 'write the per-key conversion report as JSON');
 }

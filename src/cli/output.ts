@@ -1,7 +1,8 @@
 // Writing results: stdout, or a file replaced atomically so a failed run never leaves half-written output.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Diagnostics, formatDiagnostic } from '../model/diagnostics.js';
+import { Diagnostics, formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
+import type { SourceMap } from '../model/project.js';
 
 export function writeOutput(text: string, output: string | undefined): void {
   if (!output || output === '-') {
@@ -20,8 +21,17 @@ export function writeOutput(text: string, output: string | undefined): void {
   }
 }
 
-export function printWarnings(diagnostics: Diagnostics): void {
+/** Prints warnings (info only with COMPOSE2K8S_VERBOSE), with file and line filled in from the source map. */
+export function printWarnings(diagnostics: Diagnostics, locations?: SourceMap): void {
+  const verbose = !!process.env.COMPOSE2K8S_VERBOSE;
   for (const d of diagnostics.items) {
-    if (d.severity !== 'error') process.stderr.write(formatDiagnostic(d) + '\n');
+    if (d.severity === 'error' || (d.severity === 'info' && !verbose)) continue;
+    process.stderr.write(formatDiagnostic(locate(d, locations)) + '\n');
   }
+}
+
+export function locate(d: Diagnostic, locations?: SourceMap): Diagnostic {
+  if (d.line !== undefined || !d.path || !locations) return d;
+  const loc = locations.get(d.path);
+  return loc ? { ...d, file: d.file ?? loc.file, line: loc.line, column: loc.column } : d;
 }

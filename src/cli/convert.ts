@@ -1,0 +1,90 @@
+// `compose2k8s convert`: load the project, lower it to Kubernetes objects, and write them out.
+import { readFileSync } from 'node:fs';
+import { parseDotenv } from '../compose/dotenv.js';
+import { loadProject } from '../compose/loader.js';
+import { lowerProject, toJsonList, toYamlStream, validateObjects, type KubeObject, type LowerOptions, type ReportEntry } from '../lower/index.js';
+import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
+import type { LoadedProject } from '../model/project.js';
+import { locate, printWarnings, writeOutput } from './output.js';
+import { loadOptionsFrom, type ProjectFlags } from './project-options.js';
+
+export interface ConvertFlags extends ProjectFlags {
+  namespace?: string;
+  output?: string;
+  format: string;
+  expose?: LowerOptions['expose'];
+  controller?: LowerOptions['controller'];
+  volumeSize?: string;
+  storageClass?: string;
+  networkPolicies?: boolean;
+  renameCollisions?: boolean;
+  helperImage?: string;
+  waitForStarted?: boolean;
+  allowHostPaths?: boolean;
+  secrets?: LowerOptions['secrets'];
+  validate?: boolean;
+  strict?: boolean;
+  report?: boolean;
+  reportFile?: string;
+}
+
+export interface Converted {
+  loaded: LoadedProject;
+  objects: KubeObject[];
+  report: ReportEntry[];
+  diagnostics: Diagnostics;
+}
+
+/** Load + lower, shared by convert, apply, diff and up. Throws DiagnosticError on any error. */
+export async function convertProject(flags: ConvertFlags, diagnostics = new Diagnostics()): Promise<Converted> {
+  const loaded = loadProject(loadOptionsFrom(flags, { diagnostics }));
+  const env = loaded.source.environment;
+  const options: Partial<LowerOptions> = {
+    namespace: flags.namespace,
+    expose: flags.expose,
+    controller: flags.controller,
+    volumeSize: flags.volumeSize,
+    storageClass: flags.storageClass,
+    networkPolicies: flags.networkPolicies,
+    renameCollisions: flags.renameCollisions,
+    helperImage: flags.helperImage,
+    waitForStarted: flags.waitForStarted,
+    allowHostPaths: flags.allowHostPaths,
+    secrets: flags.secrets,
+    validate: flags.validate,
+    strict: flags.strict,
+    files: { read: (path) => readFileSync(path) },
+    // env_file values are interpolated against the project environment, exactly as the loader does.
+    parseEnvFile: (content, path, format) => parseDotenv(content, { file: path, lookup: (k) => env[k], raw: format === 'raw' }),
+  };
+  const { objects, report } = lowerProject(loaded.project, options, diagnostics);
+  if (flags.validate) await validateObjects(objects, diagnostics);
+  const errors = diagnostics.errors;
+  if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locate(d, loaded.locations)));
+  return { loaded, objects, report, diagnostics };
+}
+
+export async function convertCommand(flags: ConvertFlags): Promise<void> {
+  const diagnostics = new Diagnostics();
+  let converted: Converted;
+  try {
+    converted = await convertProject(flags, diagnostics);
+  } catch (e) {
+    // Warnings collected before the failure still help the user.
+    if (e instanceof DiagnosticError) printWarnings(diagnostics);
+    throw e;
+  }
+  printWarnings(diagnostics, converted.loaded.locations);
+  if (flags.reportFile) writeOutput(JSON.stringify(converted.report, null, 2) + '\n', flags.reportFile);
+  if (flags.report) process.stderr.write(formatReport(converted.report));
+  const text = flags.format === 'json' ? toJsonList(converted.objects) : toYamlStream(converted.objects);
+  writeOutput(text, flags.output);
+}
+
+function formatReport(entries: ReportEntry[]): string {
+  const rows = entries.map((e) => [e.path, e.status, [e.to, e.reason].filter(Boolean).join(': ')]);
+  const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
+  const w1 = Math.max(6, ...rows.map((r) => r[1]!.length));
+  const lines = [`${'PATH'.padEnd(w0)}  ${'STATUS'.padEnd(w1)}  DETAIL`, ...rows.map((r) => `${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`)];
+  return lines.join('\n') + '\n';
+}
