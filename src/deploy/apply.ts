@@ -1,0 +1,301 @@
+// Server-side apply of a project's objects, in stages, with an ApplySet parent so that a later --prune (or down)
+// finds exactly the objects this project applied. Transient failures are retried by the client; what still fails
+// is reported per object, the remaining stages are skipped, nothing is pruned, and a rerun converges.
+import { error } from '../model/diagnostics.js';
+import {
+  LABEL_PART_OF,
+  additionalNamespacesOf,
+  applySetId,
+  checkParent,
+  groupKindsOf,
+  parentFor,
+  parentObject,
+  pruneCandidates,
+  readParent,
+  withPartOf,
+  type ParentRef,
+} from './applyset.js';
+import type { Cluster } from './client.js';
+import { collectionPath, objectPath, type ResourceInfo } from './discovery.js';
+import { ApiError, parseConflicts, type FieldConflict } from './errors.js';
+import { applyParent, deleteRefs, DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER, fetchParent, listMembers, type Member } from './set.js';
+import { mapLimit, planStages } from './stages.js';
+import { describeRef, groupOf, parseGroupKind, refKey, refOf, type KubeObject, type Logger, type ObjectRef } from './types.js';
+import { waitFor } from './wait.js';
+
+export { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER };
+
+export type DryRun = 'none' | 'server' | 'client';
+
+export interface ApplyOptions {
+  cluster: Cluster;
+  /** Namespace for namespaced objects that name none; also where the ApplySet parent lives. */
+  namespace: string;
+  /** Names the ApplySet parent (Secret compose2k8s-<project>). Required unless `applySet` is false. */
+  projectName?: string;
+  /** Another parent, or false to apply without an ApplySet (then prune is impossible). */
+  applySet?: ParentRef | false;
+  fieldManager?: string;
+  dryRun?: DryRun;
+  forceConflicts?: boolean;
+  /** After every object applied, delete members of the set that are no longer desired. */
+  prune?: boolean;
+  /** Objects applied at once within a stage. */
+  concurrency?: number;
+  /** How long to wait for CRDs of this set to be established before applying the rest. */
+  crdTimeoutMs?: number;
+  log?: Logger;
+}
+
+export type ObjectOutcome = 'created' | 'configured' | 'unchanged' | 'failed' | 'skipped' | 'dry-run';
+
+export interface ObjectResult {
+  ref: ObjectRef;
+  outcome: ObjectOutcome;
+  /** Why it failed or was skipped. Never contains Secret values. */
+  message?: string;
+  conflicts?: FieldConflict[];
+  /** The object as the server returned it (or would, for server dry-run). */
+  live?: KubeObject;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  results: ObjectResult[];
+  /** Members of the set deleted by --prune (or that would be, in dry-run). */
+  pruned: ObjectRef[];
+  /** Prune failures, if any. */
+  pruneErrors: { ref: ObjectRef; message: string }[];
+  applySetId?: string;
+  parent?: ParentRef;
+}
+
+/** An object ready to send: namespace defaulted, part-of label set, server-owned metadata removed. */
+export interface PreparedObject {
+  ref: ObjectRef;
+  body: KubeObject;
+  info: ResourceInfo;
+}
+
+const SERVER_METADATA = ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'generation', 'selfLink', 'deletionTimestamp'];
+
+/** What we send for an object: no status, no server-owned metadata, the namespace resolved. */
+export function applyBody(object: KubeObject, namespaced: boolean, defaultNamespace: string, applySet?: string): KubeObject {
+  const { status: _status, ...rest } = object;
+  const metadata: KubeObject['metadata'] = { ...object.metadata };
+  for (const k of SERVER_METADATA) delete metadata[k];
+  if (namespaced) metadata.namespace = object.metadata.namespace || defaultNamespace;
+  else delete metadata.namespace;
+  const body: KubeObject = { ...rest, metadata };
+  return applySet ? withPartOf(body, applySet) : body;
+}
+
+/** Resolves each object's resource and namespace; kinds defined by CRDs of this same set are taken from those CRDs. */
+export async function prepareObjects(
+  cluster: Cluster,
+  objects: readonly KubeObject[],
+  namespace: string,
+  applySet: string | undefined,
+): Promise<{ prepared: PreparedObject[]; pending: KubeObject[] }> {
+  const crdScopes = new Map<string, ResourceInfo>();
+  for (const o of objects) {
+    if (o.kind !== 'CustomResourceDefinition' || groupOf(o.apiVersion) !== 'apiextensions.k8s.io') continue;
+    const spec = (o.spec ?? {}) as { group?: string; names?: { kind?: string; plural?: string }; scope?: string; versions?: { name: string }[] };
+    for (const v of spec.versions ?? []) {
+      if (!spec.group || !spec.names?.kind || !spec.names.plural) continue;
+      crdScopes.set(`${spec.group}/${v.name}/${spec.names.kind}`, {
+        group: spec.group,
+        version: v.name,
+        kind: spec.names.kind,
+        resource: spec.names.plural,
+        namespaced: spec.scope !== 'Cluster',
+      });
+    }
+  }
+  const problems: string[] = [];
+  const prepared: PreparedObject[] = [];
+  const pending: KubeObject[] = [];
+  for (const o of objects) {
+    if (!o || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || !o.metadata?.name) {
+      problems.push(`an object has no apiVersion, kind or metadata.name: ${JSON.stringify(o).slice(0, 120)}`);
+      continue;
+    }
+    const fromCrd = crdScopes.get(`${groupOf(o.apiVersion)}/${o.apiVersion.split('/').pop()}/${o.kind}`);
+    let info: ResourceInfo | undefined;
+    try {
+      info = await cluster.discovery.resolve(o.apiVersion, o.kind);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+      if (fromCrd) info = fromCrd;
+      else problems.push(`${describeRef(refOf(o))}: ${e.message}`);
+    }
+    if (!info) continue;
+    const body = applyBody(o, info.namespaced, namespace, applySet);
+    prepared.push({ ref: refOf(body), body, info });
+    if (fromCrd && info === fromCrd) pending.push(o);
+  }
+  const seen = new Map<string, number>();
+  for (const p of prepared) seen.set(refKey(p.ref), (seen.get(refKey(p.ref)) ?? 0) + 1);
+  for (const [k, n] of seen) if (n > 1) problems.push(`${k.split('/').slice(0, 2).join(' ')} ${k.split('/').slice(2).join('/')} appears ${n} times`);
+  if (problems.length > 0) throw error('deploy.invalid-objects', `cannot apply:\n  ${problems.join('\n  ')}`);
+  return { prepared, pending };
+}
+
+function conflictMessage(conflicts: FieldConflict[]): string {
+  const parts = conflicts.map((c) => `${c.field || '(unknown field)'} is owned by "${c.manager}"`);
+  return `conflict: ${parts.join('; ')} (rerun with --force-conflicts to take ownership)`;
+}
+
+function outcomeOf(created: boolean, before: string | undefined, after: KubeObject): ObjectOutcome {
+  if (created) return 'created';
+  const rv = after.metadata?.resourceVersion as string | undefined;
+  return before !== undefined && rv === before ? 'unchanged' : 'configured';
+}
+
+/**
+ * Applies `objects` (server-side apply) stage by stage. Never throws for per-object failures: the result says which
+ * objects were applied, which failed (with the server's message or the conflicting managers) and which were skipped.
+ * Throws a DiagnosticError before touching anything when an object is malformed, its kind is unknown to the server,
+ * or the ApplySet parent belongs to another tool.
+ */
+export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOptions): Promise<ApplyResult> {
+  const log = opts.log ?? (() => {});
+  const fieldManager = opts.fieldManager ?? DEFAULT_FIELD_MANAGER;
+  const dryRun = opts.dryRun ?? 'none';
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const { cluster } = opts;
+
+  let parent: ParentRef | undefined;
+  if (opts.applySet !== false) {
+    if (opts.applySet) parent = opts.applySet;
+    else if (opts.projectName) parent = parentFor(opts.projectName, opts.namespace);
+    else throw error('deploy.no-project', 'applyObjects needs a projectName (or applySet: false)');
+  }
+  if (opts.prune && !parent) throw error('deploy.prune-without-applyset', '--prune needs an ApplySet');
+  const id = parent ? applySetId(parent) : undefined;
+
+  if (dryRun === 'client') {
+    // No request at all: report what would be sent.
+    const results: ObjectResult[] = objects.map((o) => {
+      const body = applyBody(o, o.kind !== 'Namespace' && o.kind !== 'CustomResourceDefinition', opts.namespace, id);
+      return { ref: refOf(body), outcome: 'dry-run', live: body };
+    });
+    return { ok: true, results, pruned: [], pruneErrors: [], applySetId: id, parent };
+  }
+
+  const { prepared } = await prepareObjects(cluster, objects, opts.namespace, id);
+  const desiredKeys = new Set(prepared.map((p) => refKey(p.ref)));
+  const gks = groupKindsOf(prepared.map((p) => p.body));
+  const extraNamespaces = parent ? additionalNamespacesOf(prepared.map((p) => p.body), parent.namespace) : [];
+
+  // The parent and the live members (for resourceVersions, and later for pruning).
+  let liveParent: KubeObject | undefined;
+  let previous = { groupKinds: [] as string[], namespaces: [] as string[] };
+  const beforeRv = new Map<string, string | undefined>();
+  if (parent && id) {
+    liveParent = await fetchParent(cluster, parent);
+    previous = readParent(liveParent);
+    if (liveParent) {
+      const members = await listMembers(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]);
+      for (const m of members) beforeRv.set(refKey(m), m.resourceVersion);
+    }
+  }
+
+  const results = new Map<string, ObjectResult>();
+  const stages = planStages(prepared.map((p) => p.body));
+  const byKey = new Map(prepared.map((p) => [refKey(p.ref), p]));
+  let failed = false;
+  let parentDone = false;
+  const unionGks = [...new Set([...previous.groupKinds, ...gks])].sort();
+  const unionNs = [...new Set([...previous.namespaces, ...extraNamespaces])].sort();
+
+  for (const [si, stage] of stages.entries()) {
+    const items = stage.objects.map((o) => byKey.get(refKey(refOf(o)))!);
+    if (failed) {
+      for (const p of items) results.set(refKey(p.ref), { ref: p.ref, outcome: 'skipped', message: 'not applied: an earlier stage failed' });
+      continue;
+    }
+    // The parent goes out before any member outside stage 0 (whose Namespaces the parent may live in), and lists
+    // the union of old and new group-kinds so that an interrupted run can still prune everything later.
+    if (parent && !parentDone && (si > 0 || !items.some((p) => p.body.kind === 'Namespace'))) {
+      try {
+        await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager, dryRun: dryRun === 'server' });
+        parentDone = true;
+      } catch (e) {
+        failed = true;
+        const message = `ApplySet parent ${parent.kind} ${parent.namespace}/${parent.name}: ${(e as Error).message}`;
+        log(`error: ${message}`);
+        for (const p of items) results.set(refKey(p.ref), { ref: p.ref, outcome: 'skipped', message: `not applied: ${message}` });
+        continue;
+      }
+    }
+    log(`applying ${items.length} object(s): ${stage.name}`);
+    await mapLimit(items, concurrency, async (p) => {
+      const key = refKey(p.ref);
+      try {
+        const res = await cluster.client.applyPatch(
+          objectPath(p.info, p.ref.name, p.ref.namespace),
+          p.body,
+          { fieldManager, force: opts.forceConflicts, dryRun: dryRun === 'server', fieldValidation: 'Strict' },
+          describeRef(p.ref),
+        );
+        const outcome = dryRun === 'server' ? 'dry-run' : outcomeOf(res.created, beforeRv.get(key), res.object);
+        results.set(key, { ref: p.ref, outcome, live: res.object });
+      } catch (e) {
+        failed = true;
+        const err = e as Error;
+        const conflicts = e instanceof ApiError && e.status === 409 ? parseConflicts(e) : [];
+        const message = conflicts.length > 0 ? conflictMessage(conflicts) : err.message;
+        results.set(key, { ref: p.ref, outcome: 'failed', message, conflicts: conflicts.length ? conflicts : undefined });
+      }
+    });
+    // Custom resources of this set need their CRDs established (and discovery refreshed) first.
+    const crds = items.filter((p) => p.body.kind === 'CustomResourceDefinition' && results.get(refKey(p.ref))?.outcome !== 'failed');
+    if (!failed && crds.length > 0 && dryRun === 'none') {
+      log(`waiting for ${crds.length} CustomResourceDefinition(s) to be established`);
+      const waited = await waitFor(
+        crds.map((p) => p.body),
+        { cluster, timeoutMs: opts.crdTimeoutMs ?? 60_000, namespace: opts.namespace },
+      );
+      if (!waited.ok) {
+        failed = true;
+        for (const w of waited.objects) {
+          if (w.status !== 'Current') results.set(refKey(w.ref), { ref: w.ref, outcome: 'failed', message: `not established: ${w.message}` });
+        }
+      }
+      cluster.discovery.invalidate();
+    }
+  }
+  if (parent && !parentDone && !failed) {
+    try {
+      await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager, dryRun: dryRun === 'server' });
+    } catch (e) {
+      failed = true;
+      log(`error: ApplySet parent: ${(e as Error).message}`);
+    }
+  }
+
+  const ordered = prepared.map((p) => results.get(refKey(p.ref))!);
+  const result: ApplyResult = { ok: !failed, results: ordered, pruned: [], pruneErrors: [], applySetId: id, parent };
+  if (failed || !opts.prune || !parent || !id) return result;
+
+  // Prune: every desired object is applied, so anything else labelled part-of this set goes.
+  const members = await listMembers(cluster, id, unionGks, [parent.namespace, ...unionNs]);
+  const desiredRefs = [...desiredKeys].map((k) => byKey.get(k)!.ref);
+  const doomed = pruneCandidates(members, desiredRefs, parent) as Member[];
+  const del = await deleteRefs(cluster, doomed, { dryRun: dryRun === 'server', concurrency, log });
+  result.pruned = del.deleted;
+  result.pruneErrors = del.errors;
+  if (del.errors.length > 0) {
+    result.ok = false;
+    return result;
+  }
+  // The set now holds exactly the desired group-kinds and namespaces.
+  try {
+    await applyParent(cluster, parent, parentObject(parent, unionGks, unionNs), gks, extraNamespaces, { fieldManager, dryRun: dryRun === 'server' });
+  } catch (e) {
+    result.ok = false;
+    result.pruneErrors.push({ ref: { group: '', kind: parent.kind, namespace: parent.namespace, name: parent.name }, message: (e as Error).message });
+  }
+  return result;
+}
