@@ -1,6 +1,6 @@
 // Writing results: stdout, or a file replaced atomically so a failed run never leaves half-written output.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { Diagnostics, formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { SourceMap } from '../model/project.js';
 
@@ -26,7 +26,7 @@ export function printWarnings(diagnostics: Diagnostics, locations?: SourceMap): 
   const verbose = !!process.env.COMPOSE2K8S_VERBOSE;
   for (const d of diagnostics.items) {
     if (d.severity === 'error' || (d.severity === 'info' && !verbose)) continue;
-    process.stderr.write(formatDiagnostic(locate(d, locations)) + '\n');
+    process.stderr.write(formatDiagnostic(forDisplay(locate(d, locations))) + '\n');
   }
 }
 
@@ -34,4 +34,11 @@ export function locate(d: Diagnostic, locations?: SourceMap): Diagnostic {
   if (d.line !== undefined || !d.path || !locations) return d;
   const loc = locations.get(d.path);
   return loc ? { ...d, file: d.file ?? loc.file, line: loc.line, column: loc.column } : d;
+}
+
+/** Paths under the working directory are shown relative to it, like compilers do. */
+export function forDisplay(d: Diagnostic): Diagnostic {
+  if (!d.file || !isAbsolute(d.file)) return d;
+  const rel = relative(process.cwd(), d.file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? { ...d, file: rel } : d;
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { DiagnosticError, formatDiagnostic } from '../model/diagnostics.js';
 import { VERSION } from '../version.js';
+import { forDisplay } from './output.js';
 
 /** Exit codes shared by every command. */
 export const EXIT_OK = 0;
@@ -35,7 +36,7 @@ function reportError(err: unknown, debug: boolean): number {
     return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (err instanceof DiagnosticError) {
-    for (const d of err.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    for (const d of err.diagnostics) process.stderr.write(formatDiagnostic(forDisplay(d)) + '\n');
     return EXIT_INVALID_INPUT;
   }
   if (err instanceof UsageError) {
