@@ -75,16 +75,23 @@ function servicesOfFile(path: string, input: ModelInput, session: LoadSession): 
 }
 
 const isRelative = (p: string) => p === '.' || p === '..' || p.startsWith('./') || p.startsWith('../');
+/** compose-go resolves every non-absolute file path (env_file, label_file, long bind sources), not only `./x`. */
+const isRemoteContext = (p: string) => p.includes('://') || /^(service:|github\.com\/|git@)/.test(p);
 
 /** Makes the relative paths of a service taken from another directory absolute, against that directory. */
 export function rebasePaths(svc: Dict, dir: string): Dict {
-  const abs = (p: string) => (isRelative(p) ? resolve(dir, p) : p);
+  const abs = (p: string) => (isAbsolute(p) || p.startsWith('~') ? p : resolve(dir, p));
   const out: Dict = { ...svc };
-  if (typeof out.build === 'string') out.build = abs(out.build);
+  if (typeof out.build === 'string') out.build = isRemoteContext(out.build) ? out.build : abs(out.build);
   else if (out.build && typeof out.build === 'object') {
     const b = { ...(out.build as Dict) };
-    if (typeof b.context === 'string' && !b.context.includes('://')) b.context = abs(b.context);
+    if (typeof b.context === 'string') b.context = isRemoteContext(b.context) ? b.context : abs(b.context);
     else if (b.context === undefined) b.context = dir;
+    if (b.additional_contexts && typeof b.additional_contexts === 'object' && !Array.isArray(b.additional_contexts)) {
+      b.additional_contexts = Object.fromEntries(
+        Object.entries(b.additional_contexts as Dict).map(([k, c]) => [k, typeof c === 'string' && !isRemoteContext(c) && !c.startsWith('docker-image:') && !c.startsWith('oci-layout:') ? abs(c) : c]),
+      );
+    }
     out.build = b;
   }
   const envFile = out.env_file;
@@ -94,11 +101,15 @@ export function rebasePaths(svc: Dict, dir: string): Dict {
   }
   if (typeof out.label_file === 'string') out.label_file = abs(out.label_file);
   else if (Array.isArray(out.label_file)) out.label_file = out.label_file.map((f) => abs(String(f)));
+  const develop = out.develop as Dict | undefined;
+  if (develop && Array.isArray(develop.watch)) {
+    out.develop = { ...develop, watch: develop.watch.map((w) => (w && typeof (w as Dict).path === 'string' ? { ...(w as Dict), path: abs((w as Dict).path as string) } : w)) };
+  }
   if (Array.isArray(out.volumes)) {
     out.volumes = out.volumes.map((v) => {
       if (typeof v === 'string') {
         const i = v.indexOf(':');
-        return i > 0 && isRelative(v.slice(0, i)) ? abs(v.slice(0, i)) + v.slice(i) : v;
+        return i > 0 && isRelative(v.slice(0, i)) ? resolve(dir, v.slice(0, i)) + v.slice(i) : v;
       }
       const o = v as Dict;
       return o.type === 'bind' && typeof o.source === 'string' ? { ...o, source: abs(o.source) } : o;

@@ -17,6 +17,7 @@ import { enforceUniqueness, mergeModels } from './merge.js';
 import { normalize } from './normalize.js';
 import { applyProfiles } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
+import { resolveServiceLabels } from './service-env.js';
 import { withoutUnusedResources } from './unused.js';
 import { validateSchema } from './validate.js';
 import { parseComposeYaml, type ParsedFile } from './yaml.js';
@@ -206,6 +207,7 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
     const activeProfiles = o.profiles && o.profiles.length > 0 ? o.profiles : splitProfiles(env.COMPOSE_PROFILES);
     const profiled = applyProfiles(project, activeProfiles, o.services);
     project = profiled.project;
+    project = withLabelFilesResolved(project, session);
     checkConsistency(project, profiled.disabled);
     project = withoutUnusedResources(project);
     return {
@@ -222,6 +224,17 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
     if (e instanceof DiagnosticError) throw session.locateAll(e, files[0] === '-' ? '(stdin)' : files[0]);
     throw e;
   }
+}
+
+/** Reads every enabled service's `label_file`s into its `labels` (compose-go does this at load time). */
+function withLabelFilesResolved(project: Project, session: LoadSession): Project {
+  const services = { ...project.services };
+  for (const [name, svc] of Object.entries(services)) {
+    if (!svc.label_file || svc.label_file.length === 0) continue;
+    const labels = resolveServiceLabels(svc, (message, file) => session.diagnostics.warn('interpolate.unset', message, { file }));
+    services[name] = { ...svc, labels };
+  }
+  return { ...project, services };
 }
 
 function splitProfiles(v: string | undefined): string[] {

@@ -34,3 +34,24 @@ export function resolveServiceEnvironment(service: Service, projectEnv: Record<s
   }
   return out;
 }
+
+/**
+ * compose-go reads `label_file`s when it loads the project: files in order (a later file wins), then the
+ * service's own `labels` on top. Their `${...}` see no variables at all (docker compose warns "not set").
+ */
+export function resolveServiceLabels(service: Service, warn?: (message: string, file: string) => void): Record<string, string> | undefined {
+  if (!service.label_file || service.label_file.length === 0) return service.labels;
+  const out: Record<string, string> = {};
+  for (const path of service.label_file) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw error('label-file.not-found', `label file ${path} not found: stat ${path}: no such file or directory`, { file: path });
+      throw error('label-file.unreadable', `label file ${path}: ${(e as Error).message}`, { file: path });
+    }
+    Object.assign(out, parseDotenv(text, { file: path, lookup: () => undefined, ...(warn ? { warn: (m: string) => warn(m, path) } : {}) }));
+  }
+  return { ...out, ...(service.labels ?? {}) };
+}

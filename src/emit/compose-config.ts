@@ -30,11 +30,19 @@ function escapeDollars(v: unknown): unknown {
 const bytes = (n: number | undefined) => (n === undefined ? undefined : String(n));
 const octal = (n: number | undefined) => (n === undefined ? undefined : '0' + n.toString(8).padStart(3, '0'));
 
+/** compose-go's UlimitsConfig marshals a non-zero `single` as the bare number. */
+function ulimitsShape(u: Record<string, { single?: number; soft?: number; hard?: number }> | undefined): unknown {
+  if (!u) return undefined;
+  return Object.fromEntries(Object.entries(u).map(([k, l]) => [k, l.single ? l.single : l]));
+}
+
 /** Go marshalling of one service: UnitBytes as strings, FileMode as octal strings, omitempty fields. */
 function goShape(svc: Service): Record<string, unknown> {
   const s: Record<string, unknown> = { command: null, entrypoint: null, ...svc };
   for (const k of ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'] as const) if (svc[k] !== undefined) s[k] = bytes(svc[k]);
   if (svc.build?.shm_size !== undefined) s.build = { ...svc.build, shm_size: bytes(svc.build.shm_size) };
+  if (svc.ulimits) s.ulimits = ulimitsShape(svc.ulimits);
+  if (svc.build?.ulimits) s.build = { ...(s.build as object), ulimits: ulimitsShape(svc.build.ulimits) };
   if (svc.deploy) {
     const r = svc.deploy.resources ?? {};
     const res = (x: typeof r.limits) => (x ? { ...x, memory: bytes(x.memory) } : undefined);
@@ -63,6 +71,9 @@ function goShape(svc: Service): Record<string, unknown> {
       }),
     );
   }
+  // A watch trigger's `exec` is a plain struct in compose-go: always printed, `command` null when unset.
+  const watch = svc.develop?.watch;
+  if (Array.isArray(watch)) s.develop = { ...svc.develop, watch: watch.map((w) => ({ exec: { command: null }, ...w })) };
   delete s.env_file;
   return s;
 }
