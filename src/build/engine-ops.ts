@@ -1,0 +1,289 @@
+// Engine API calls of the build stage: POST /build (classic `version=1` or BuildKit `version=2`, without a
+// gRPC session), POST /images/{name}/push, image inspect/tag. Both streams are newline-delimited JSON;
+// BuildKit progress arrives as base64 protobuf StatusResponse messages, decoded with the .proto that
+// dockerode ships.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { AuthConfig } from './auth.js';
+import { registryAuthHeader } from './auth.js';
+
+export interface BuildEvents {
+  step?(n: number, of: number, text: string): void;
+  output?(line: string): void;
+}
+
+export class BuildFailure extends Error {
+  constructor(
+    message: string,
+    /** The failing step, e.g. `step 3/4: RUN make` (when known). */
+    readonly step: string | undefined,
+    readonly lastLines: string[],
+  ) {
+    super(message);
+  }
+}
+
+export class StreamError extends Error {}
+
+type Modem = {
+  dial(o: Record<string, unknown>, cb: (err: (Error & { statusCode?: number; json?: unknown }) | null, data?: unknown) => void): void;
+};
+
+function dial(docker: Dockerode, o: Record<string, unknown>): Promise<Readable> {
+  const modem = docker.modem as unknown as Modem;
+  return new Promise((resolve, reject) => {
+    modem.dial(o, (err, data) => (err ? reject(err) : resolve(data as Readable)));
+  });
+}
+
+/** Calls onMessage for each JSON message of a stream; resolves at its end. */
+export function readJsonStream(stream: Readable, onMessage: (m: Record<string, unknown>) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const handle = (line: string) => {
+      const t = line.trim();
+      if (!t) return;
+      let m: Record<string, unknown>;
+      try {
+        m = JSON.parse(t) as Record<string, unknown>;
+      } catch {
+        m = { stream: t };
+      }
+      onMessage(m);
+    };
+    stream.setEncoding?.('utf8');
+    stream.on('data', (chunk: string | Buffer) => {
+      buf += chunk.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          handle(line);
+        } catch (e) {
+          stream.destroy();
+          reject(e);
+          return;
+        }
+      }
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      try {
+        handle(buf);
+        resolve();
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+interface StatusResponse {
+  vertexes: { digest: string; name: string; cached: boolean; started?: unknown; completed?: unknown; error: string }[];
+  logs: { vertex: string; msg: Uint8Array }[];
+}
+
+let decodeStatus: ((b64: string) => StatusResponse) | undefined;
+
+function buildkitDecoder(): (b64: string) => StatusResponse {
+  if (decodeStatus) return decodeStatus;
+  const req = createRequire(import.meta.url);
+  const main = req.resolve('dockerode');
+  const dreq = createRequire(main);
+  const protobuf = dreq('protobufjs') as {
+    loadSync(p: string): { lookupType(n: string): { decode(b: Buffer): unknown; toObject(m: unknown, o: object): unknown } };
+  };
+  const type = protobuf.loadSync(join(dirname(main), 'proto', 'buildkit_status.proto')).lookupType('moby.buildkit.v1.StatusResponse');
+  decodeStatus = (b64) => type.toObject(type.decode(Buffer.from(b64, 'base64')), { defaults: true }) as StatusResponse;
+  return decodeStatus;
+}
+
+const STEP_CLASSIC = /^Step (\d+)\/(\d+) : (.*)$/;
+const STEP_BUILDKIT = /^\[(?:[^\]\s]+ )?(\d+)\/(\d+)\] (.*)$/;
+const KEEP_LINES = 15;
+
+export interface BuildParams {
+  tar: Readable;
+  /** Query parameters of POST /build. */
+  query: Record<string, unknown>;
+  /** X-Registry-Config: credentials for pulling base images (classic builder). */
+  registryConfig?: Record<string, AuthConfig>;
+  signal?: AbortSignal;
+}
+
+/** Runs one build; resolves with the image ID, or throws BuildFailure with the failing step and last output. */
+export async function runBuild(docker: Dockerode, p: BuildParams, ev: BuildEvents = {}): Promise<string> {
+  const lines: string[] = [];
+  const remember = (line: string) => {
+    lines.push(line);
+    if (lines.length > KEEP_LINES * 4) lines.splice(0, lines.length - KEEP_LINES);
+    ev.output?.(line);
+  };
+  let currentStep: string | undefined;
+  let imageId: string | undefined;
+  let failure: string | undefined;
+  const vertexNames = new Map<string, string>();
+  const vertexSteps = new Map<string, string>();
+  const buildkit = p.query.version === '2';
+
+  const stream = await dial(docker, {
+    path: '/build?',
+    method: 'POST',
+    file: p.tar,
+    options: p.query,
+    isStream: true,
+    abortSignal: p.signal,
+    registryconfig: p.registryConfig && Object.keys(p.registryConfig).length > 0 ? p.registryConfig : undefined,
+    statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
+  });
+  await readJsonStream(stream, (m) => {
+    if (typeof m.stream === 'string') {
+      for (const raw of m.stream.split('\n')) {
+        const line = raw.replace(/\r/g, '').trimEnd();
+        if (!line) continue;
+        const s = STEP_CLASSIC.exec(line);
+        if (s) {
+          currentStep = `step ${s[1]}/${s[2]}: ${s[3]}`;
+          ev.step?.(Number(s[1]), Number(s[2]), s[3]!);
+        }
+        remember(line);
+      }
+    }
+    if (m.errorDetail || m.error) {
+      const d = m.errorDetail as { message?: string } | undefined;
+      failure = d?.message ?? String(m.error);
+    }
+    if (m.id === 'moby.buildkit.trace' && typeof m.aux === 'string') {
+      const st = buildkitDecoder()(m.aux);
+      for (const v of st.vertexes) {
+        vertexNames.set(v.digest, v.name);
+        const s = STEP_BUILDKIT.exec(v.name);
+        if (s) {
+          const label = `step ${s[1]}/${s[2]}: ${s[3]}`;
+          vertexSteps.set(v.digest, label);
+          if (v.started && !v.completed) {
+            currentStep = label;
+            ev.step?.(Number(s[1]), Number(s[2]), s[3]!);
+          }
+        }
+        if (v.error) {
+          if (vertexSteps.has(v.digest)) currentStep = vertexSteps.get(v.digest);
+          else currentStep ??= v.name;
+          remember(`ERROR ${v.name}: ${v.error}`);
+        }
+      }
+      for (const l of st.logs) {
+        const text = Buffer.from(l.msg).toString('utf8');
+        for (const raw of text.split('\n')) {
+          const line = raw.replace(/\r/g, '').trimEnd();
+          if (line) remember(line);
+        }
+      }
+    }
+    if (m.aux && typeof m.aux === 'object') {
+      const id = (m.aux as { ID?: string }).ID;
+      if (id && (!buildkit || m.id === 'moby.image.id')) imageId = id;
+    }
+  });
+  if (failure !== undefined) throw new BuildFailure(failure, currentStep, lines.slice(-KEEP_LINES));
+  if (!imageId) throw new BuildFailure('the engine ended the build without reporting an image ID', currentStep, lines.slice(-KEEP_LINES));
+  return imageId;
+}
+
+export interface PushEvents {
+  bytes?(current: number, total: number): void;
+}
+
+export class PushFailure extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const TRANSIENT_PUSH = /connection refused|connection reset|i\/o timeout|timeout|temporar|EOF|broken pipe|no route to host|50[0234]|429|too many requests|unavailable|dial tcp|TLS handshake/i;
+
+/** Pushes name:tag; resolves with the manifest digest from the stream's `aux.Digest`. */
+export async function pushImage(docker: Dockerode, name: string, tag: string, auth: AuthConfig | undefined, ev: PushEvents = {}, signal?: AbortSignal): Promise<string> {
+  let stream: Readable;
+  try {
+    stream = await dial(docker, {
+      path: `/images/${name}/push?`,
+      method: 'POST',
+      options: { tag },
+      authconfig: { base64: registryAuthHeader(auth) },
+      isStream: true,
+      abortSignal: signal,
+      statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
+    });
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new PushFailure(msg, TRANSIENT_PUSH.test(msg) && !/no such image/i.test(msg));
+  }
+  let digest: string | undefined;
+  let failure: string | undefined;
+  const layers = new Map<string, { current: number; total: number }>();
+  await readJsonStream(stream, (m) => {
+    if (m.errorDetail || m.error) failure = (m.errorDetail as { message?: string } | undefined)?.message ?? String(m.error);
+    const aux = m.aux as { Digest?: string } | undefined;
+    if (aux?.Digest) digest = aux.Digest;
+    const pd = m.progressDetail as { current?: number; total?: number } | undefined;
+    if (typeof m.id === 'string' && pd && typeof pd.total === 'number' && pd.total > 0) {
+      layers.set(m.id, { current: pd.current ?? 0, total: pd.total });
+      let c = 0;
+      let t = 0;
+      for (const l of layers.values()) {
+        c += l.current;
+        t += l.total;
+      }
+      ev.bytes?.(c, t);
+    } else if (typeof m.id === 'string' && (m.status === 'Pushed' || m.status === 'Layer already exists')) {
+      const l = layers.get(m.id);
+      if (l) l.current = l.total;
+    }
+  });
+  if (failure !== undefined) throw new PushFailure(failure, TRANSIENT_PUSH.test(failure));
+  if (!digest) throw new PushFailure('the engine ended the push without reporting a digest', false);
+  return digest;
+}
+
+export interface ImageSummary {
+  id: string;
+  repoTags: string[];
+  labels: Record<string, string>;
+  created: number;
+}
+
+/** Inspects an image by name; undefined when it does not exist. */
+export async function inspectImage(docker: Dockerode, name: string): Promise<{ id: string; repoTags: string[]; labels: Record<string, string> } | undefined> {
+  try {
+    const info = (await docker.getImage(name).inspect()) as { Id: string; RepoTags?: string[] | null; Config?: { Labels?: Record<string, string> | null } };
+    return { id: info.Id, repoTags: info.RepoTags ?? [], labels: info.Config?.Labels ?? {} };
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Adds `ref` (repo:tag) as a tag of image `id`. */
+export async function tagImage(docker: Dockerode, id: string, ref: string): Promise<void> {
+  const colon = ref.lastIndexOf(':');
+  const slash = ref.lastIndexOf('/');
+  const [repo, tag] = colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+  await docker.getImage(id).tag({ repo, tag });
+}
+
+export async function listProjectImages(docker: Dockerode, label: string, project: string): Promise<ImageSummary[]> {
+  const list = (await docker.listImages({ filters: JSON.stringify({ label: [`${label}=${project}`] }) } as never)) as unknown as {
+    Id: string;
+    RepoTags?: string[] | null;
+    Labels?: Record<string, string> | null;
+    Created: number;
+  }[];
+  return list.map((i) => ({ id: i.Id, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {}, created: i.Created }));
+}

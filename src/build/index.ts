@@ -1,0 +1,315 @@
+// The build stage: for every service with `build:`, hash its inputs into a content tag, and build (and push)
+// only when that tag is not already there - in the registry when pushing, else in the local engine. Builds
+// run in parallel; the first failure stops new builds, lets running ones finish and fails the whole stage
+// (so no manifests are written). The result maps each service to the image reference manifests should use:
+// `REPO@sha256:...` when pushed, else the local content tag.
+import { availableParallelism } from 'node:os';
+import type Dockerode from 'dockerode';
+import { DiagnosticError, Diagnostics, error, type Diagnostic } from '../model/diagnostics.js';
+import type { Project } from '../model/project.js';
+import { CredentialStore, type AuthConfig } from './auth.js';
+import { baseImages, contextTar } from './context.js';
+import { connect, engineUnreachable, isConnectionError, pingEngine, resolveEngine, type EngineEndpoint, type EngineInfo } from './engine.js';
+import { BuildFailure, inspectImage, PushFailure, pushImage, runBuild, tagImage } from './engine-ops.js';
+import { planBuilds, resolvePlan, LABEL_INPUTS, type ResolvedPlan, type ServicePlan } from './plan.js';
+import { runPool } from './pool.js';
+import { createReporter, type ProgressMode, type ProgressReporter, type Sink } from './progress.js';
+import { apiPathOf, parseReference, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from './reference.js';
+import { RegistryClient, RegistryError } from './registry.js';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
+
+export { pinImages, type PinResult } from './pin.js';
+export type { ProgressMode } from './progress.js';
+
+export type BuilderKind = 'auto' | 'classic' | 'buildkit';
+
+export interface BuildOptions {
+  /** Only these services (default: every service with `build:`). */
+  services?: string[];
+  push?: boolean;
+  /** `HOST[:PORT][/NAMESPACE]`: images are re-rooted under it. */
+  registry?: string;
+  /** Registries (host[:port]) that may be reached over plain HTTP (loopback ones always may). */
+  insecureRegistries?: string[];
+  /** Builds in flight at once (default: the number of CPUs). */
+  parallel?: number;
+  progress?: ProgressMode;
+  /** `auto`: DOCKER_BUILDKIT if set, else the engine's default builder (Builder-Version from /_ping). */
+  builder?: BuilderKind;
+  env?: NodeJS.ProcessEnv;
+  /** Warnings are added here. */
+  diagnostics?: Diagnostics;
+  signal?: AbortSignal;
+  retry?: Partial<RetryOptions>;
+  /** Where progress goes (default process.stderr). */
+  progressStream?: Sink;
+  /** Base for relative build contexts. */
+  workingDir?: string;
+  credentials?: CredentialStore;
+}
+
+export interface BuiltImage {
+  service: string;
+  /** What manifests should use: `REPO@sha256:...` when pushed, else `REPO:c2k-...` (local only). */
+  reference: string;
+  /** The registry manifest digest, when the image is in the registry. */
+  digest?: string;
+  /** The image is in the registry (pushed now or found there). */
+  pushed: boolean;
+  /** Built by this run (false: the content tag already existed). */
+  built: boolean;
+  /** Pushed by this run. */
+  uploaded: boolean;
+  /** Local image ID, when the local engine was consulted. */
+  imageId?: string;
+  /** The content tag `c2k-...` and `REPO:c2k-...`. */
+  tag: string;
+  taggedRef: string;
+  /** The image name the lowering gave the service's containers. */
+  sourceImage: string;
+}
+
+/** Builds (and pushes) every selected service with `build:`. Throws DiagnosticError on any failure. */
+export async function buildAndPush(project: Project, o: BuildOptions = {}): Promise<Map<string, BuiltImage>> {
+  const env = o.env ?? process.env;
+  const d = o.diagnostics ?? new Diagnostics();
+  let registry: RegistryTarget | undefined;
+  if (o.registry !== undefined) {
+    registry = parseRegistryTarget(o.registry);
+    if (!registry) throw error('build.invalid-registry', `invalid --registry "${o.registry}": expected HOST[:PORT][/NAMESPACE]`);
+  }
+  const planDiag = new Diagnostics();
+  const plans = planBuilds(project, o.services, { registry, push: o.push }, planDiag);
+  for (const item of planDiag.items) d.add(item);
+  planDiag.throwIfErrors();
+  const results = new Map<string, BuiltImage>();
+  if (plans.length === 0) return results;
+
+  const out = o.progressStream ?? process.stderr;
+  const reporter = createReporter(o.progress ?? 'auto', out, plans.map((p) => p.service));
+  const credentials = o.credentials ?? CredentialStore.load(env);
+  const retry = { ...DEFAULT_RETRY, ...o.retry };
+  const ctx = new StageContext(env, credentials, o, reporter, retry);
+
+  const byName = new Map(plans.map((p) => [p.service, p]));
+  let outcomes;
+  try {
+    outcomes = await runPool(
+      plans.map((p) => p.service),
+      o.parallel ?? availableParallelism(),
+      (name) => buildOne(ctx, byName.get(name)!, o),
+      { signal: o.signal, onCancel: (name) => reporter.phase(name, 'cancelled') },
+    );
+  } finally {
+    reporter.close();
+  }
+
+  const errors: Diagnostic[] = [];
+  const cancelled: string[] = [];
+  for (const [name, r] of outcomes) {
+    if (r.status === 'ok') results.set(name, r.value);
+    else if (r.status === 'cancelled') cancelled.push(name);
+    else errors.push(...toDiagnostics(r.error, byName.get(name)!));
+  }
+  if (errors.length > 0) {
+    // One unreachable engine or registry is reported once, not per service.
+    const seen = new Set<string>();
+    const unique = errors.filter((e) => {
+      const k = e.code === 'build.engine-unreachable' || e.code === 'build.registry-unreachable' ? e.code + e.message : `${e.path}${e.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    if (cancelled.length > 0) unique.push({ severity: 'error', code: 'build.cancelled', message: `not built because of the failure above: ${cancelled.join(', ')}` });
+    throw new DiagnosticError(unique);
+  }
+  if (cancelled.length > 0) throw error('build.cancelled', `cancelled before building: ${cancelled.join(', ')}`);
+  if (!o.push) {
+    const refs = [...results.values()].map((r) => r.reference);
+    d.warn(
+      'build.local-only',
+      `images were built into the local engine only (${refs.join(', ')}); the cluster must be able to see them (a cluster that shares this Docker engine, or a load such as \`kind load docker-image\`), otherwise pass --push --registry`,
+    );
+  }
+  return results;
+}
+
+function toDiagnostics(e: unknown, p: ServicePlan): Diagnostic[] {
+  if (e instanceof DiagnosticError) return e.diagnostics.map((x) => ({ ...x, path: x.path ?? p.path }));
+  if (e instanceof BuildFailure) {
+    const where = e.step ? ` at ${e.step}` : '';
+    const tail = e.lastLines.length > 0 ? `\n  last output:\n${e.lastLines.map((l) => `    | ${l}`).join('\n')}` : '';
+    return [{ severity: 'error', code: 'build.failed', path: p.path, message: `${p.service}: build failed${where}: ${e.message}${tail}` }];
+  }
+  if (e instanceof PushFailure) return [{ severity: 'error', code: 'build.push-failed', path: p.path, message: `${p.service}: ${e.message}` }];
+  if (e instanceof RegistryError) return [{ severity: 'error', code: 'build.registry', path: p.path, message: `${p.service}: ${e.message}` }];
+  return [{ severity: 'error', code: 'build.error', path: p.path, message: `${p.service}: ${(e as Error)?.message ?? String(e)}` }];
+}
+
+/** Shared, lazily created state of one run: the engine connection and registry clients. */
+class StageContext {
+  private engineP: Promise<{ docker: Dockerode; info: EngineInfo; ep: EngineEndpoint }> | undefined;
+  private readonly registries = new Map<string, RegistryClient>();
+  constructor(
+    readonly env: NodeJS.ProcessEnv,
+    readonly credentials: CredentialStore,
+    readonly o: BuildOptions,
+    readonly reporter: ProgressReporter,
+    readonly retry: typeof DEFAULT_RETRY & Partial<RetryOptions>,
+  ) {}
+
+  engine() {
+    this.engineP ??= (async () => {
+      const ep = resolveEngine(this.env);
+      const docker = await connect(ep);
+      const info = await pingEngine(docker, ep);
+      return { docker, info, ep };
+    })();
+    return this.engineP;
+  }
+
+  registry(host: string): RegistryClient {
+    let c = this.registries.get(host);
+    if (!c) {
+      c = new RegistryClient(host, { credentials: this.credentials, insecure: this.o.insecureRegistries, retry: this.retry });
+      this.registries.set(host, c);
+    }
+    return c;
+  }
+
+  builderVersion(info: EngineInfo): '1' | '2' {
+    const kind = this.o.builder ?? 'auto';
+    if (kind === 'classic') return '1';
+    if (kind === 'buildkit') return '2';
+    const env = this.env.DOCKER_BUILDKIT;
+    if (env !== undefined && env !== '') return env === '0' || env.toLowerCase() === 'false' ? '1' : '2';
+    return info.builderVersion === '2' ? '2' : '1';
+  }
+}
+
+async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): Promise<BuiltImage> {
+  const r = ctx.reporter;
+  r.phase(plan.service, 'hashing');
+  const p = await resolvePlan(plan, o.workingDir);
+  const repo = repositoryOf(p.repository);
+  const base = { service: p.service, tag: p.tag, taggedRef: p.taggedRef, sourceImage: p.sourceImage };
+  const host = registryOf(p.repository);
+
+  if (o.push) {
+    const digest = await ctx.registry(host).manifestDigest(apiPathOf(p.repository), p.tag);
+    if (digest) {
+      r.phase(p.service, 'cached', `${p.taggedRef} is already in the registry`);
+      return { ...base, reference: `${repo}@${digest}`, digest, pushed: true, built: false, uploaded: false };
+    }
+  }
+
+  const { docker, info, ep } = await ctx.engine();
+  const guard = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      if (isConnectionError(e)) throw engineUnreachable(ep, e);
+      throw e;
+    }
+  };
+  let imageId: string;
+  let built = false;
+  const local = await guard(() => inspectImage(docker, p.taggedRef));
+  if (local) {
+    imageId = local.id;
+    for (const t of p.extraTags) if (!local.repoTags.includes(t)) await guard(() => tagImage(docker, imageId, t));
+    if (!o.push) r.phase(p.service, 'cached', `${p.taggedRef} exists locally`);
+  } else {
+    r.phase(p.service, 'building', p.taggedRef);
+    const version = ctx.builderVersion(info);
+    const query = buildQuery(p, version);
+    const registryConfig = await pullCredentials(ctx.credentials, p);
+    imageId = await guard(async () =>
+      runBuild(
+        docker,
+        { tar: await contextTar(p.context), query, registryConfig, signal: o.signal },
+        { step: (n, of, text) => r.step(p.service, n, of, text), output: (line) => r.output(p.service, line) },
+      ),
+    );
+    built = true;
+    if (!o.push) r.phase(p.service, 'done', `${p.taggedRef} (${imageId.slice(7, 19)})`);
+  }
+  if (!o.push) return { ...base, reference: p.taggedRef, pushed: false, built, uploaded: false, imageId };
+
+  r.phase(p.service, 'pushing', p.taggedRef);
+  const auth = await ctx.credentials.get(host);
+  let attempts = 0;
+  const digest = await withRetry(
+    async () => {
+      attempts++;
+      try {
+        return await pushImage(docker, repo, p.tag, auth, { bytes: (c, t) => r.pushBytes(p.service, c, t) }, o.signal);
+      } catch (e) {
+        if (isConnectionError(e)) throw engineUnreachable(ep, e);
+        throw e;
+      }
+    },
+    {
+      ...ctx.retry,
+      isTransient: (e) => e instanceof PushFailure && e.transient,
+      onRetry: (e, attempt, delay) => r.note(p.service, `push failed (${(e as Error).message}); retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1}/${ctx.retry.attempts})`),
+      signal: o.signal,
+    },
+  ).catch((e: unknown) => {
+    if (e instanceof PushFailure) {
+      const why = e.transient ? `; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} - is the registry ${host} running and reachable from the Docker engine?` : '';
+      throw new PushFailure(`pushing ${p.taggedRef} failed: ${e.message}${why}`, e.transient);
+    }
+    throw e;
+  });
+  r.phase(p.service, 'done', `${repo}@${digest}`);
+  return { ...base, reference: `${repo}@${digest}`, digest, pushed: true, built, uploaded: true, imageId };
+}
+
+/** Query parameters of POST /build for one service. */
+export function buildQuery(p: ResolvedPlan, version: '1' | '2'): Record<string, unknown> {
+  const b = p.build;
+  const q: Record<string, unknown> = {
+    t: [p.taggedRef, ...p.extraTags],
+    dockerfile: p.context.dockerfileName,
+    labels: { ...p.labels, [LABEL_INPUTS]: p.inputs },
+    rm: true,
+    forcerm: true,
+    version,
+  };
+  if (Object.keys(p.args).length > 0) q.buildargs = p.args;
+  if (b.target) q.target = b.target;
+  if (b.cache_from && b.cache_from.length > 0) q.cachefrom = JSON.stringify(b.cache_from);
+  if (b.network) q.networkmode = b.network;
+  if (b.extra_hosts) {
+    const hosts: string[] = [];
+    for (const [h, ips] of Object.entries(b.extra_hosts)) for (const ip of ips) hosts.push(`${h}:${ip}`);
+    if (hosts.length > 0) q.extrahosts = hosts;
+  }
+  if (b.shm_size !== undefined) q.shmsize = b.shm_size;
+  if (b.no_cache) q.nocache = true;
+  if (b.pull) q.pull = true;
+  if (p.platform) q.platform = p.platform;
+  if (b.isolation) q.isolation = b.isolation;
+  if (b.ulimits) {
+    q.ulimits = JSON.stringify(
+      Object.entries(b.ulimits).map(([name, u]) => ({ Name: name, Soft: u.soft ?? u.single ?? 0, Hard: u.hard ?? u.single ?? 0 })),
+    );
+  }
+  return q;
+}
+
+/** X-Registry-Config for the classic builder: credentials for the registries of FROM and cache_from images. */
+async function pullCredentials(store: CredentialStore, p: ResolvedPlan): Promise<Record<string, AuthConfig>> {
+  const hosts = new Set<string>();
+  for (const img of [...baseImages(p.context.dockerfileContent, p.args), ...(p.build.cache_from ?? [])]) {
+    const r = parseReference(img);
+    if (r) hosts.add(registryOf(r));
+  }
+  const out: Record<string, AuthConfig> = {};
+  for (const h of hosts) {
+    const a = await store.get(h);
+    if (a) out[h === 'docker.io' ? 'https://index.docker.io/v1/' : h] = a;
+  }
+  return out;
+}
