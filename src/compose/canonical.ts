@@ -42,7 +42,7 @@ const isDict = (v: unknown): v is Dict => v !== null && typeof v === 'object' &&
 export function canonicalize(project: Record<string, unknown>, ctx: CanonicalContext): Project {
   const out: Dict = { ...project };
   if (isDict(project.services)) {
-    out.services = mapEntries(project.services, (svc, name) => canonicalService(svc, `services.${name}`, name, ctx));
+    out.services = mapEntries(project.services, (svc, name) => canonicalService(svc, `services.${name}`, ctx));
   }
   for (const kind of ['networks', 'volumes', 'secrets', 'configs'] as const) {
     const resources = project[kind];
@@ -100,38 +100,26 @@ const toBytes = (v: unknown, path: string): number => guard('canonical.bytes', p
 const toDuration = (v: unknown, path: string): string => guard('canonical.duration', path, () => normalizeDuration(asScalar(v)));
 const toMode = (v: unknown, path: string): number => guard('canonical.mode', path, () => parseOctalMode(asScalar(v)));
 
-type Cast = 'bool' | 'int' | 'float' | 'bytes' | 'duration' | 'mode' | 'string';
+const toText = (v: unknown): string => (typeof v === 'string' ? v : goSprint(v as number | boolean));
+
+/** The typed decoding compose-go applies to a field, by the Go type of the field. */
+const CASTS = {
+  bool: toBool,
+  int: toInt,
+  float: toFloat,
+  bytes: toBytes,
+  duration: toDuration,
+  string: toText,
+} satisfies Record<string, (v: unknown, path: string, ctx: CanonicalContext) => unknown>;
+
+type Cast = keyof typeof CASTS;
 
 /** Casts the listed keys of `obj` that are present; other keys are kept as they are. */
 function withCasts(obj: Dict, path: string, ctx: CanonicalContext, casts: Record<string, Cast>): Dict {
   const out: Dict = { ...obj };
   for (const [key, cast] of Object.entries(casts)) {
     const v = out[key];
-    if (v === undefined || v === null) continue;
-    const at = `${path}.${key}`;
-    switch (cast) {
-      case 'bool':
-        out[key] = toBool(v, at, ctx);
-        break;
-      case 'int':
-        out[key] = toInt(v, at);
-        break;
-      case 'float':
-        out[key] = toFloat(v, at);
-        break;
-      case 'bytes':
-        out[key] = toBytes(v, at);
-        break;
-      case 'duration':
-        out[key] = toDuration(v, at);
-        break;
-      case 'mode':
-        out[key] = toMode(v, at);
-        break;
-      case 'string':
-        out[key] = typeof v === 'string' ? v : goSprint(v as number | boolean);
-        break;
-    }
+    if (v !== undefined && v !== null) out[key] = CASTS[cast](v, `${path}.${key}`, ctx);
   }
   return out;
 }
@@ -166,9 +154,7 @@ function checkScalar(v: unknown, path: string): void {
  * null value becomes "", other scalars are printed like Go's fmt.Sprint.
  */
 function mapping(v: unknown, path: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, value] of Object.entries(mappingWithEquals(v, path))) out[k] = value ?? '';
-  return out;
+  return mapEntries(listOrDict(v, path, false), (value) => (value as string | null) ?? '');
 }
 
 /**
@@ -176,13 +162,17 @@ function mapping(v: unknown, path: string): Record<string, string> {
  * (or null value) stays null. In the list form a key ending in white space (`DEBUG = true`) is an error.
  */
 function mappingWithEquals(v: unknown, path: string): Record<string, string | null> {
+  return listOrDict(v, path, true);
+}
+
+function listOrDict(v: unknown, path: string, rejectTrailingSpace: boolean): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   if (Array.isArray(v)) {
     for (const item of v) {
       const text = scalarText(item);
       const at = text.indexOf('=');
       const key = at < 0 ? text : text.slice(0, at);
-      if (endsWithGoSpace(key)) {
+      if (rejectTrailingSpace && endsWithGoSpace(key)) {
         fail('canonical.environment', `'${goFieldPath(path)}' environment variable ${key} is declared with a trailing space`, path);
       }
       out[key] = at < 0 ? null : text.slice(at + 1);
@@ -209,10 +199,10 @@ function goFieldPath(path: string): string {
   return path.replace(/^(services|networks|volumes|secrets|configs|models)\.([^.[]+)/, '$1[$2]');
 }
 
-/** Options maps (`driver_opts`, `storage_opt`, ...): values printed as strings, nulls kept. */
-function options(v: unknown, path: string): Record<string, string | null> {
+/** Options maps (`driver_opts`, `storage_opt`, logging options): values printed as strings, null as "". */
+function options(v: unknown, path: string): Record<string, string> {
   if (!isDict(v)) fail('canonical.mapping', `${path} must be a mapping`, path);
-  return mapEntries(v, (value) => (value === null || value === undefined ? null : scalarText(value)));
+  return mapEntries(v, (value) => (value === null || value === undefined ? '' : scalarText(value)));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -272,12 +262,7 @@ function absSymbolicLink(p: string, ctx: CanonicalContext): string {
 // ---------------------------------------------------------------------------------------------------
 // Services
 
-type Transform = (value: unknown, path: string, scope: ServiceScope) => unknown;
-
-interface ServiceScope {
-  name: string;
-  ctx: CanonicalContext;
-}
+type Transform = (value: unknown, path: string, ctx: CanonicalContext) => unknown;
 
 const SIMPLE_CASTS: Record<string, Cast> = {
   attach: 'bool',
@@ -312,13 +297,13 @@ const KEEPS_NULL = new Set(['command', 'entrypoint']);
 
 const SERVICE_TRANSFORMS: Record<string, Transform> = {
   annotations: (v, p) => mapping(v, p),
-  blkio_config: (v, p, s) => canonicalBlkio(v as Dict, p, s.ctx),
-  build: (v, p, s) => canonicalBuild(v, p, s.ctx),
+  blkio_config: (v, p, ctx) => canonicalBlkio(v as Dict, p, ctx),
+  build: (v, p, ctx) => canonicalBuild(v, p, ctx),
   command: (v, p) => shellCommand(v, p),
   configs: (v, p) => fileReferences(v, p, false),
-  depends_on: (v, p, s) => canonicalDependsOn(v, p, s.ctx),
-  deploy: (v, p, s) => canonicalDeploy(v as Dict, p, s.ctx),
-  develop: (v, p, s) => canonicalDevelop(v as Dict, p, s.ctx),
+  depends_on: (v, p, ctx) => canonicalDependsOn(v, p, ctx),
+  deploy: (v, p, ctx) => canonicalDeploy(v as Dict, p, ctx),
+  develop: (v, p, ctx) => canonicalDevelop(v as Dict, p, ctx),
   devices: (v, p) => canonicalDevices(v, p),
   dns: (v) => {
     // loader/omitEmpty.go: empty DNS entries are dropped, and an empty list with them.
@@ -327,36 +312,35 @@ const SERVICE_TRANSFORMS: Record<string, Transform> = {
   },
   dns_search: (v) => stringList(v),
   entrypoint: (v, p) => shellCommand(v, p),
-  env_file: (v, p, s) => canonicalEnvFiles(v, p, s.ctx),
-  environment: (v, p, s) => canonicalEnvironment(v, p, s),
+  env_file: (v, p, ctx) => canonicalEnvFiles(v, p, ctx),
+  environment: (v, p, ctx) => canonicalEnvironment(v, p, ctx),
   expose: (v) => stringList(v),
-  extends: (v, p, s) => canonicalExtends(v, p, s.ctx),
+  extends: (v, p, ctx) => canonicalExtends(v, p, ctx),
   extra_hosts: (v, p) => guard('canonical.extra-hosts', p, () => parseExtraHosts(v as unknown[] | Dict)),
   gpus: (v, p) => canonicalGpus(v, p),
   group_add: (v) => stringList(v),
-  healthcheck: (v, p, s) => canonicalHealthcheck(v as Dict, p, s.ctx),
-  label_file: (v, _p, s) => stringList(v).map((f) => absPath(f, s.ctx)),
+  healthcheck: (v, p, ctx) => canonicalHealthcheck(v as Dict, p, ctx),
+  label_file: (v, _p, ctx) => stringList(v).map((f) => absPath(f, ctx)),
   labels: (v, p) => mapping(v, p),
   logging: (v, p) => (isDict(v) && v.options != null ? { ...v, options: options(v.options, `${p}.options`) } : v),
   models: (v, p) => canonicalNamedRefs(v, p),
-  networks: (v, p, s) => canonicalServiceNetworks(v, p, s.ctx),
+  networks: (v, p, ctx) => canonicalServiceNetworks(v, p, ctx),
   ports: (v, p) => canonicalPorts(v, p),
-  post_start: (v, p, s) => hooks(v, p, s.ctx),
-  pre_start: (v, p, s) => hooks(v, p, s.ctx),
-  pre_stop: (v, p, s) => hooks(v, p, s.ctx),
+  post_start: (v, p, ctx) => hooks(v, p, ctx),
+  pre_start: (v, p, ctx) => hooks(v, p, ctx),
+  pre_stop: (v, p, ctx) => hooks(v, p, ctx),
   pull_policy: (v) => (v === 'if_not_present' ? 'missing' : v),
   secrets: (v, p) => fileReferences(v, p, true),
   storage_opt: (v, p) => options(v, p),
   sysctls: (v, p) => mapping(v, p),
   tmpfs: (v) => stringList(v),
   ulimits: (v, p) => canonicalUlimits(v, p),
-  volumes: (v, p, s) => canonicalMounts(v, p, s.ctx),
+  volumes: (v, p, ctx) => canonicalMounts(v, p, ctx),
 };
 
-function canonicalService(value: unknown, path: string, name: string, ctx: CanonicalContext): Dict {
+function canonicalService(value: unknown, path: string, ctx: CanonicalContext): Dict {
   if (value === null || value === undefined) return {};
   if (!isDict(value)) fail('canonical.type', `${path}: invalid type ${goType(value)} for service`, path);
-  const scope: ServiceScope = { name, ctx };
   const out = withCasts(value, path, ctx, SIMPLE_CASTS);
   for (const [key, v] of Object.entries(out)) {
     if (key.startsWith('x-')) continue;
@@ -366,7 +350,7 @@ function canonicalService(value: unknown, path: string, name: string, ctx: Canon
     }
     const transform = SERVICE_TRANSFORMS[key];
     if (!transform) continue;
-    const t = transform(v, `${path}.${key}`, scope);
+    const t = transform(v, `${path}.${key}`, ctx);
     if (t === undefined) delete out[key];
     else out[key] = t;
   }
@@ -381,21 +365,25 @@ function shellCommand(v: unknown, path: string): string[] | null {
   fail('canonical.command', `${path}: invalid type ${goType(v)} for command`, path);
 }
 
-function canonicalEnvironment(v: unknown, path: string, scope: ServiceScope): Record<string, string | null> {
+function canonicalEnvironment(v: unknown, path: string, ctx: CanonicalContext): Record<string, string | null> {
   if (!Array.isArray(v) && !isDict(v)) fail('canonical.environment', `${path} must be a mapping`, path);
   const env = mappingWithEquals(v, path);
   // Bare keys take their value from the project environment; unset ones stay null (left out later).
   for (const [key, value] of Object.entries(env)) {
-    if (value === null) env[key] = scope.ctx.lookupEnv(key) ?? null;
+    if (value === null) env[key] = ctx.lookupEnv(key) ?? null;
   }
   return env;
 }
 
 function canonicalEnvFiles(v: unknown, path: string, ctx: CanonicalContext): Dict[] {
-  const entries = typeof v === 'string' ? [v] : Array.isArray(v) ? v : fail('canonical.type', `${path}: invalid type ${goType(v)} for env_file`, path);
+  if (typeof v !== 'string' && !Array.isArray(v)) fail('canonical.type', `${path}: invalid type ${goType(v)} for env_file`, path);
+  const entries: unknown[] = typeof v === 'string' ? [v] : v;
   return entries.map((e, i) => {
     const at = `${path}[${i}]`;
-    const entry: Dict = typeof e === 'string' ? { path: e } : isDict(e) ? { ...e } : fail('canonical.type', `${at}: invalid type ${goType(e)} for env_file`, at);
+    let entry: Dict;
+    if (typeof e === 'string') entry = { path: e };
+    else if (isDict(e)) entry = { ...e };
+    else fail('canonical.type', `${at}: invalid type ${goType(e)} for env_file`, at);
     entry.path = absPath(String(entry.path ?? ''), ctx);
     entry.required = entry.required === undefined || entry.required === null ? true : toBool(entry.required, `${at}.required`, ctx);
     return entry;
@@ -555,9 +543,9 @@ function canonicalUlimits(v: unknown, path: string): Record<string, Dict> {
   return mapEntries(v, (limit, name) => {
     const at = `${path}.${name}`;
     if (isDict(limit)) {
-      if ('single' in limit) return { ...limit, single: toInt(limit.single, `${at}.single`) };
-      const { soft, hard, ...rest } = limit;
-      return { ...rest, soft: toInt(soft, `${at}.soft`), hard: toInt(hard, `${at}.hard`) };
+      const out: Dict = { ...limit };
+      for (const key of ['single', 'soft', 'hard']) if (out[key] != null) out[key] = toInt(out[key], `${at}.${key}`);
+      return out;
     }
     if (typeof limit === 'number' || typeof limit === 'string') return { single: toInt(limit, at) };
     fail('canonical.type', `${at}: invalid type ${goType(limit)} for ulimits`, at);
@@ -666,9 +654,20 @@ function hook(v: Dict, path: string, ctx: CanonicalContext): Dict {
   return out;
 }
 
+const BUILD_CASTS: Record<string, Cast> = {
+  no_cache: 'bool',
+  pull: 'bool',
+  privileged: 'bool',
+  shm_size: 'bytes',
+  provenance: 'string', // true/false become "true"/"false" (transformStringOrX)
+  sbom: 'string',
+};
+
 function canonicalBuild(v: unknown, path: string, ctx: CanonicalContext): Dict {
-  const build: Dict =
-    typeof v === 'string' ? { context: v } : isDict(v) ? withCasts(v, path, ctx, { no_cache: 'bool', pull: 'bool', privileged: 'bool', shm_size: 'bytes', provenance: 'string', sbom: 'string' }) : fail('canonical.type', `${path}: invalid type ${goType(v)} for build`, path);
+  let build: Dict;
+  if (typeof v === 'string') build = { context: v };
+  else if (isDict(v)) build = withCasts(v, path, ctx, BUILD_CASTS);
+  else fail('canonical.type', `${path}: invalid type ${goType(v)} for build`, path);
   build.context = absContextPath(typeof build.context === 'string' ? build.context : '.', ctx);
   if (build.dockerfile === undefined && build.dockerfile_inline === undefined) build.dockerfile = 'Dockerfile';
   if (build.args != null) {

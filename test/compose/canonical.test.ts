@@ -50,6 +50,10 @@ describe('annotations, labels, sysctls (list_or_dict -> map)', () => {
     expect(s.sysctls).toEqual({ 'net.core.somaxconn': '1024' });
   });
 
+  it('does not check label keys for trailing spaces (only MappingWithEquals does)', () => {
+    expect(service('    labels: ["a =b"]').labels).toEqual({ 'a ': 'b' });
+  });
+
   it('reads the map form; scalars are printed like Go and null becomes ""', () => {
     const s = service('    labels:\n      a: 1\n      b: true\n      c:\n      d: 2.5');
     expect(s.labels).toEqual({ a: '1', b: 'true', c: '', d: '2.5' });
@@ -487,9 +491,9 @@ describe('label_file', () => {
 
 describe('logging', () => {
   it('prints option values as strings', () => {
-    expect(service('    logging:\n      driver: json-file\n      options: {max-size: 10m, max-file: 3}').logging).toEqual({
+    expect(service('    logging:\n      driver: json-file\n      options: {max-size: 10m, max-file: 3, tag: null}').logging).toEqual({
       driver: 'json-file',
-      options: { 'max-size': '10m', 'max-file': '3' },
+      options: { 'max-size': '10m', 'max-file': '3', tag: '' },
     });
   });
 });
