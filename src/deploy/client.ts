@@ -3,10 +3,9 @@
 // Authentication and TLS material come from client-node's KubeConfig (exec plugins, tokens, client certificates).
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { VERSION } from '../version.js';
 import { ApiError, errorFromNetwork, errorFromResponse } from './errors.js';
-import { loadKubeconfig, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js';
+import { loadKubeconfig, type KubeConfigLite, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js';
 import { Discovery } from './discovery.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 import type { KubeObject, Logger } from './types.js';
@@ -52,6 +51,30 @@ export interface HttpTransportOptions {
   authTtlMs?: number;
 }
 
+/** An agent for the cluster: TLS material from the kubeconfig, through its proxy (client-node's proxy agents) if any. */
+export async function makeAgent(server: string, proxyUrl: string | undefined, tls: https.RequestOptions, pool: http.AgentOptions): Promise<http.Agent> {
+  const tlsOptions = {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    pfx: tls.pfx,
+    passphrase: tls.passphrase,
+    rejectUnauthorized: tls.rejectUnauthorized,
+    servername: tls.servername,
+  };
+  if (proxyUrl) {
+    if (proxyUrl.startsWith('socks')) {
+      const { SocksProxyAgent } = await import('socks-proxy-agent');
+      return new SocksProxyAgent(proxyUrl, { ...tlsOptions, ...pool }) as unknown as http.Agent;
+    }
+    const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
+    const Agent = server.startsWith('https') ? HttpsProxyAgent : HttpProxyAgent;
+    return new Agent({ ...tlsOptions, ...pool, proxy: proxyUrl }) as unknown as http.Agent;
+  }
+  if (server.startsWith('http:')) return new http.Agent(pool);
+  return new https.Agent({ ...tlsOptions, ...pool });
+}
+
 /** HTTP(S) with one keep-alive agent; auth headers from the KubeConfig, refreshed periodically and on 401. */
 export class HttpTransport implements Transport {
   readonly server: string;
@@ -64,7 +87,7 @@ export class HttpTransport implements Transport {
   private readonly authTtlMs: number;
 
   private constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: KubeConfigLite,
     server: string,
     agent: http.Agent,
     opts: HttpTransportOptions,
@@ -77,31 +100,12 @@ export class HttpTransport implements Transport {
     this.authTtlMs = opts.authTtlMs ?? 60_000;
   }
 
-  static async create(kc: KubeConfig, opts: HttpTransportOptions = {}): Promise<HttpTransport> {
+  static async create(kc: KubeConfigLite, opts: HttpTransportOptions = {}): Promise<HttpTransport> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('no current cluster');
     const base: https.RequestOptions = {};
     await kc.applyToHTTPSOptions(base);
-    const maxSockets = opts.maxSockets ?? 64;
-    let agent: http.Agent;
-    if (cluster.proxyUrl) {
-      // Proxy agents come from client-node; keep the one it built for the whole run.
-      agent = base.agent as http.Agent;
-    } else if (cluster.server.startsWith('http:')) {
-      agent = new http.Agent({ keepAlive: true, maxSockets });
-    } else {
-      agent = new https.Agent({
-        keepAlive: true,
-        maxSockets,
-        ca: base.ca,
-        cert: base.cert,
-        key: base.key,
-        pfx: base.pfx,
-        passphrase: base.passphrase,
-        rejectUnauthorized: base.rejectUnauthorized,
-        servername: base.servername,
-      });
-    }
+    const agent = await makeAgent(cluster.server, cluster.proxyUrl, base, { keepAlive: true, maxSockets: opts.maxSockets ?? 64 });
     const t = new HttpTransport(kc, cluster.server, agent, opts);
     t.setHeaders(base);
     return t;
@@ -119,7 +123,6 @@ export class HttpTransport implements Transport {
     if (!force && Date.now() - this.headersAt < this.authTtlMs) return;
     const opts: https.RequestOptions = {};
     await this.kc.applyToHTTPSOptions(opts);
-    (opts.agent as http.Agent | undefined)?.destroy?.();
     this.setHeaders(opts);
   }
 
@@ -299,11 +302,27 @@ export type WatchFn = (
   onDone: (err?: unknown) => void,
 ) => Promise<{ abort(): void }>;
 
-/** client-node's Watch (one streaming request per watch). */
-export async function clientNodeWatch(kc: KubeConfig): Promise<WatchFn> {
-  const { Watch } = await import('@kubernetes/client-node');
-  const w = new Watch(kc);
-  return async (path, query, onEvent, onDone) => {
+/**
+ * client-node's Watch (one streaming request per watch). It only asks its config for the current cluster and for
+ * fetch options, so it gets our kubeconfig and a separate keep-alive agent (watches hold their connection open and
+ * must not starve the pool that applies).
+ */
+export async function clientNodeWatch(kc: KubeConfigLite): Promise<{ watch: WatchFn; close(): void }> {
+  const { Watch } = await import('@kubernetes/client-node/dist/watch.js');
+  const cluster = kc.getCurrentCluster()!;
+  const base: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(base);
+  const agent = await makeAgent(cluster.server, cluster.proxyUrl, base, { keepAlive: true });
+  const config = {
+    getCurrentCluster: () => kc.getCurrentCluster(),
+    applyToFetchOptions: async () => {
+      const opts: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(opts);
+      return { agent, headers: { ...(opts.headers as Record<string, string>), 'User-Agent': `compose2k8s/${VERSION}` } };
+    },
+  };
+  const w = new Watch(config as unknown as ConstructorParameters<typeof Watch>[0]);
+  const watch: WatchFn = async (path, query, onEvent, onDone) => {
     const controller = await w.watch(
       path,
       query,
@@ -312,6 +331,7 @@ export async function clientNodeWatch(kc: KubeConfig): Promise<WatchFn> {
     );
     return { abort: () => controller.abort() };
   };
+  return { watch, close: () => agent.destroy() };
 }
 
 /** A connected cluster: the client, its discovery cache, watches, and where the configuration came from. */
@@ -329,7 +349,12 @@ export async function connect(opts: ConnectOptions = {}): Promise<Cluster> {
   const config = await loadKubeconfig(opts);
   const transport = await HttpTransport.create(config.kc, opts);
   const client = new KubeClient(transport, opts);
-  return { client, config, discovery: new Discovery(client), watch: await clientNodeWatch(config.kc), close: () => transport.close() };
+  const watcher = await clientNodeWatch(config.kc);
+  const close = () => {
+    transport.close();
+    watcher.close();
+  };
+  return { client, config, discovery: new Discovery(client), watch: watcher.watch, close };
 }
 
 /** A cluster over any transport (tests use an in-memory one). */
