@@ -5,10 +5,22 @@ export type ExposeMode = 'none' | 'nodeport' | 'loadbalancer' | 'ingress';
 /** Controllers a user may request for long-running services; one-shot services stay Jobs (B10). */
 export type ControllerOption = 'deployment' | 'statefulset' | 'daemonset';
 
+/** What `FilePort.stat` reports; symlinks are followed. */
+export interface FileInfo {
+  type: 'file' | 'directory' | 'other';
+  size: number;
+  /** Identity of the file behind any symlinks (e.g. `dev:ino`), so directory walks can detect loops. */
+  id?: string;
+}
+
 /** Read access to files the Compose model points at (env_file, bind mounts, config/secret files). */
 export interface FilePort {
   /** Throws when the file cannot be read. */
   read(path: string): Buffer;
+  /** undefined when the path does not exist. Optional: without it bind mounts cannot become ConfigMaps. */
+  stat?(path: string): FileInfo | undefined;
+  /** Entry names of a directory (any order). Optional: without it bind-mounted directories cannot become ConfigMaps. */
+  list?(path: string): string[];
 }
 
 /** Parses the contents of an env_file; the CLI passes the loader's dotenv parser so interpolation matches Compose. */
@@ -38,6 +50,8 @@ export interface LowerOptions {
   clusterDomain: string;
   files: FilePort;
   parseEnvFile?: EnvFileParser;
+  /** The project environment (the loader's interpolation environment), for `environment:` configs and secrets. */
+  lookupEnv?: (name: string) => string | undefined;
 }
 
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
