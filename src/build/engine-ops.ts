@@ -101,6 +101,10 @@ function buildkitDecoder(): (b64: string) => StatusResponse {
   return decodeStatus;
 }
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\r/g;
+const stripAnsi = (s: string) => s.replace(ANSI, '');
+
 const STEP_CLASSIC = /^Step (\d+)\/(\d+) : (.*)$/;
 const STEP_BUILDKIT = /^\[(?:[^\]\s]+ )?(\d+)\/(\d+)\] (.*)$/;
 const KEEP_LINES = 15;
@@ -142,7 +146,7 @@ export async function runBuild(docker: Dockerode, p: BuildParams, ev: BuildEvent
   await readJsonStream(stream, (m) => {
     if (typeof m.stream === 'string') {
       for (const raw of m.stream.split('\n')) {
-        const line = raw.replace(/\r/g, '').trimEnd();
+        const line = stripAnsi(raw).trimEnd();
         if (!line) continue;
         const s = STEP_CLASSIC.exec(line);
         if (s) {
@@ -178,7 +182,7 @@ export async function runBuild(docker: Dockerode, p: BuildParams, ev: BuildEvent
       for (const l of st.logs) {
         const text = Buffer.from(l.msg).toString('utf8');
         for (const raw of text.split('\n')) {
-          const line = raw.replace(/\r/g, '').trimEnd();
+          const line = stripAnsi(raw).trimEnd();
           if (line) remember(line);
         }
       }

@@ -120,7 +120,8 @@ export async function buildAndPush(project: Project, o: BuildOptions = {}): Prom
       seen.add(k);
       return true;
     });
-    if (cancelled.length > 0) unique.push({ severity: 'error', code: 'build.cancelled', message: `not built because of the failure above: ${cancelled.join(', ')}` });
+    const global = unique.every((e) => e.code === 'build.engine-unreachable' || e.code === 'build.registry-unreachable');
+    if (cancelled.length > 0 && !global) unique.push({ severity: 'error', code: 'build.cancelled', message: `not built because of the failure above: ${cancelled.join(', ')}` });
     throw new DiagnosticError(unique);
   }
   if (cancelled.length > 0) throw error('build.cancelled', `cancelled before building: ${cancelled.join(', ')}`);
