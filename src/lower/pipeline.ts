@@ -5,9 +5,12 @@ import type { Project } from '../model/project.js';
 import { assemble } from './assemble.js';
 import { containersPass } from './containers.js';
 import { newUnit, type KubeObject, type LowerContext, type ServiceUnit } from './context.js';
+import { configsSecretsPass } from './configs-secrets.js';
 import { envPass } from './env.js';
+import { ingressPass } from './ingress.js';
 import { selectorLabels, serviceLabels } from './metadata.js';
 import { buildNameTable, isDnsLabel } from './names.js';
+import { networkPolicyPass } from './network-policy.js';
 import { resolveOptions, type LowerOptions } from './options.js';
 import { orderingPass } from './ordering.js';
 import type { Pass } from './pass.js';
@@ -16,7 +19,9 @@ import { podSettingsPass } from './pod-settings.js';
 import { probesPass } from './probes.js';
 import { Report, sweepUnaccounted, type ReportEntry } from './report.js';
 import { scalingPass } from './scaling.js';
+import { servicesPass } from './services.js';
 import { resolveSettings } from './settings.js';
+import { storagePass } from './storage.js';
 import { unsupportedPass } from './unsupported.js';
 import { workloadsPass } from './workloads.js';
 
@@ -24,7 +29,9 @@ import { workloadsPass } from './workloads.js';
  * The passes, in order. `workloads` must come first (every pass may read `unit.kind`); `ordering` after
  * `probes` (it checks the dependency's readiness probe); `pod-settings` after every pass that derives pod
  * fields from Compose (explicit settings win); `unsupported` last.
- * Ports/Services/Ingress, storage, configs/secrets and network policies go between `scaling` and `ordering`.
+ * `services`, `ingress`, `storage` (after `scaling`: it reads replicas and may replace the rollout with Recreate)
+ * and `configs-secrets` come before `ordering` (which waits on the Services); `network-policy` after it
+ * (internal networks must let wait init containers reach the API server).
  */
 export const PASSES: readonly Pass[] = [
   workloadsPass,
@@ -32,7 +39,12 @@ export const PASSES: readonly Pass[] = [
   envPass,
   probesPass,
   scalingPass,
+  servicesPass,
+  ingressPass,
+  storagePass,
+  configsSecretsPass,
   orderingPass,
+  networkPolicyPass,
   podMetadataPass,
   podSettingsPass,
   unsupportedPass,

@@ -36,6 +36,11 @@ describe('pipeline', () => {
       'RoleBinding/migrate-wait',
       'RoleBinding/web-wait',
       'ConfigMap/web-env',
+      'Service/cache',
+      'Service/db',
+      'Service/db-headless',
+      'Service/migrate',
+      'Service/web',
       'Deployment/web',
       'StatefulSet/db',
       'DaemonSet/cache',
@@ -110,9 +115,9 @@ describe('pipeline', () => {
       expect(report.some((e) => e.path === path || e.path.startsWith(`${path}.`)), path).toBe(true);
     }
     for (const e of report.filter((x) => x.status === 'ignored')) expect(e.reason).toBeTruthy();
-    // ports belong to the second half; until then they are reported, not dropped.
-    expect(report.find((e) => e.path === 'services.web.ports')!.status).toBe('ignored');
-    expect(diagnostics.warnings.some((w) => w.path === 'services.web.ports')).toBe(true);
+    // ports are mapped to the in-cluster Service; the published port is reported as not exposed (expose: none).
+    expect(report.filter((e) => e.path === 'services.web.ports').map((e) => e.status)).toEqual(['approximated', 'mapped']);
+    expect(report.find((e) => e.path === 'services.web.ports' && e.status === 'approximated')!.reason).toContain('published port 8080 not exposed outside the cluster');
     // x-* anchors are noted at info level only (B14: no noise).
     expect(diagnostics.items.find((d) => d.path === 'x-common')!.severity).toBe('info');
   });

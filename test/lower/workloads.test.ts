@@ -6,7 +6,8 @@ describe('workloads', () => {
     const r = lower(project({ web: { image: 'nginx', restart: 'always' } }));
     const d = find(r.objects, 'Deployment', 'web');
     expect(podSpec(d).restartPolicy).toBeUndefined();
-    expect(r.objects.map((o) => o.kind)).toEqual(['Deployment']);
+    // Its name resolves in the cluster (B9): a headless Service even without ports.
+    expect(r.objects.map((o) => o.kind)).toEqual(['Service', 'Deployment']);
   });
   test('B10: restart "no" is a Job with one attempt, never a bare Pod', () => {
     const r = lower(project({ seed: { image: 'x', restart: 'no' } }));
