@@ -27,6 +27,21 @@ export { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER };
 
 export type DryRun = 'none' | 'server' | 'client';
 
+/** Built-in cluster-scoped kinds, for --dry-run=client where discovery is not available. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace/',
+  'PersistentVolume/',
+  'Node/',
+  'CustomResourceDefinition/apiextensions.k8s.io',
+  'ClusterRole/rbac.authorization.k8s.io',
+  'ClusterRoleBinding/rbac.authorization.k8s.io',
+  'StorageClass/storage.k8s.io',
+  'PriorityClass/scheduling.k8s.io',
+  'IngressClass/networking.k8s.io',
+  'ValidatingWebhookConfiguration/admissionregistration.k8s.io',
+  'MutatingWebhookConfiguration/admissionregistration.k8s.io',
+]);
+
 export interface ApplyOptions {
   cluster: Cluster;
   /** Namespace for namespaced objects that name none; also where the ApplySet parent lives. */
@@ -42,6 +57,11 @@ export interface ApplyOptions {
   prune?: boolean;
   /** Objects applied at once within a stage. */
   concurrency?: number;
+  /**
+   * Create `namespace` (as a member of the set, so down deletes it) when it does not exist; keep it in the set on
+   * later runs. A namespace that existed before is never adopted.
+   */
+  createNamespace?: boolean;
   /** How long to wait for CRDs of this set to be established before applying the rest. */
   crdTimeoutMs?: number;
   log?: Logger;
@@ -88,6 +108,17 @@ export function applyBody(object: KubeObject, namespaced: boolean, defaultNamesp
   else delete metadata.namespace;
   const body: KubeObject = { ...rest, metadata };
   return applySet ? withPartOf(body, applySet) : body;
+}
+
+/**
+ * Adds a Namespace object for the project namespace when it does not exist yet, or when it exists because an earlier
+ * run of this set created it (it carries our part-of label); otherwise returns the objects unchanged.
+ */
+export async function withProjectNamespace(cluster: Cluster, objects: readonly KubeObject[], namespace: string, id: string | undefined): Promise<readonly KubeObject[]> {
+  if (objects.some((o) => o.kind === 'Namespace' && groupOf(o.apiVersion) === '' && o.metadata.name === namespace)) return objects;
+  const live = await cluster.client.getOptional<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+  if (live && (!id || live.metadata.labels?.[LABEL_PART_OF] !== id)) return objects;
+  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, ...objects];
 }
 
 /** Resolves each object's resource and namespace; kinds defined by CRDs of this same set are taken from those CRDs. */
@@ -177,12 +208,13 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
   if (dryRun === 'client') {
     // No request at all: report what would be sent.
     const results: ObjectResult[] = objects.map((o) => {
-      const body = applyBody(o, o.kind !== 'Namespace' && o.kind !== 'CustomResourceDefinition', opts.namespace, id);
+      const body = applyBody(o, !CLUSTER_SCOPED.has(`${o.kind}/${groupOf(o.apiVersion)}`), opts.namespace, id);
       return { ref: refOf(body), outcome: 'dry-run', live: body };
     });
     return { ok: true, results, pruned: [], pruneErrors: [], applySetId: id, parent };
   }
 
+  if (opts.createNamespace) objects = await withProjectNamespace(cluster, objects, opts.namespace, id);
   const { prepared } = await prepareObjects(cluster, objects, opts.namespace, id);
   const desiredKeys = new Set(prepared.map((p) => refKey(p.ref)));
   const gks = groupKindsOf(prepared.map((p) => p.body));
@@ -217,7 +249,8 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
     }
     // The parent goes out before any member outside stage 0 (whose Namespaces the parent may live in), and lists
     // the union of old and new group-kinds so that an interrupted run can still prune everything later.
-    if (parent && !parentDone && (si > 0 || !items.some((p) => p.body.kind === 'Namespace'))) {
+    // (A server dry run skips it: it would change nothing, and fails while the namespace is only dry-run created.)
+    if (parent && !parentDone && dryRun === 'none' && (si > 0 || !items.some((p) => p.body.kind === 'Namespace'))) {
       try {
         await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager, dryRun: dryRun === 'server' });
         parentDone = true;
@@ -266,7 +299,7 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
       cluster.discovery.invalidate();
     }
   }
-  if (parent && !parentDone && !failed) {
+  if (parent && !parentDone && !failed && dryRun === 'none') {
     try {
       await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager, dryRun: dryRun === 'server' });
     } catch (e) {

@@ -3,7 +3,7 @@
 // creationTimestamp) is stripped; Secret values never appear, only their keys (`***`, or `*** (before)` /
 // `*** (after)` when a value changes), as kubectl masks them.
 import { stringify } from 'yaml';
-import { prepareObjects } from './apply.js';
+import { prepareObjects, withProjectNamespace } from './apply.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER, listMembers } from './set.js';
 import { applySetId, parentFor, pruneCandidates, readParent, checkParent, type ParentRef } from './applyset.js';
 import type { Cluster } from './client.js';
@@ -20,6 +20,8 @@ export interface DiffOptions {
   applySet?: ParentRef | false;
   fieldManager?: string;
   forceConflicts?: boolean;
+  /** As for applyObjects: show the project namespace as created when it does not exist. */
+  createNamespace?: boolean;
   /** Also show the members of the set that `apply --prune` would delete. */
   prune?: boolean;
   concurrency?: number;
@@ -119,6 +121,7 @@ export async function diffObjects(objects: readonly KubeObject[], opts: DiffOpti
   let parent: ParentRef | undefined;
   if (opts.applySet !== false) parent = opts.applySet || (opts.projectName ? parentFor(opts.projectName, opts.namespace) : undefined);
   const id = parent ? applySetId(parent) : undefined;
+  if (opts.createNamespace) objects = await withProjectNamespace(cluster, objects, opts.namespace, id);
   const { prepared } = await prepareObjects(cluster, objects, opts.namespace, id);
   const results = await mapLimit(prepared, opts.concurrency ?? DEFAULT_CONCURRENCY, async (p): Promise<ObjectDiff> => {
     const path = objectPath(p.info, p.ref.name, p.ref.namespace);

@@ -143,8 +143,7 @@ export async function deleteRefs(
       }
     });
   }
-  const order = new Map(refs.map((r, i) => [refKey(r), i]));
-  deleted.sort((a, b) => order.get(refKey(a))! - order.get(refKey(b))!);
+  deleted.sort((a, b) => refKey(a).localeCompare(refKey(b)));
   return { deleted, errors };
 }
 

@@ -236,7 +236,6 @@ function service(obj: KubeObject): StatusResult {
     if (!Array.isArray(ingress) || ingress.length === 0) return inProgress('NoIPAssigned', 'Pending external IP assignment');
     return current('Service is ready');
   }
-  if (get(obj, 'spec.type') !== 'ExternalName' && !get(obj, 'spec.clusterIP')) return inProgress('NoClusterIP', 'ClusterIP not assigned');
   return current('Service is ready');
 }
 

@@ -317,3 +317,60 @@ export function deployment(name: string, replicas = 1): KubeObject {
 export function service(name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }] } };
 }
+
+/** Serves a FakeCluster over plain HTTP (watches stream JSON lines) and writes a kubeconfig for it. */
+export async function serveFake(f: FakeCluster, dir: string): Promise<{ kubeconfig: string; close(): Promise<void> }> {
+  const http = await import('node:http');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const url = new URL(req.url!, 'http://x');
+      const query = Object.fromEntries(url.searchParams);
+      if (query.watch === 'true') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const h = await f.watch(url.pathname, query, (ev) => res.write(JSON.stringify(ev) + '\n'), () => {});
+        req.on('close', () => h.abort());
+        res.on('close', () => h.abort());
+        return;
+      }
+      try {
+        const r = await f.request({
+          method: req.method as 'GET',
+          path: url.pathname,
+          query,
+          body: chunks.length ? Buffer.concat(chunks).toString() : undefined,
+          contentType: req.headers['content-type'],
+          accept: req.headers.accept,
+        });
+        res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
+      } catch (e) {
+        req.socket.destroy(e as Error);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const kubeconfig = join(dir, 'fake-kubeconfig.json');
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'fake',
+      clusters: [{ name: 'fake', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'fake', user: { token: 'fake-token' } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: 'from-context' } }],
+    }),
+  );
+  return {
+    kubeconfig,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,0 +1,244 @@
+// The deploy commands: apply, diff, up, down, status. The compose-to-objects step is injected (`deps.convert`) so
+// this module never imports the lowering code, and the deploy stage itself is imported lazily inside each action
+// so that `convert` and friends never load it (nor @kubernetes/client-node).
+import { Command, Option } from 'commander';
+import type { KubeObject } from '../deploy/types.js';
+
+export interface ConvertResult {
+  objects: KubeObject[];
+  projectName: string;
+  /** The project's namespace, if the compose project names one; `-n` overrides it. */
+  namespace?: string;
+}
+
+export interface DeployDeps {
+  addProjectOptions(cmd: Command): Command;
+  /**
+   * Loads and lowers the project. Receives every parsed flag; for `up`, `flags.build` and `flags.push` are
+   * `undefined` unless --build/--no-build or --push/--no-push was given, meaning "build and push the services that
+   * have build:", and `flags.command` names the command.
+   */
+  convert(flags: Record<string, unknown>): Promise<ConvertResult>;
+}
+
+export interface DeployFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  fieldManager: string;
+  dryRun?: 'server' | 'client' | 'none';
+  forceConflicts?: boolean;
+  prune?: boolean;
+  wait?: boolean;
+  timeout: string;
+  concurrency: string;
+  [flag: string]: unknown;
+}
+
+function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
+    .option('--context <name>', 'kubeconfig context (default: the current context)')
+    .option('-n, --namespace <namespace>', "namespace (default: the project's, else the context's, else default)")
+    .option('--field-manager <name>', 'server-side apply field manager', 'compose2k8s')
+    .addOption(new Option('--concurrency <n>', 'objects sent at once').default('32').hideHelp());
+}
+
+function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean }): Command {
+  addConnectionOptions(cmd)
+    .addOption(new Option('--dry-run [mode]', 'only show what would happen: server (validated by the API server) or client').choices(['server', 'client', 'none']).preset('server'))
+    .option('--force-conflicts', 'take ownership of fields other field managers own')
+    .option('--timeout <duration>', 'how long --wait waits', '5m')
+    .option('--no-create-namespace', "fail instead of creating the namespace when it doesn't exist");
+  if (defaults.prune) cmd.option('--no-prune', 'keep objects of this project that are no longer in the compose file');
+  else cmd.option('--prune', 'delete objects of this project that are no longer in the compose file');
+  if (defaults.wait) cmd.option('--no-wait', "don't wait for the objects to become ready");
+  else cmd.option('--wait', 'wait until every object is ready (rolled out, complete, bound)');
+  return cmd;
+}
+
+const logLine = (line: string) => process.stderr.write(`${line}\n`);
+
+async function withCluster<T>(flags: DeployFlags, fn: (cluster: import('../deploy/client.js').Cluster) => Promise<T>): Promise<T> {
+  const { connect } = await import('../deploy/client.js');
+  const cluster = await connect({ kubeconfig: flags.kubeconfig, context: flags.context, log: logLine });
+  try {
+    return await fn(cluster);
+  } finally {
+    cluster.close();
+  }
+}
+
+function namespaceOf(flags: DeployFlags, converted: { namespace?: string } | undefined, contextNamespace: string | undefined): string {
+  return flags.namespace || converted?.namespace || contextNamespace || 'default';
+}
+
+function concurrencyOf(flags: DeployFlags): number {
+  const n = Number(flags.concurrency);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--concurrency must be a positive integer, not ${flags.concurrency}`);
+  return n;
+}
+
+/** apply and up: convert, server-side apply, optionally prune and wait. */
+async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'apply' | 'up'): Promise<void> {
+  const { parseDuration } = await import('../deploy/report.js');
+  const timeoutMs = parseDuration(flags.timeout);
+  const converted = await deps.convert({ ...flags, command });
+  const dryRun = flags.dryRun ?? 'none';
+  const { applyObjects } = await import('../deploy/apply.js');
+  const { formatApply, formatWait } = await import('../deploy/report.js');
+  if (dryRun === 'client') {
+    // No cluster needed at all.
+    const { clusterFrom } = await import('../deploy/client.js');
+    const offline = clusterFrom({ server: '', request: () => Promise.reject(new Error('no requests in client dry run')), close: () => {} }, () => Promise.reject(new Error('no watches')));
+    const result = await applyObjects(converted.objects, { cluster: offline, namespace: flags.namespace || converted.namespace || 'default', projectName: converted.projectName, dryRun });
+    process.stdout.write(formatApply(result, { dryRun }).stdout);
+    return;
+  }
+  await withCluster(flags, async (cluster) => {
+    const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
+    const result = await applyObjects(converted.objects, {
+      cluster,
+      namespace,
+      projectName: converted.projectName,
+      fieldManager: flags.fieldManager,
+      dryRun,
+      forceConflicts: flags.forceConflicts,
+      prune: flags.prune,
+      createNamespace: flags.createNamespace !== false,
+      concurrency: concurrencyOf(flags),
+      log: logLine,
+    });
+    const text = formatApply(result, { dryRun });
+    process.stdout.write(text.stdout);
+    process.stderr.write(text.stderr);
+    if (!result.ok) {
+      process.exitCode = 1;
+      return;
+    }
+    if (flags.wait && dryRun === 'none') {
+      const { waitFor } = await import('../deploy/wait.js');
+      logLine(`waiting up to ${flags.timeout} for ${result.results.length} object(s) to become ready`);
+      const waited = await waitFor(
+        result.results.map((r) => r.live!).filter(Boolean),
+        { cluster, namespace, timeoutMs, log: logLine, progressEveryMs: 10_000 },
+      );
+      const out = formatWait(waited, flags.timeout);
+      if (waited.ok) process.stdout.write(out);
+      else {
+        process.stderr.write(out);
+        process.exitCode = 1;
+      }
+    }
+  });
+}
+
+async function diffCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> {
+  try {
+    const converted = await deps.convert({ ...flags, command: 'diff' });
+    await withCluster(flags, async (cluster) => {
+      const { diffObjects } = await import('../deploy/diff.js');
+      const result = await diffObjects(converted.objects, {
+        cluster,
+        namespace: namespaceOf(flags, converted, cluster.config?.contextNamespace),
+        projectName: converted.projectName,
+        fieldManager: flags.fieldManager,
+        forceConflicts: flags.forceConflicts,
+        prune: flags.prune,
+        createNamespace: true,
+        concurrency: concurrencyOf(flags),
+      });
+      process.stdout.write(result.text);
+      // Like kubectl diff: 0 no differences, 1 differences, >1 error.
+      process.exitCode = result.failed ? 2 : result.changed ? 1 : 0;
+    });
+  } catch (e) {
+    const { DiagnosticError, formatDiagnostic } = await import('../model/diagnostics.js');
+    if (e instanceof DiagnosticError) for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    else process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+async function downCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> {
+  const converted = await projectOf(flags, deps, 'down');
+  await withCluster(flags, async (cluster) => {
+    const { deleteSet } = await import('../deploy/set.js');
+    const { formatDelete, parseDuration } = await import('../deploy/report.js');
+    const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
+    const result = await deleteSet({
+      cluster,
+      namespace,
+      projectName: converted.projectName,
+      fieldManager: flags.fieldManager,
+      dryRun: flags.dryRun === 'server',
+      concurrency: concurrencyOf(flags),
+      waitTimeoutMs: flags.wait ? parseDuration(flags.timeout) : undefined,
+      log: undefined,
+    });
+    const text = formatDelete(result, `project ${converted.projectName} in namespace ${namespace}`, flags.dryRun === 'server');
+    process.stdout.write(text.stdout);
+    process.stderr.write(text.stderr);
+    if (result.errors.length > 0 || result.remaining.length > 0) process.exitCode = 1;
+  });
+}
+
+/** down and status need only the project name and namespace: with -p they work without a compose file. */
+async function projectOf(flags: DeployFlags, deps: DeployDeps, command: string): Promise<ConvertResult> {
+  try {
+    return await deps.convert({ ...flags, command });
+  } catch (e) {
+    if (typeof flags.projectName === 'string' && flags.projectName) return { objects: [], projectName: flags.projectName };
+    throw e;
+  }
+}
+
+async function statusCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> {
+  const converted = await projectOf(flags, deps, 'status');
+  await withCluster(flags, async (cluster) => {
+    const { setStatus } = await import('../deploy/set.js');
+    const { formatStatus } = await import('../deploy/report.js');
+    const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
+    const st = await setStatus({ cluster, namespace, projectName: converted.projectName });
+    if (!st.found) {
+      process.stderr.write(`no objects of project ${converted.projectName} in namespace ${namespace} (nothing applied yet?)\n`);
+      return;
+    }
+    process.stdout.write(formatStatus(st.members));
+  });
+}
+
+export function registerDeployCommands(program: Command, deps: DeployDeps): void {
+  addApplyOptions(
+    deps.addProjectOptions(program.command('apply').description('convert the project and server-side apply it to the cluster')),
+    { prune: false, wait: false },
+  ).action(async (opts: DeployFlags) => applyCommand(opts, deps, 'apply'));
+
+  addConnectionOptions(deps.addProjectOptions(program.command('diff').description('show what apply would change (exit 1 when something would)')))
+    .option('--prune', 'also show the objects apply --prune would delete')
+    .option('--force-conflicts', 'diff as if taking ownership of conflicting fields')
+    .action(async (opts: DeployFlags) => diffCommand(opts, deps));
+
+  addApplyOptions(
+    deps.addProjectOptions(
+      program
+        .command('up')
+        .description('build and push images (for services with build:), apply, prune what was removed, and wait until ready'),
+    ),
+    { prune: true, wait: true },
+  )
+    .option('--build', 'build images (default: for services with build:)')
+    .option('--no-build', "don't build images")
+    .option('--push', 'push built images (default: when building)')
+    .option('--no-push', "don't push images")
+    .action(async (opts: DeployFlags) => applyCommand(opts, deps, 'up'));
+
+  addConnectionOptions(deps.addProjectOptions(program.command('down').description('delete every object this project applied')))
+    .addOption(new Option('--dry-run [mode]', 'only show what would be deleted (server)').choices(['server']).preset('server'))
+    .option('--wait', 'wait until the objects are gone')
+    .option('--timeout <duration>', 'how long --wait waits', '5m')
+    .action(async (opts: DeployFlags) => downCommand(opts, deps));
+
+  addConnectionOptions(deps.addProjectOptions(program.command('status').description("show each of the project's objects and whether it is ready")))
+    .action(async (opts: DeployFlags) => statusCommand(opts, deps));
+}
