@@ -45,6 +45,6 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
     const images = Object.entries(p.services).map(([name, s]) => s.image ?? `${p.name}-${name}`);
     return writeOutput(lines(images), flags.output);
   }
-  const obj = composeConfigObject(loaded, { escape: flags.interpolate });
+  const obj = composeConfigObject(loaded, { escape: flags.interpolate, nestedExtensions: flags.format !== 'json' });
   writeOutput(flags.format === 'json' ? composeConfigJson(obj) : composeConfigYaml(obj), flags.output);
 }

@@ -232,8 +232,18 @@ function sequenceMerger(key: Indexer | null): Merger {
 
 /** Only the override's entries already present verbatim in the base are dropped. */
 const mergeExtraHosts: Merger = (base, override) => {
-  const right = toSequence(base);
-  const left = toSequence(override).filter((entry) => !right.includes(entry));
+  // compose-go compares the entries as written; the accumulated side here is already canonical (host -> ips),
+  // so both sides are compared as `host=ip`, one per address (`h:a` written twice is kept once, as in compose).
+  const asHostEntries = (v: unknown): unknown[] =>
+    toSequence(v).flatMap((e) => {
+      if (typeof e !== 'string') return [e];
+      const sep = e.includes('=') ? '=' : ':';
+      const i = e.indexOf(sep);
+      if (i < 0) return [e];
+      return e.slice(i + 1).split(',').map((ip) => `${e.slice(0, i)}=${ip}`);
+    });
+  const right = asHostEntries(base);
+  const left = asHostEntries(override).filter((entry) => !right.includes(entry));
   return [...right, ...left];
 };
 

@@ -11,11 +11,12 @@ export function normalizeProjectName(s: string): string {
     .replace(/^[_-]+/, '');
 }
 
-export function checkProjectName(name: string, source: string): void {
+/** docker compose's text, word for word; `source` (-p or COMPOSE_PROJECT_NAME) is kept for callers' use. */
+export function checkProjectName(name: string, _source?: string): void {
   if (!VALID.test(name)) {
     throw error(
       'project.invalid-name',
-      `invalid project name "${name}"${source ? ` (from ${source})` : ''}: must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number`,
+      `invalid project name "${name}": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number`,
     );
   }
 }

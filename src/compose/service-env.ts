@@ -26,13 +26,8 @@ export function resolveServiceEnvironment(service: Service, projectEnv: Record<s
     const lookup = (k: string) => projectEnv[k] ?? fromFiles[k] ?? environment[k] ?? undefined;
     Object.assign(fromFiles, readEnvFile(ef, lookup) ?? {});
   }
-  const out: Record<string, string | null> = { ...fromFiles };
-  for (const [k, v] of Object.entries(environment)) {
-    // An unset bare key in `environment` does not erase a value from an env_file.
-    if (v === null && k in fromFiles) continue;
-    out[k] = v;
-  }
-  return out;
+  // `environment` wins over env_file entries, even a bare key that stayed unset (docker compose prints null).
+  return { ...fromFiles, ...environment };
 }
 
 /**

@@ -44,7 +44,7 @@ export function parseComposeYaml(text: string, file: string): ParsedFile {
     throw error('yaml.binary', 'file is not text (it contains NUL bytes)', { file, line: lineOfOffset(text, text.indexOf('\u0000')) });
   }
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, strict: false });
+  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false, strict: false });
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
   const locations = new Map<string, SourceLocation>();
   const documents: unknown[] = [];
@@ -143,6 +143,8 @@ class NodeReader {
     const out: Record<string, unknown> = {};
     const explicit = new Set<string>();
     const merged: Record<string, unknown>[] = [];
+    // Duplicate keys are checked here (not by the parser) to give go-yaml's message with both lines.
+    const firstLine = new Map<string, number>();
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as YamlNode | null;
@@ -152,6 +154,12 @@ class NodeReader {
         continue;
       }
       const key = this.keyOf(keyNode, path);
+      const line = this.lineOf(keyNode);
+      const seen = firstLine.get(key);
+      if (seen !== undefined) {
+        this.fail('yaml.duplicate-key', `mapping key ${JSON.stringify(key)} already defined at line ${seen}`, keyNode, joinPath(path, key));
+      }
+      firstLine.set(key, line ?? 0);
       const childPath = joinPath(path, key);
       if (keyNode && this.aliasDepth === 0) this.mark(childPath, keyNode);
       explicit.add(key);
@@ -184,6 +192,11 @@ class NodeReader {
     const where = path === '' ? 'at top level' : `in ${path}`;
     const shown = isScalar(keyNode) ? String(scalarValue(keyNode)) : 'a collection';
     this.fail('yaml.non-string-key', `non-string key ${where}: ${shown}`, keyNode, path);
+  }
+
+  private lineOf(node: YamlNode | null): number | undefined {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? this.lc.linePos(range[0]).line : undefined;
   }
 
   private mark(path: string, node: YamlNode): void {

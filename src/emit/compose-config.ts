@@ -30,6 +30,21 @@ function escapeDollars(v: unknown): unknown {
 const bytes = (n: number | undefined) => (n === undefined ? undefined : String(n));
 const octal = (n: number | undefined) => (n === undefined ? undefined : '0' + n.toString(8).padStart(3, '0'));
 
+/** compose-go's HostsList marshals as sorted `host=ip` strings. */
+function hostsShape(h: Record<string, string[] | string> | undefined): string[] | undefined {
+  if (!h) return undefined;
+  const list: string[] = [];
+  for (const [host, ips] of Object.entries(h)) for (const ip of Array.isArray(ips) ? ips : [ips]) list.push(`${host}=${ip}`);
+  // Go's sort.Strings: byte order, not locale order.
+  return list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** compose-go's SSHKey marshals as `id`, or `id: path` when a path is set. */
+function sshShape(ssh: Record<string, string | null> | undefined): string[] | undefined {
+  if (!ssh) return undefined;
+  return Object.entries(ssh).map(([id, path]) => (path ? `${id}: ${path}` : id));
+}
+
 /** compose-go's UlimitsConfig marshals a non-zero `single` as the bare number. */
 function ulimitsShape(u: Record<string, { single?: number; soft?: number; hard?: number }> | undefined): unknown {
   if (!u) return undefined;
@@ -39,9 +54,16 @@ function ulimitsShape(u: Record<string, { single?: number; soft?: number; hard?:
 /** Go marshalling of one service: UnitBytes as strings, FileMode as octal strings, omitempty fields. */
 function goShape(svc: Service): Record<string, unknown> {
   const s: Record<string, unknown> = { command: null, entrypoint: null, ...svc };
-  for (const k of ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'] as const) if (svc[k] !== undefined) s[k] = bytes(svc[k]);
+  for (const k of ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size', 'mem_swappiness'] as const) if (svc[k] !== undefined) s[k] = bytes(svc[k]);
   if (svc.build?.shm_size !== undefined) s.build = { ...svc.build, shm_size: bytes(svc.build.shm_size) };
   if (svc.ulimits) s.ulimits = ulimitsShape(svc.ulimits);
+  if (svc.extra_hosts) s.extra_hosts = hostsShape(svc.extra_hosts as Record<string, string[]>);
+  if (svc.build && (svc.build.extra_hosts || svc.build.ssh)) {
+    const b: Record<string, unknown> = { ...(s.build as object) };
+    if (svc.build.extra_hosts) b.extra_hosts = hostsShape(svc.build.extra_hosts as Record<string, string[]>);
+    if (svc.build.ssh) b.ssh = sshShape(svc.build.ssh as Record<string, string | null>);
+    s.build = b;
+  }
   if (svc.build?.ulimits) s.build = { ...(s.build as object), ulimits: ulimitsShape(svc.build.ulimits) };
   if (svc.deploy) {
     const r = svc.deploy.resources ?? {};
@@ -78,23 +100,68 @@ function goShape(svc: Service): Record<string, unknown> {
   return s;
 }
 
-/** The JSON shape of `docker compose config --format json`. */
-export function composeConfigObject(loaded: LoadedProject, options: { escape?: boolean } = {}): Record<string, unknown> {
+// Go's `omitempty`: compose-go's struct fields drop `false` and `""`, except these (pointers or plain fields).
+const KEEP_ZERO = new Set(['init', 'attach', 'enable_ipv4', 'enable_ipv6', 'required', 'create_host_path', 'condition', 'type', 'command', 'entrypoint']);
+// Values that are Go maps (user keys with scalar values): never pruned.
+const SCALAR_MAPS = new Set(['environment', 'labels', 'annotations', 'sysctls', 'args', 'driver_opts', 'options', 'storage_opt', 'additional_contexts', 'extra_hosts', 'runtime_flags']);
+// Values that are Go maps of structs: their own keys are user names, their values are structs.
+const STRUCT_MAPS = new Set(['services', 'networks', 'volumes', 'secrets', 'configs', 'models', 'depends_on', 'ulimits']);
+
+function omitEmpty(v: unknown, asMapOfStructs = false): unknown {
+  if (Array.isArray(v)) return v.map((x) => omitEmpty(x));
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (asMapOfStructs) {
+      out[k] = omitEmpty(x);
+      continue;
+    }
+    if (k.startsWith('x-') || SCALAR_MAPS.has(k)) {
+      out[k] = x;
+      continue;
+    }
+    if ((x === false || x === '') && !KEEP_ZERO.has(k)) continue;
+    out[k] = STRUCT_MAPS.has(k) && x !== null && typeof x === 'object' && !Array.isArray(x) ? omitEmpty(x, true) : omitEmpty(x);
+  }
+  return out;
+}
+
+/** compose-go's JSON drops every `x-*` extension below the top level (`json:"-"`); its YAML keeps them. */
+function withoutNestedExtensions(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNestedExtensions);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('x-')).map(([k, x]) => [k, withoutNestedExtensions(x)]));
+}
+
+export interface ComposeConfigOptions {
+  /** false = `--no-interpolate`: `$` is printed as written. */
+  escape?: boolean;
+  /** Keep `x-*` fields inside services and resources, as the YAML output does; the JSON output drops them. */
+  nestedExtensions?: boolean;
+}
+
+/** The shape of `docker compose config --format json` (with `nestedExtensions`, of its YAML output). */
+export function composeConfigObject(loaded: LoadedProject, options: ComposeConfigOptions = {}): Record<string, unknown> {
   const p: Project = loaded.project;
-  const services: Record<string, unknown> = {};
+  let services: Record<string, unknown> = {};
   for (const name of Object.keys(p.services).sort()) {
     const svc = { ...p.services[name]! };
     if (svc.env_file || svc.environment) {
       const env = resolveServiceEnvironment(svc, loaded.source.environment);
       if (Object.keys(env).length > 0) svc.environment = env;
     }
-    services[name] = sortKeys(goShape(svc));
+    services[name] = omitEmpty(sortKeys(goShape(svc)));
   }
   const all: Record<string, unknown> = { ...p, services };
   if (p.networks) all.networks = Object.fromEntries(Object.entries(p.networks).map(([k, n]) => [k, { ipam: {}, ...n }]));
   const out: Record<string, unknown> = {};
-  for (const k of TOP_LEVEL_ORDER) if (all[k] !== undefined) out[k] = k === 'services' ? services : sortKeys(all[k]);
-  for (const k of Object.keys(all).sort()) if (!(k in out) && all[k] !== undefined) out[k] = sortKeys(all[k]);
+  if (!options.nestedExtensions) {
+    for (const k of Object.keys(all)) if (!k.startsWith('x-')) all[k] = withoutNestedExtensions(all[k]);
+    services = all.services as Record<string, unknown>;
+  }
+  const shape = (k: string) => (k === 'services' ? services : STRUCT_MAPS.has(k) ? omitEmpty(sortKeys(all[k]), true) : sortKeys(all[k]));
+  for (const k of TOP_LEVEL_ORDER) if (all[k] !== undefined) out[k] = shape(k);
+  for (const k of Object.keys(all).sort()) if (!(k in out) && all[k] !== undefined) out[k] = shape(k);
   return options.escape === false ? out : (escapeDollars(out) as Record<string, unknown>);
 }
 
