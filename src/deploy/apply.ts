@@ -252,7 +252,7 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
     // (A server dry run skips it: it would change nothing, and fails while the namespace is only dry-run created.)
     if (parent && !parentDone && dryRun === 'none' && (si > 0 || !items.some((p) => p.body.kind === 'Namespace'))) {
       try {
-        await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager, dryRun: dryRun === 'server' });
+        await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager });
         parentDone = true;
       } catch (e) {
         failed = true;
@@ -301,7 +301,7 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
   }
   if (parent && !parentDone && !failed && dryRun === 'none') {
     try {
-      await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager, dryRun: dryRun === 'server' });
+      await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager });
     } catch (e) {
       failed = true;
       log(`error: ApplySet parent: ${(e as Error).message}`);
