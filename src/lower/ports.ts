@@ -136,7 +136,7 @@ const HTTPS_PORTS = [443, 8443];
 
 /**
  * The first HTTP-like port of `ports` (an Ingress backend): explicit http app_protocol or name first, then
- * well-known HTTP ports, then HTTPS ports; undefined when none looks like HTTP.
+ * well-known HTTP container (or else published) ports, then HTTPS ports; undefined when none looks like HTTP.
  */
 export function httpLike(ports: PortSpec[]): PortSpec | undefined {
   const tcp = ports.filter((p) => p.protocol === 'TCP');
@@ -146,10 +146,10 @@ export function httpLike(ports: PortSpec[]): PortSpec | undefined {
   });
   if (byApp) return byApp;
   for (const n of HTTP_PORTS) {
-    const p = tcp.find((x) => x.target === n);
+    const p = tcp.find((x) => x.target === n) ?? tcp.find((x) => x.published === n);
     if (p) return p;
   }
-  const tls = tcp.find((p) => HTTPS_PORTS.includes(p.target) || (p.appProtocol && HTTP_APP.has(toAppProtocol(p.appProtocol) ?? '')));
+  const tls = tcp.find((p) => HTTPS_PORTS.includes(p.target) || HTTPS_PORTS.includes(p.published ?? 0) || (p.appProtocol && HTTP_APP.has(toAppProtocol(p.appProtocol) ?? '')));
   return tls;
 }
 
