@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Dockerode from 'dockerode';
+import { resolveEngine } from '../../src/build/engine.js';
+import { BuildFailure, pushImage, PushFailure, runBuild } from '../../src/build/engine-ops.js';
+import { DiagnosticError } from '../../src/model/diagnostics.js';
+
+let home: string;
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'c2k-engine-'));
+});
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe('engine endpoint', () => {
+  it('DOCKER_HOST unix and tcp', () => {
+    expect(resolveEngine({ DOCKER_HOST: 'unix:///run/x.sock', HOME: home })).toMatchObject({ socketPath: '/run/x.sock', source: 'DOCKER_HOST' });
+    expect(resolveEngine({ DOCKER_HOST: 'tcp://10.0.0.5:2375', HOME: home })).toMatchObject({ protocol: 'http', hostname: '10.0.0.5', port: 2375 });
+    expect(resolveEngine({ DOCKER_HOST: 'ssh://me@box', HOME: home })).toMatchObject({ protocol: 'ssh', hostname: 'box', port: 22, username: 'me' });
+  });
+
+  it('DOCKER_TLS_VERIFY with DOCKER_CERT_PATH uses HTTPS and the certificates', () => {
+    const certs = join(home, 'certs');
+    mkdirSync(certs, { recursive: true });
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(join(certs, f), f);
+    const ep = resolveEngine({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs, HOME: home });
+    expect(ep).toMatchObject({ protocol: 'https', port: 2376, insecureTls: false });
+    expect(ep.ca!.toString()).toBe('ca.pem');
+    expect(ep.key!.toString()).toBe('key.pem');
+  });
+
+  it('the current docker context, else the default socket', () => {
+    const cfg = join(home, 'ctx');
+    const id = createHash('sha256').update('remote').digest('hex');
+    mkdirSync(join(cfg, 'contexts', 'meta', id), { recursive: true });
+    writeFileSync(join(cfg, 'config.json'), JSON.stringify({ currentContext: 'remote' }));
+    writeFileSync(join(cfg, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: 'remote', Endpoints: { docker: { Host: 'unix:///ctx.sock' } } }));
+    expect(resolveEngine({ DOCKER_CONFIG: cfg })).toMatchObject({ socketPath: '/ctx.sock', source: 'context "remote"' });
+    expect(resolveEngine({ DOCKER_CONFIG: cfg, DOCKER_CONTEXT: 'default' })).toMatchObject({ socketPath: '/var/run/docker.sock', source: 'default' });
+    expect(() => resolveEngine({ DOCKER_CONFIG: cfg, DOCKER_CONTEXT: 'missing' })).toThrow(DiagnosticError);
+    expect(resolveEngine({ DOCKER_CONFIG: join(home, 'none') })).toMatchObject({ socketPath: '/var/run/docker.sock' });
+    expect(() => resolveEngine({ DOCKER_HOST: 'bogus' })).toThrow(/invalid Docker host/);
+  });
+});
+
+/** A dockerode stand-in whose modem answers one dial with the given JSON messages. */
+function fakeDocker(messages: unknown[], onDial?: (o: Record<string, unknown>) => void): Dockerode {
+  return {
+    modem: {
+      dial(o: Record<string, unknown>, cb: (e: unknown, s?: unknown) => void) {
+        onDial?.(o);
+        const s = new PassThrough();
+        cb(null, s);
+        // Split across chunk boundaries on purpose.
+        const text = messages.map((m) => JSON.stringify(m) + '\n').join('');
+        const mid = Math.floor(text.length / 2);
+        s.write(text.slice(0, mid));
+        s.end(text.slice(mid));
+      },
+    },
+  } as unknown as Dockerode;
+}
+
+describe('build stream', () => {
+  it('classic: steps, output and the image ID', async () => {
+    const steps: string[] = [];
+    let query: unknown;
+    const id = await runBuild(
+      fakeDocker(
+        [{ stream: 'Step 1/2 : FROM scratch\n' }, { stream: ' --->\n' }, { stream: 'Step 2/2 : COPY a /a\n' }, { aux: { ID: 'sha256:abc' } }, { stream: 'Successfully built abc\n' }],
+        (o) => (query = o.options),
+      ),
+      { tar: new PassThrough(), query: { t: ['x'], version: '1' } },
+      { step: (n, of, t) => steps.push(`${n}/${of} ${t}`) },
+    );
+    expect(id).toBe('sha256:abc');
+    expect(steps).toEqual(['1/2 FROM scratch', '2/2 COPY a /a']);
+    expect(query).toEqual({ t: ['x'], version: '1' });
+  });
+
+  it('classic: a failure carries the step and the last lines', async () => {
+    const e = await runBuild(
+      fakeDocker([{ stream: 'Step 1/2 : FROM scratch\n' }, { stream: 'Step 2/2 : RUN make\n' }, { stream: '\x1b[91mcc: error\n\x1b[0m' }, { errorDetail: { code: 2, message: 'returned a non-zero code: 2' }, error: 'x' }]),
+      { tar: new PassThrough(), query: {} },
+    ).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(BuildFailure);
+    expect((e as BuildFailure).step).toBe('step 2/2: RUN make');
+    expect((e as BuildFailure).lastLines).toContain('cc: error');
+    expect((e as BuildFailure).message).toBe('returned a non-zero code: 2');
+  });
+
+  it('BuildKit: decodes trace messages for steps, logs and errors', async () => {
+    const { createRequire } = await import('node:module');
+    const req = createRequire(import.meta.url);
+    const main = req.resolve('dockerode');
+    const protobuf = createRequire(main)('protobufjs');
+    const type = protobuf.loadSync(join(main, '..', 'proto', 'buildkit_status.proto')).lookupType('moby.buildkit.v1.StatusResponse');
+    const trace = (o: object) => ({ id: 'moby.buildkit.trace', aux: Buffer.from(type.encode(type.fromObject(o)).finish()).toString('base64') });
+    const steps: string[] = [];
+    const id = await runBuild(
+      fakeDocker([
+        trace({ vertexes: [{ digest: 'd1', name: '[internal] load build definition', started: { seconds: 1 } }] }),
+        trace({ vertexes: [{ digest: 'd2', name: '[stage-1 2/3] RUN make', started: { seconds: 2 } }] }),
+        trace({ logs: [{ vertex: 'd2', msg: Buffer.from('compiling\n') }] }),
+        { id: 'moby.image.id', aux: { ID: 'sha256:bk' } },
+      ]),
+      { tar: new PassThrough(), query: { version: '2' } },
+      { step: (n, of, t) => steps.push(`${n}/${of} ${t}`) },
+    );
+    expect(id).toBe('sha256:bk');
+    expect(steps).toEqual(['2/3 RUN make']);
+    const e = await runBuild(
+      fakeDocker([
+        trace({ vertexes: [{ digest: 'd2', name: '[2/3] RUN make', started: { seconds: 2 } }] }),
+        trace({ logs: [{ vertex: 'd2', msg: Buffer.from('boom\n') }] }),
+        trace({ vertexes: [{ digest: 'd2', name: '[2/3] RUN make', started: { seconds: 2 }, completed: { seconds: 3 }, error: 'exit code: 1' }] }),
+        { errorDetail: { message: 'executor failed running [make]: exit code: 1' } },
+      ]),
+      { tar: new PassThrough(), query: { version: '2' } },
+    ).catch((err: unknown) => err);
+    expect((e as BuildFailure).step).toBe('step 2/3: RUN make');
+    expect((e as BuildFailure).lastLines).toEqual(['boom', 'ERROR [2/3] RUN make: exit code: 1']);
+  });
+});
+
+describe('push stream', () => {
+  it('reports bytes and takes the digest from aux.Digest', async () => {
+    const bytes: number[] = [];
+    let dialled: Record<string, unknown> = {};
+    const digest = await pushImage(
+      fakeDocker(
+        [
+          { status: 'Preparing', id: 'l1' },
+          { status: 'Pushing', id: 'l1', progressDetail: { current: 50, total: 100 } },
+          { status: 'Pushed', id: 'l1' },
+          { status: 'c2k-1: digest: sha256:dd size: 528' },
+          { progressDetail: {}, aux: { Tag: 'c2k-1', Digest: 'sha256:dd', Size: 528 } },
+        ],
+        (o) => (dialled = o),
+      ),
+      '127.0.0.1:5000/x',
+      'c2k-1',
+      undefined,
+      { bytes: (c) => bytes.push(c) },
+    );
+    expect(digest).toBe('sha256:dd');
+    expect(bytes).toEqual([50]);
+    expect(dialled.path).toBe('/images/127.0.0.1:5000/x/push?');
+    expect(Buffer.from((dialled.authconfig as { base64: string }).base64, 'base64').toString()).toBe('{}');
+  });
+
+  it('classifies registry outages as transient', async () => {
+    const e = await pushImage(fakeDocker([{ errorDetail: { message: 'Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused' } }]), 'r/x', 't', undefined).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(PushFailure);
+    expect((e as PushFailure).transient).toBe(true);
+    const denied = await pushImage(fakeDocker([{ errorDetail: { message: 'denied: requested access to the resource is denied' } }]), 'r/x', 't', undefined).catch((err: unknown) => err);
+    expect((denied as PushFailure).transient).toBe(false);
+  });
+});
