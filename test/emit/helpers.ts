@@ -141,6 +141,9 @@ export function withSecondHalf(l: Lowered): KubeObject[] {
   // Kinds the lowering already emits are left to it.
   const have = new Set(l.objects.map((o) => o.kind));
   const secretFromLowering = l.objects.some((o) => o.kind === 'Secret' || (o.kind === 'ConfigMap' && o.metadata.name.includes('nginx')));
-  const added = extra.filter((o) => !have.has(o.kind) && !(secretFromLowering && ['Secret', 'ConfigMap'].includes(o.kind)));
+  const namespace = l.objects.find((o) => o.metadata.namespace)?.metadata.namespace;
+  const added = extra
+    .filter((o) => !have.has(o.kind) && !(secretFromLowering && ['Secret', 'ConfigMap'].includes(o.kind)))
+    .map((o) => (namespace ? { ...o, metadata: { ...o.metadata, namespace } } : o));
   return [...l.objects, ...added].sort((a, b) => rank.indexOf(a.kind) - rank.indexOf(b.kind) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
 }
