@@ -25,7 +25,7 @@ async function tarEntries(ctx: Awaited<ReturnType<typeof loadContext>>): Promise
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (h, stream, next) => {
       let body = '';
-      stream.on('data', (d: Buffer) => (body += d.toString()));
+      stream.on('data', (d: unknown) => (body += String(d as Buffer)));
       stream.on('end', () => {
         out[h.name] = { type: h.type, body, mode: h.mode, uid: h.uid };
         next();
@@ -36,7 +36,7 @@ async function tarEntries(ctx: Awaited<ReturnType<typeof loadContext>>): Promise
   });
   const tar = await contextTar(ctx);
   for await (const chunk of tar) ex.write(chunk as Buffer);
-  ex.end();
+  ex.end(undefined as unknown as Buffer);
   await done;
   return out;
 }
