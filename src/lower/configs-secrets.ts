@@ -128,6 +128,7 @@ export function mountPath(kind: Kind, ref: FileReference): string {
 
 function lowerRefs(ctx: LowerContext, unit: ServiceUnit, kind: Kind, cache: Map<string, Resolved | null>): void {
   const refs = (kind === 'config' ? unit.compose.configs : unit.compose.secrets) ?? [];
+  if ((kind === 'config' ? unit.compose.configs : unit.compose.secrets)?.length === 0) ctx.report.mapped(`${unit.path}.${kind}s`, '(empty)');
   const used = new Set(unit.volumes.map((v) => v.name));
   refs.forEach((ref, i) => {
     const path = `${unit.path}.${kind}s[${i}]`;

@@ -35,6 +35,7 @@ const DNS_PORTS: NetworkPolicyPort[] = [
 function reportWithout(ctx: LowerContext): void {
   for (const unit of ctx.units.values()) {
     const nets = Object.keys(unit.compose.networks ?? {});
+    if (unit.compose.networks && !nets.length) ctx.report.mapped(`${unit.path}.networks`, '(empty)');
     if (!nets.length) continue;
     const isolated = nets.length > 1 || nets[0] !== 'default';
     if (isolated) ctx.report.approximated(`${unit.path}.networks`, '(pod network)', 'Kubernetes has one flat pod network; enable networkPolicies to keep Compose network isolation');
@@ -103,6 +104,7 @@ export function lowerNetworkPolicies(ctx: LowerContext): void {
   }
   for (const unit of ctx.units.values()) {
     const nets = Object.keys(unit.compose.networks ?? {});
+    if (unit.compose.networks && !nets.length) ctx.report.mapped(`${unit.path}.networks`, '(empty)');
     if (nets.length) {
       const statics = Object.values(unit.compose.networks ?? {}).some((n) => n?.ipv4_address || n?.ipv6_address || n?.mac_address || n?.link_local_ips);
       const to = `${unit.kind}/${unit.name} pod labels ${nets.map((n) => networkLabel(ctx, n)).join(', ')}`;

@@ -14,6 +14,7 @@
 
 import type { ContainerPort, Service as KubeService, ServicePort } from 'kubernetes-types/core/v1.js';
 import { asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { LABEL, projectLabels } from './metadata.js';
 import { isDnsLabel } from './names.js';
 import type { Pass } from './pass.js';
 import { containerPorts, servicePorts, type ContainerPortSpec } from './ports.js';
@@ -201,6 +202,40 @@ function lowerAliases(ctx: LowerContext, plans: Map<ServiceUnit, ServicePlan>): 
   }
 }
 
+/** Pod label grouping the pods of one `domainname` subdomain (their headless Service selects on it). */
+export const SUBDOMAIN_LABEL = 'compose2k8s.io/subdomain';
+
+/**
+ * `domainname` (B23): the containers pass sets `pod.subdomain`; a pod's FQDN `<hostname>.<subdomain>` resolves
+ * only through a headless Service named like the subdomain that selects the pod, so emit one per subdomain.
+ */
+function lowerSubdomains(ctx: LowerContext): void {
+  const bySub = new Map<string, ServiceUnit[]>();
+  for (const unit of ctx.units.values()) {
+    const sub = unit.pod.subdomain;
+    if (sub) bySub.set(sub, [...(bySub.get(sub) ?? []), unit]);
+  }
+  for (const [sub, units] of [...bySub].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!/^[a-z]/.test(sub) || ctx.names.has('service', sub)) {
+      for (const u of units) {
+        ctx.diagnostics.warn('services.subdomain-taken', `${u.service}: domainname subdomain "${sub}" cannot get its headless Service (the name is taken or invalid); the pod's FQDN does not resolve`, { path: `${u.path}.domainname` });
+      }
+      continue;
+    }
+    ctx.names.claim('service', `subdomain:${sub}`, sub, { startWithLetter: true });
+    for (const u of units) u.podLabels[SUBDOMAIN_LABEL] = sub;
+    const first = units[0]!;
+    const svc: KubeService = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: sub, labels: projectLabels(ctx.project.name) },
+      spec: { clusterIP: 'None', selector: { [LABEL.instance]: first.selector[LABEL.instance]!, [SUBDOMAIN_LABEL]: sub } },
+    };
+    ctx.emit(asKube(svc));
+    for (const u of units) ctx.report.mapped(`${u.path}.domainname`, `Service/${sub} (headless, pod FQDN ${u.pod.hostname ?? '<pod name>'}.${sub})`);
+  }
+}
+
 export function lowerServices(ctx: LowerContext): void {
   const referenced = referencedServices(ctx);
   const plans = new Map<ServiceUnit, ServicePlan>();
@@ -224,11 +259,15 @@ export function lowerServices(ctx: LowerContext): void {
       if (!ctx.units.has(svc)) ctx.report.ignored(path, `${svc} is not a service of the project`);
       else if (alias === undefined || alias === svc) ctx.report.mapped(path, `Service/${ctx.units.get(svc)!.name}`);
     });
+    for (const key of ['ports', 'expose', 'links', 'external_links'] as const) {
+      if (unit.compose[key]?.length === 0) ctx.report.mapped(`${unit.path}.${key}`, '(empty)');
+    }
     if (unit.compose.external_links?.length) {
       ctx.report.ignored(`${unit.path}.external_links`, 'containers outside the project do not exist in the cluster; create a Service (e.g. ExternalName) for them');
     }
   }
   lowerAliases(ctx, plans);
+  lowerSubdomains(ctx);
 }
 
 export const servicesPass: Pass = {

@@ -266,6 +266,9 @@ function lowerUnitVolumes(ctx: LowerContext, unit: ServiceUnit, entries: Entry[]
     else if (!ctx.units.has(spec.split(':')[0]!)) ctx.report.ignored(path, `${spec.split(':')[0]} is not a service of the project`);
     else if (!outcomes.has(path)) ctx.report.mapped(path, `(${spec.split(':')[0]} has no volumes)`);
   });
+  for (const key of ['volumes', 'volumes_from'] as const) {
+    if (unit.compose[key]?.length === 0) ctx.report.mapped(`${unit.path}.${key}`, '(empty)');
+  }
   if (unit.compose.volumes_from?.length) {
     ctx.diagnostics.warn('storage.volumes-from', `${unit.service}: volumes_from mounts the same claims and ConfigMaps in another pod; anonymous and tmpfs volumes cannot be shared`, { path: `${unit.path}.volumes_from` });
   }

@@ -134,4 +134,40 @@ describe('services pass', () => {
     const r = lower(project({ a: { image: 'x', external_links: ['redis:cache'] } }));
     expect(entry(r.report, 'services.a.external_links')[0]).toMatchObject({ status: 'ignored', reason: expect.stringContaining('ExternalName') });
   });
+
+  test('B3: every second-half key is accounted for, also when empty; nothing is "not implemented"', () => {
+    const p = project(
+      {
+        empty: { image: 'x', ports: [], expose: [], volumes: [], volumes_from: [], secrets: [], configs: [], links: [], external_links: [], networks: {} },
+        full: {
+          image: 'x',
+          ports: [port(80, { published: '80' })],
+          expose: ['81'],
+          volumes: [{ type: 'volume', source: 'v', target: '/v' }],
+          volumes_from: ['empty'],
+          secrets: [{ source: 's' }],
+          configs: [{ source: 'c' }],
+          links: ['empty:e'],
+          external_links: ['x'],
+          networks: { n: { aliases: ['alias'] } },
+          network_mode: 'bridge',
+          deploy: { endpoint_mode: 'vip' },
+        },
+      },
+      { volumes: { v: {} }, secrets: { s: { file: '/s' } }, configs: { c: { content: 'c' } }, networks: { n: {} } },
+    );
+    const r = lower(p);
+    const notImplemented = r.report.filter((e) => e.reason === 'no Kubernetes mapping is implemented for this key');
+    expect(notImplemented).toEqual([]);
+    const ignored = r.report.filter((e) => e.status === 'ignored').map((e) => e.path);
+    expect(ignored).toEqual(['services.full.external_links']);
+  });
+
+  test('B23: domainname gets the headless Service its subdomain needs, selecting the pods that use it', () => {
+    const r = lower(project({ a: { image: 'x', hostname: 'node1', domainname: 'cluster.example.com' }, b: { image: 'x', domainname: 'cluster.example.com' } }));
+    const svc = find(r.objects, 'Service', 'cluster');
+    expect(svc.spec).toEqual({ clusterIP: 'None', selector: { 'app.kubernetes.io/instance': 'demo', 'compose2k8s.io/subdomain': 'cluster' } });
+    for (const n of ['a', 'b']) expect(find(r.objects, 'Deployment', n).spec.template.metadata.labels['compose2k8s.io/subdomain']).toBe('cluster');
+    expect(entry(r.report, 'services.a.domainname').map((e) => e.status)).toContain('mapped');
+  });
 });
