@@ -141,7 +141,7 @@ function cast(value: string, kind: CastKind, path: string, ctx: InterpolateConte
     const l = t.toLowerCase();
     if (BOOL_TRUE.has(l) || BOOL_FALSE.has(l)) {
       if (l !== 'true' && l !== 'false') {
-        ctx.warn({ code: 'interpolate.legacy-boolean', message: `"${value}" for boolean is not supported by YAML 1.2, please use "${BOOL_TRUE.has(l)}"`, ...at });
+        ctx.warn({ code: 'interpolate.legacy-boolean', message: `"${value}" for boolean is not supported by YAML 1.2, please use \`${BOOL_TRUE.has(l)}\``, ...at });
       }
       return BOOL_TRUE.has(l);
     }

@@ -1,8 +1,8 @@
 // The load pipeline, one function per phase like compose-go's loader: options -> environment -> files ->
 // per file (parse, interpolate, include, extends, merge, validate, canonicalize) -> normalize -> profiles
 // -> consistency. Produces the normalized Project every later stage consumes.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { DiagnosticError, Diagnostics, error, type Diagnostic } from '../model/diagnostics.js';
 import type { LoadedProject, Project, SourceLocation, SourceMap } from '../model/project.js';
 import { canonicalize } from './canonical.js';
@@ -160,7 +160,7 @@ function loadDocument(dict: Record<string, unknown>, doc: unknown, file: string,
 /** The whole front end: from CLI-style options to the normalized project. */
 export function loadProject(o: LoadOptions = {}): LoadedProject {
   const session = new LoadSession(o);
-  const cwd = resolve(o.cwd ?? process.cwd());
+  const cwd = resolve(o.cwd ?? goGetwd());
   const osEnv: Env = {};
   for (const [k, v] of Object.entries(o.env ?? process.env)) if (v !== undefined) osEnv[k] = v;
   if (!osEnv.PWD) osEnv.PWD = cwd;
@@ -189,12 +189,11 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
   if (projectDir !== wd0 && !envFiles0.explicit) env = buildProjectEnvironment(osEnv, envFilesFor(undefined, osEnv, projectDir, cwd).files);
 
   const parsed = files.map((f) => session.parseFile(f));
-  const name = resolveProjectName({
-    flag: o.projectName,
-    env: env.COMPOSE_PROJECT_NAME,
-    fromFiles: lastNameInFiles(parsed, env, session),
-    directory: projectDir,
-  });
+  const fromFiles = lastNameInFiles(parsed, env, session);
+  const name = resolveProjectName({ flag: o.projectName, env: env.COMPOSE_PROJECT_NAME, fromFiles, directory: projectDir });
+  if (!o.projectName && !env.COMPOSE_PROJECT_NAME && !fromFiles && isSymlinkedDir(projectDir)) {
+    session.diagnostics.warn('project.symlink-name', `project has been loaded without an explicit name from a symlink. Using name "${name}"`);
+  }
   // compose-go overrides COMPOSE_PROJECT_NAME with the resolved name (docker/compose#11734).
   env = { ...env, COMPOSE_PROJECT_NAME: name };
 
@@ -235,6 +234,31 @@ function withLabelFilesResolved(project: Project, session: LoadSession): Project
     services[name] = { ...svc, labels };
   }
   return { ...project, services };
+}
+
+/** Go's os.Getwd: $PWD when it names the current directory (so a symlinked path keeps its name). */
+function goGetwd(): string {
+  const cwd = process.cwd();
+  const pwd = process.env.PWD;
+  if (pwd && isAbsolute(pwd)) {
+    try {
+      const a = statSync(pwd);
+      const b = statSync(cwd);
+      if (a.ino === b.ino && a.dev === b.dev) return pwd;
+    } catch {
+      // PWD is stale: use the real directory
+    }
+  }
+  return cwd;
+}
+
+/** True when the directory's base name differs from its real path's (compose-go warns then). */
+function isSymlinkedDir(dir: string): boolean {
+  try {
+    return basename(realpathSync(dir)) !== basename(dir);
+  } catch {
+    return false;
+  }
 }
 
 function splitProfiles(v: string | undefined): string[] {
