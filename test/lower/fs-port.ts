@@ -1,23 +1,12 @@
 // Lowering options for a project loaded from disk: a FilePort on node:fs (read, stat following symlinks with a
 // dev:ino identity, list) and the loader's own env-file parser and environment, as the CLI wires them.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { parseDotenv } from '../../src/compose/dotenv.js';
 import { loadProject } from '../../src/compose/loader.js';
+import { nodeFilePort } from '../../src/lower/node-files.js';
 import type { FilePort, LowerOptions } from '../../src/lower/options.js';
 import type { LoadedProject } from '../../src/model/project.js';
 
-export const fsPort: FilePort = {
-  read: (path) => readFileSync(path),
-  stat(path) {
-    try {
-      const s = statSync(path);
-      return { type: s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other', size: s.size, id: `${s.dev}:${s.ino}` };
-    } catch {
-      return undefined;
-    }
-  },
-  list: (path) => readdirSync(path),
-};
+export const fsPort: FilePort = nodeFilePort;
 
 export function diskOptions(loaded: LoadedProject): Partial<LowerOptions> {
   const env = loaded.source.environment;
