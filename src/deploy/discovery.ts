@@ -37,8 +37,16 @@ export class Discovery {
 
   constructor(private readonly client: KubeClient) {}
 
+  /** Kinds not found even after a refresh; not refreshed for again until `invalidate`. */
+  private readonly missing = new Set<string>();
+
   /** Forgets everything (e.g. after CRDs were established). */
   invalidate(): void {
+    this.refresh();
+    this.missing.clear();
+  }
+
+  private refresh(): void {
     this.byGvk.clear();
     this.byGk.clear();
     this.loaded = undefined;
@@ -112,9 +120,11 @@ export class Discovery {
     const group = groupOf(apiVersion);
     const version = versionOf(apiVersion);
     let info = await this.lookup(group, version, kind);
-    if (!info) {
-      this.invalidate();
+    const key = `${group}/${version}/${kind}`;
+    if (!info && !this.missing.has(key)) {
+      this.refresh();
       info = await this.lookup(group, version, kind);
+      if (!info) this.missing.add(key);
     }
     if (!info) {
       throw new ApiError(

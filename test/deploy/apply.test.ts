@@ -163,6 +163,27 @@ describe('applyObjects', () => {
     expect(writes(f)).toEqual([]);
   });
 
+  it('applies CRDs first, waits until established, then their custom resources (discovered from the CRD)', async () => {
+    const f = new FakeCluster();
+    const crd: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
+    };
+    const widgets = Array.from({ length: 5 }, (_, i): KubeObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: `w${i}` }, spec: { size: i } }));
+    const res = await applyObjects([...widgets, crd, cm('c')], { cluster: f.cluster(), namespace: 'default', projectName: 'p' });
+    expect(res.ok).toBe(true);
+    expect(res.results.map((r) => r.outcome)).toEqual(Array(7).fill('created'));
+    const writesTo = writes(f).map((r) => r.path);
+    // The parent first (no Namespace to create), then the CRD, before anything else.
+    expect(writesTo.slice(0, 2)).toEqual(['/api/v1/namespaces/default/secrets/compose2k8s-p', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com']);
+    expect(writesTo.filter((p) => p.includes('/widgets/'))).toHaveLength(5);
+    // Discovery was not refetched once per custom resource.
+    expect(f.requests.filter((r) => r.path === '/apis').length).toBeLessThanOrEqual(3);
+    expect(f.get('Secret', 'compose2k8s-p')!.metadata.annotations![ANNOTATION_GROUP_KINDS]).toBe('ConfigMap,CustomResourceDefinition.apiextensions.k8s.io,Widget.example.com');
+  });
+
   it('--dry-run=server sends dryRun=All with strict field validation and changes nothing', async () => {
     const f = new FakeCluster();
     const cluster = f.cluster();

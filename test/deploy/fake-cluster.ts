@@ -40,7 +40,7 @@ export interface Injected {
 
 type Listener = (ev: WatchEvent) => void;
 
-function parse(path: string): { res: Res; namespace?: string; name?: string } | undefined {
+function parse(path: string, resources: readonly Res[] = RESOURCES): { res: Res; namespace?: string; name?: string } | undefined {
   const parts = path.split('/').filter(Boolean);
   let group = '';
   let version: string;
@@ -58,7 +58,7 @@ function parse(path: string): { res: Res; namespace?: string; name?: string } | 
     namespace = decodeURIComponent(rest[1]!);
     rest = rest.slice(2);
   }
-  const res = RESOURCES.find((r) => r.group === group && r.version === version && r.resource === rest[0]);
+  const res = resources.find((r) => r.group === group && r.version === version && r.resource === rest[0]);
   if (!res) return undefined;
   return { res, namespace, name: rest[1] ? decodeURIComponent(rest[1]) : undefined };
 }
@@ -94,6 +94,8 @@ const status = (code: number, reason: string, message: string, causes?: unknown[
 
 export class FakeCluster implements Transport {
   readonly server = 'https://fake.invalid';
+  /** Built-in resources plus those of CRDs applied so far. */
+  readonly resources: Res[] = [...RESOURCES];
   readonly objects = new Map<string, KubeObject>();
   readonly requests: KubeRequest[] = [];
   readonly injected: Injected[] = [];
@@ -156,7 +158,7 @@ export class FakeCluster implements Transport {
   }
 
   watch = async (path: string, query: Record<string, unknown>, onEvent: Listener, _onDone: (err?: unknown) => void) => {
-    const p = parse(path)!;
+    const p = parse(path, this.resources)!;
     const key = this.collectionKey(p.res, p.namespace);
     const listener: Listener = (ev) => {
       if (!matchesLabels(ev.object, query.labelSelector as string | undefined)) return;
@@ -190,7 +192,7 @@ export class FakeCluster implements Transport {
     if (req.path === '/api' || req.path === '/apis') {
       const core = req.path === '/api';
       const groups = new Map<string, Res[]>();
-      for (const r of RESOURCES) if ((r.group === '') === core) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+      for (const r of this.resources) if ((r.group === '') === core) groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
       return ok({
         kind: 'APIGroupDiscoveryList',
         items: [...groups].map(([g, rs]) => ({
@@ -204,7 +206,7 @@ export class FakeCluster implements Transport {
         })),
       });
     }
-    const p = parse(req.path);
+    const p = parse(req.path, this.resources);
     if (!p) return { status: 404, body: status(404, 'NotFound', `no route ${req.path}`), headers: {} };
     const { res, namespace, name } = p;
     const q = req.query ?? {};
@@ -285,6 +287,16 @@ export class FakeCluster implements Transport {
         },
       };
       if (q.dryRun === 'All') return ok(stored, existing ? 200 : 201);
+      if (res.kind === 'CustomResourceDefinition') {
+        // Established at once, and served from now on.
+        const spec = body.spec as { group: string; names: { kind: string; plural: string }; scope: string; versions: { name: string }[] };
+        for (const v of spec.versions) {
+          if (!this.resources.some((r) => r.group === spec.group && r.version === v.name && r.kind === spec.names.kind)) {
+            this.resources.push({ group: spec.group, version: v.name, kind: spec.names.kind, resource: spec.names.plural, namespaced: spec.scope === 'Namespaced' });
+          }
+        }
+        stored.status = { conditions: [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: 'True' }] };
+      }
       if (changed) {
         this.objects.set(key, stored);
         this.emit(res, stored.metadata.namespace, existing ? 'MODIFIED' : 'ADDED', stored);
