@@ -178,13 +178,40 @@ class StageContext {
     return c;
   }
 
-  builderVersion(info: EngineInfo): '1' | '2' {
+  private bridgeP: Promise<boolean> | undefined;
+
+  /** Whether the engine has the default `bridge` network (BuildKit RUN steps need it unless build.network is set). */
+  hasBridge(docker: Dockerode): Promise<boolean> {
+    this.bridgeP ??= docker
+      .getNetwork('bridge')
+      .inspect()
+      .then(
+        () => true,
+        (e: { statusCode?: number }) => e.statusCode !== 404,
+      );
+    return this.bridgeP;
+  }
+
+  /**
+   * Which builder: --builder, else DOCKER_BUILDKIT, else the engine's default if it announces BuildKit, else
+   * BuildKit when the engine has it (API >= 1.39, Linux) unless the classic builder is needed: for
+   * base images that need registry credentials (BuildKit would ask for them over a session we do not open;
+   * the classic builder takes them in X-Registry-Config) or when RUN steps would need a `bridge` network the
+   * engine does not have.
+   */
+  async builderVersion(docker: Dockerode, info: EngineInfo, p: ResolvedPlan, needsPullAuth: boolean): Promise<'1' | '2'> {
     const kind = this.o.builder ?? 'auto';
     if (kind === 'classic') return '1';
     if (kind === 'buildkit') return '2';
     const env = this.env.DOCKER_BUILDKIT;
     if (env !== undefined && env !== '') return env === '0' || env.toLowerCase() === 'false' ? '1' : '2';
-    return info.builderVersion === '2' ? '2' : '1';
+    if (info.builderVersion === '2' && !needsPullAuth) return '2';
+    if (info.builderVersion === '1') return '1';
+    const [major, minor] = info.apiVersion.split('.').map(Number) as [number, number];
+    if (major < 1 || (major === 1 && minor < 39) || (info.osType && info.osType !== 'linux')) return '1';
+    if (needsPullAuth) return '1';
+    if (!p.build.network && !(await this.hasBridge(docker))) return '1';
+    return '2';
   }
 }
 
@@ -222,9 +249,9 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
     if (!o.push) r.phase(p.service, 'cached', `${p.taggedRef} exists locally`);
   } else {
     r.phase(p.service, 'building', p.taggedRef);
-    const version = ctx.builderVersion(info);
-    const query = buildQuery(p, version);
     const registryConfig = await pullCredentials(ctx.credentials, p);
+    const version = await guard(() => ctx.builderVersion(docker, info, p, Object.keys(registryConfig).length > 0));
+    const query = buildQuery(p, version);
     imageId = await guard(async () =>
       runBuild(
         docker,

@@ -177,3 +177,43 @@ describe.skipIf(!E2E)('build failures', () => {
     expect(d[0]!.message).toContain('ECONNREFUSED');
   });
 });
+
+describe.skipIf(!E2E)('BuildKit builds (Engine API version=2, no session)', () => {
+  let fx: ReturnType<typeof prepareFixture>;
+  let docker: Dockerode;
+  beforeAll(async () => {
+    fx = prepareFixture();
+    docker = await connect(resolveEngine());
+  });
+  afterAll(() => fx?.cleanup());
+  const quiet = { progress: 'plain' as const, progressStream: { write: () => true } };
+
+  it('builds with args and network none, and a rerun builds nothing', async () => {
+    const project = fixtureProject(fx.dir, 'c2kbuildkit');
+    delete project.services.web;
+    delete project.services['web-sidecar'];
+    project.services.worker!.image = 'c2kbuildkit/worker:bk';
+    project.services.worker!.build!.network = 'none';
+    const steps: string[] = [];
+    const first = await buildAndPush(project, { builder: 'buildkit', progress: 'plain', progressStream: { write: (s: string) => steps.push(s) } });
+    expect(first.get('worker')!.built).toBe(true);
+    expect(steps.join('')).toMatch(/worker \| step \d\/\d: RUN \["\/bin\/busybox"/);
+    const out = await runContainer(docker, first.get('worker')!.taggedRef, ['cat', '/flavour']);
+    expect(out.output.trim()).toBe('flavour=spicy');
+    const again = await buildAndPush(project, { ...quiet, builder: 'buildkit' });
+    expect(again.get('worker')!.built).toBe(false);
+  });
+
+  it('a failing RUN names the step and shows its output', async () => {
+    const project = fixtureProject(fx.dir, 'c2kbuildkit');
+    project.services = { worker: project.services.worker! };
+    project.services.worker!.build!.network = 'none';
+    project.services.worker!.build!.dockerfile_inline = 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "echo bk-output; exit 7"]\n';
+    const err = await buildAndPush(project, { ...quiet, builder: 'buildkit' }).catch((e: unknown) => e);
+    const d = (err as DiagnosticError).diagnostics[0]!;
+    expect(d.code).toBe('build.failed');
+    expect(d.message).toMatch(/^worker: build failed at step 2\/2: RUN \["\/bin\/busybox"/);
+    expect(d.message).toContain('bk-output');
+    expect(d.message).toMatch(/exit code: 7/);
+  });
+});
