@@ -1,7 +1,7 @@
 // `compose2k8s convert`: load the project, lower it to Kubernetes objects, and write them out.
-import { readFileSync } from 'node:fs';
 import { parseDotenv } from '../compose/dotenv.js';
 import { loadProject } from '../compose/loader.js';
+import { nodeFilePort } from '../lower/node-files.js';
 import { lowerProject, toJsonList, toYamlStream, validateObjects, type KubeObject, type LowerOptions, type ReportEntry } from '../lower/index.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { LoadedProject } from '../model/project.js';
@@ -53,7 +53,8 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     secrets: flags.secrets,
     validate: flags.validate,
     strict: flags.strict,
-    files: { read: (path) => readFileSync(path) },
+    files: nodeFilePort,
+    lookupEnv: (k) => env[k],
     // env_file values are interpolated against the project environment, exactly as the loader does.
     parseEnvFile: (content, path, format) => parseDotenv(content, { file: path, lookup: (k) => env[k], raw: format === 'raw' }),
   };
