@@ -48,9 +48,11 @@ function readIf(path: string): Buffer | undefined {
 /** Resolves the engine endpoint from the environment and the docker CLI configuration. */
 export function resolveEngine(env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
   if (env.DOCKER_HOST) {
-    const tlsVerify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
+    // Like the docker CLI: DOCKER_TLS_VERIFY turns on TLS with verification, DOCKER_TLS without it.
+    const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+    const tlsVerify = on(env.DOCKER_TLS_VERIFY);
     const certDir = env.DOCKER_CERT_PATH || dockerConfigDir(env);
-    const tls = tlsVerify || env.DOCKER_CERT_PATH ? { ca: readIf(join(certDir, 'ca.pem')), cert: readIf(join(certDir, 'cert.pem')), key: readIf(join(certDir, 'key.pem')), verify: tlsVerify } : undefined;
+    const tls = tlsVerify || on(env.DOCKER_TLS) ? { ca: readIf(join(certDir, 'ca.pem')), cert: readIf(join(certDir, 'cert.pem')), key: readIf(join(certDir, 'key.pem')), verify: tlsVerify } : undefined;
     return parseHost(env.DOCKER_HOST, 'DOCKER_HOST', tls);
   }
   const configDir = dockerConfigDir(env);
@@ -121,7 +123,11 @@ export async function connect(ep: EngineEndpoint): Promise<Dockerode> {
   if (ep.ca) opts.ca = ep.ca;
   if (ep.cert) opts.cert = ep.cert;
   if (ep.key) opts.key = ep.key;
-  if (ep.insecureTls) (opts as Record<string, unknown>).checkServerIdentity = () => undefined;
+  if (ep.insecureTls) {
+    // TLS without verifying the server (DOCKER_TLS without DOCKER_TLS_VERIFY, or a context's SkipTLSVerify).
+    const { Agent } = await import('node:https');
+    (opts as Record<string, unknown>).agent = new Agent({ ca: ep.ca, cert: ep.cert, key: ep.key, rejectUnauthorized: false });
+  }
   return new Docker(opts);
 }
 

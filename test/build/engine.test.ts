@@ -30,6 +30,8 @@ describe('engine endpoint', () => {
     expect(ep).toMatchObject({ protocol: 'https', port: 2376, insecureTls: false });
     expect(ep.ca!.toString()).toBe('ca.pem');
     expect(ep.key!.toString()).toBe('key.pem');
+    expect(resolveEngine({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: certs, HOME: home })).toMatchObject({ protocol: 'https', insecureTls: true });
+    expect(resolveEngine({ DOCKER_HOST: 'tcp://h:2375', DOCKER_CERT_PATH: certs, HOME: home })).toMatchObject({ protocol: 'http' });
   });
 
   it('the current docker context, else the default socket', () => {
