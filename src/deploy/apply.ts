@@ -177,10 +177,30 @@ function conflictMessage(conflicts: FieldConflict[]): string {
   return `conflict: ${parts.join('; ')} (rerun with --force-conflicts to take ownership)`;
 }
 
-function outcomeOf(created: boolean, before: string | undefined, after: KubeObject): ObjectOutcome {
+interface Before {
+  resourceVersion?: string;
+  generation?: number;
+  applyTime?: string;
+}
+
+/** When `manager` last changed the object with an Apply (the server leaves it alone on a no-op apply). */
+export function applyTime(managedFields: unknown, manager: string): string | undefined {
+  if (!Array.isArray(managedFields)) return undefined;
+  const entry = managedFields.find((m) => m?.manager === manager && m?.operation === 'Apply' && !m?.subresource);
+  return entry?.time;
+}
+
+/**
+ * created (HTTP 201), unchanged, or configured. A no-op apply keeps the resourceVersion — unless a controller wrote
+ * status in between; then our Apply entry's time and the generation tell that our apply changed nothing.
+ */
+export function outcomeOf(created: boolean, before: Before | undefined, after: KubeObject, manager: string): ObjectOutcome {
   if (created) return 'created';
-  const rv = after.metadata?.resourceVersion as string | undefined;
-  return before !== undefined && rv === before ? 'unchanged' : 'configured';
+  if (!before) return 'configured';
+  if (before.resourceVersion !== undefined && after.metadata?.resourceVersion === before.resourceVersion) return 'unchanged';
+  const time = applyTime(after.metadata?.managedFields, manager);
+  if (time !== undefined && time === before.applyTime && after.metadata?.generation === before.generation) return 'unchanged';
+  return 'configured';
 }
 
 /**
@@ -223,13 +243,15 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
   // The parent and the live members (for resourceVersions, and later for pruning).
   let liveParent: KubeObject | undefined;
   let previous = { groupKinds: [] as string[], namespaces: [] as string[] };
-  const beforeRv = new Map<string, string | undefined>();
+  const before = new Map<string, Before>();
   if (parent && id) {
     liveParent = await fetchParent(cluster, parent);
     previous = readParent(liveParent);
     if (liveParent) {
       const members = await listMembers(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]);
-      for (const m of members) beforeRv.set(refKey(m), m.resourceVersion);
+      for (const m of members) {
+        before.set(refKey(m), { resourceVersion: m.resourceVersion, generation: m.generation, applyTime: applyTime(m.managedFields, fieldManager) });
+      }
     }
   }
 
@@ -272,7 +294,7 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
           { fieldManager, force: opts.forceConflicts, dryRun: dryRun === 'server', fieldValidation: 'Strict' },
           describeRef(p.ref),
         );
-        const outcome = dryRun === 'server' ? 'dry-run' : outcomeOf(res.created, beforeRv.get(key), res.object);
+        const outcome = dryRun === 'server' ? 'dry-run' : outcomeOf(res.created, before.get(key), res.object, fieldManager);
         results.set(key, { ref: p.ref, outcome, live: res.object });
       } catch (e) {
         failed = true;

@@ -63,7 +63,12 @@ export async function applyParent(
   return res.object;
 }
 
-export type Member = ObjectRef & { resourceVersion?: string; uid?: string };
+export type Member = ObjectRef & {
+  resourceVersion?: string;
+  uid?: string;
+  generation?: number;
+  managedFields?: { manager?: string; operation?: string; subresource?: string; time?: string }[];
+};
 
 /** Lists the live members of a set (metadata only) for its group-kinds, in its namespaces (cluster-wide for cluster-scoped kinds). */
 export async function listMembers(cluster: Cluster, id: string, groupKinds: readonly string[], namespaces: readonly string[]): Promise<Member[]> {
@@ -93,6 +98,8 @@ export async function listMembers(cluster: Cluster, id: string, groupKinds: read
                 namespace: info.namespaced ? item.metadata.namespace : undefined,
                 resourceVersion: item.metadata.resourceVersion as string | undefined,
                 uid: item.metadata.uid as string | undefined,
+                generation: item.metadata.generation as number | undefined,
+                managedFields: item.metadata.managedFields as Member['managedFields'],
               });
             }
             cont = list.metadata?.continue || undefined;
