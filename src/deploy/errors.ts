@@ -37,11 +37,18 @@ const RETRYABLE_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/**
+ * 500s that are not transient: server-side apply reports a manifest that does not fit the schema (an unknown field
+ * under --dry-run=server or Strict validation) as `500 InternalError: failed to create typed patch object`.
+ */
+const DETERMINISTIC_500 = /failed to create typed patch object|field not declared in schema|failed to create manager for existing fields/;
+
 /** 429, 5xx (except 501) and connection failures are transient; everything else is the caller's problem. */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof ApiError)) return false;
   if (err.status === 0) return RETRYABLE_CODES.has(err.reason);
   if (err.status === 429) return true;
+  if (err.status === 500 && DETERMINISTIC_500.test(err.message)) return false;
   return err.status >= 500 && err.status !== 501;
 }
 

@@ -117,6 +117,9 @@ describe('errors', () => {
     expect(isRetryable(new ApiError(409, 'Conflict', 'x'))).toBe(false);
     expect(isRetryable(new ApiError(422, 'Invalid', 'x'))).toBe(false);
     expect(isRetryable(new ApiError(0, 'ENOTFOUND', 'x'))).toBe(false);
+    // What the API server answers for an unknown field under server-side apply: a 500 that will never succeed.
+    const typed = 'failed to create typed patch object (ns/web; apps/v1, Kind=Deployment): .spec.x: field not declared in schema';
+    expect(isRetryable(new ApiError(500, 'InternalError', typed))).toBe(false);
     expect(isRetryable(new Error('x'))).toBe(false);
   });
 
