@@ -2,6 +2,7 @@
 import { loadProject } from '../compose/loader.js';
 import { composeConfigJson, composeConfigObject, composeConfigYaml } from '../emit/compose-config.js';
 import { Diagnostics } from '../model/diagnostics.js';
+import type { Project } from '../model/project.js';
 import { loadOptionsFrom, type ProjectFlags } from './project-options.js';
 import { printWarnings, writeOutput } from './output.js';
 
@@ -18,13 +19,16 @@ interface ConfigFlags extends ProjectFlags {
 
 export async function configCommand(selected: string[], flags: ConfigFlags): Promise<void> {
   const diagnostics = new Diagnostics();
+  // docker compose prints the model with --no-interpolate before profiles and unused resources apply.
+  const rawModel = !flags.interpolate && !flags.services && !flags.volumes && !flags.networks && !flags.profiles && !flags.images;
   // --profiles lists every profile, so no service may be filtered out first.
   const loaded = loadProject(
     loadOptionsFrom(flags, {
       diagnostics,
       interpolate: flags.interpolate,
       services: selected.length > 0 ? selected : undefined,
-      profiles: flags.profiles ? ['*'] : flags.profile,
+      profiles: flags.profiles || rawModel ? ['*'] : flags.profile,
+      keepUnusedResources: rawModel,
     }),
   );
   printWarnings(diagnostics);
@@ -33,7 +37,7 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
     for (const name of Object.keys(p.services)) if (!selected.includes(name)) delete p.services[name];
   }
   const lines = (xs: Iterable<string>) => [...xs].join('\n') + ([...xs].length ? '\n' : '');
-  if (flags.services) return writeOutput(lines(Object.keys(p.services)), flags.output);
+  if (flags.services) return writeOutput(lines(inDependencyOrder(p)), flags.output);
   if (flags.volumes) return writeOutput(lines(Object.keys(p.volumes ?? {})), flags.output);
   if (flags.networks) return writeOutput(lines(Object.keys(p.networks ?? {})), flags.output);
   if (flags.profiles) {
@@ -45,6 +49,20 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
     const images = Object.entries(p.services).map(([name, s]) => s.image ?? `${p.name}-${name}`);
     return writeOutput(lines(images), flags.output);
   }
-  const obj = composeConfigObject(loaded, { escape: flags.interpolate, nestedExtensions: flags.format !== 'json' });
+  const obj = composeConfigObject(loaded, { escape: flags.interpolate, nestedExtensions: flags.format !== 'json', rawModel });
   writeOutput(flags.format === 'json' ? composeConfigJson(obj) : composeConfigYaml(obj), flags.output);
+}
+
+/** compose-go's ForEachService order: names sorted, each service after the services it depends on. */
+export function inDependencyOrder(p: Project): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name) || !p.services[name]) return;
+    seen.add(name);
+    for (const dep of Object.keys(p.services[name]!.depends_on ?? {}).sort()) visit(dep);
+    out.push(name);
+  };
+  for (const name of Object.keys(p.services).sort()) visit(name);
+  return out;
 }

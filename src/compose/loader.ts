@@ -36,6 +36,8 @@ export interface LoadOptions {
   services?: string[];
   /** false = `--no-interpolate`. */
   interpolate?: boolean;
+  /** Keep top-level resources that no enabled service uses (docker compose config --no-interpolate does). */
+  keepUnusedResources?: boolean;
   readStdin?: () => string;
   diagnostics?: Diagnostics;
 }
@@ -57,8 +59,9 @@ export class LoadSession {
     const display = path === '-' ? '(stdin)' : path;
     let text: string;
     try {
-      text = path === '-' ? this.readStdin() : readFileSync(path, 'utf8');
+      text = path === '-' ? this.readStdin() : decodeUtf8(readFileSync(path), display);
     } catch (e) {
+      if (e instanceof DiagnosticError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message);
       throw error('files.unreadable', `open ${display}: ${why}`, { file: display });
@@ -96,6 +99,25 @@ export class LoadSession {
   }
 }
 
+/** go-yaml refuses bytes that are not UTF-8 ("invalid leading UTF-8 octet"); Node would silently replace them. */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Find the first bad byte for the line number: decode growing prefixes would be quadratic, so scan once.
+    let line = 1;
+    for (let i = 0; i < bytes.length; ) {
+      const b = bytes[i]!;
+      const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+      const ok = len > 0 && i + len <= bytes.length && [...bytes.subarray(i + 1, i + len)].every((c) => (c & 0xc0) === 0x80);
+      if (!ok) throw error('yaml.encoding', `invalid UTF-8: byte 0x${b.toString(16).padStart(2, '0')} at offset ${i} (is this a binary file?)`, { file, line });
+      if (b === 10) line++;
+      i += len;
+    }
+    throw error('yaml.encoding', 'invalid UTF-8', { file, line: 1 });
+  }
+}
+
 export function parentPath(p: string): string | undefined {
   const m = /^(.*)(\.[^.[\]]+|\[\d+\])$/.exec(p);
   return m ? m[1] : undefined;
@@ -123,7 +145,7 @@ export function loadModel(input: ModelInput, session: LoadSession): Record<strin
 function loadDocument(dict: Record<string, unknown>, doc: unknown, file: string, input: ModelInput, session: LoadSession): Record<string, unknown> {
   try {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-      throw error('schema.top-level', 'Top-level object must be a mapping', { file });
+      throw error('schema.top-level', 'Top-level object must be a mapping', { file, line: 1 });
     }
     const lookup = (name: string) => input.env[name];
     let cfg = interpolateDocument(doc, {
@@ -208,7 +230,7 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
     project = profiled.project;
     project = withLabelFilesResolved(project, session);
     checkConsistency(project, profiled.disabled);
-    project = withoutUnusedResources(project);
+    if (!o.keepUnusedResources) project = withoutUnusedResources(project);
     return {
       project,
       source: {

@@ -52,8 +52,8 @@ function ulimitsShape(u: Record<string, { single?: number; soft?: number; hard?:
 }
 
 /** Go marshalling of one service: UnitBytes as strings, FileMode as octal strings, omitempty fields. */
-function goShape(svc: Service): Record<string, unknown> {
-  const s: Record<string, unknown> = { command: null, entrypoint: null, ...svc };
+function goShape(svc: Service, raw = false): Record<string, unknown> {
+  const s: Record<string, unknown> = raw ? { ...svc } : { command: null, entrypoint: null, ...svc };
   for (const k of ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size', 'mem_swappiness'] as const) if (svc[k] !== undefined) s[k] = bytes(svc[k]);
   if (svc.build?.shm_size !== undefined) s.build = { ...svc.build, shm_size: bytes(svc.build.shm_size) };
   if (svc.ulimits) s.ulimits = ulimitsShape(svc.ulimits);
@@ -79,7 +79,7 @@ function goShape(svc: Service): Record<string, unknown> {
       // create_host_path is an opt-out flag in compose-go: true is the default and is not printed.
       if (v.bind) {
         const { create_host_path, ...bind } = v.bind;
-        out.bind = create_host_path === false ? { ...bind, create_host_path } : bind;
+        out.bind = create_host_path === false || (raw && create_host_path) ? { ...bind, create_host_path } : bind;
       }
       if (v.tmpfs?.size !== undefined) out.tmpfs = { ...v.tmpfs, size: bytes(v.tmpfs.size) };
       return out;
@@ -95,7 +95,7 @@ function goShape(svc: Service): Record<string, unknown> {
   }
   // A watch trigger's `exec` is a plain struct in compose-go: always printed, `command` null when unset.
   const watch = svc.develop?.watch;
-  if (Array.isArray(watch)) s.develop = { ...svc.develop, watch: watch.map((w) => ({ exec: { command: null }, ...w })) };
+  if (Array.isArray(watch) && !raw) s.develop = { ...svc.develop, watch: watch.map((w) => ({ exec: { command: null }, ...w })) };
   delete s.env_file;
   return s;
 }
@@ -136,6 +136,12 @@ function withoutNestedExtensions(v: unknown): unknown {
 export interface ComposeConfigOptions {
   /** false = `--no-interpolate`: `$` is printed as written. */
   escape?: boolean;
+  /**
+   * The model as docker compose prints it with --no-interpolate: its map form, not Go structs (no `command: null`,
+   * no empty `ipam`, `create_host_path: true` kept). Lists that compose keeps as written (e.g. a list `environment`)
+   * still come out in their canonical form here.
+   */
+  rawModel?: boolean;
   /** Keep `x-*` fields inside services and resources, as the YAML output does; the JSON output drops them. */
   nestedExtensions?: boolean;
 }
@@ -150,10 +156,10 @@ export function composeConfigObject(loaded: LoadedProject, options: ComposeConfi
       const env = resolveServiceEnvironment(svc, loaded.source.environment);
       if (Object.keys(env).length > 0) svc.environment = env;
     }
-    services[name] = omitEmpty(sortKeys(goShape(svc)));
+    services[name] = omitEmpty(sortKeys(goShape(svc, options.rawModel)));
   }
   const all: Record<string, unknown> = { ...p, services };
-  if (p.networks) all.networks = Object.fromEntries(Object.entries(p.networks).map(([k, n]) => [k, { ipam: {}, ...n }]));
+  if (p.networks && !options.rawModel) all.networks = Object.fromEntries(Object.entries(p.networks).map(([k, n]) => [k, { ipam: {}, ...n }]));
   const out: Record<string, unknown> = {};
   if (!options.nestedExtensions) {
     for (const k of Object.keys(all)) if (!k.startsWith('x-')) all[k] = withoutNestedExtensions(all[k]);
