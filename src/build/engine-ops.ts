@@ -131,6 +131,7 @@ export async function runBuild(docker: Dockerode, p: BuildParams, ev: BuildEvent
   let failure: string | undefined;
   const vertexNames = new Map<string, string>();
   const vertexSteps = new Map<string, string>();
+  const reported = new Set<string>();
   const buildkit = p.query.version === '2';
 
   const stream = await dial(docker, {
@@ -168,9 +169,11 @@ export async function runBuild(docker: Dockerode, p: BuildParams, ev: BuildEvent
         if (s) {
           const label = `step ${s[1]}/${s[2]}: ${s[3]}`;
           vertexSteps.set(v.digest, label);
-          if (v.started && !v.completed) {
+          // Report each step once, when it starts (cached steps arrive started and completed at once).
+          if ((v.started || v.cached) && !reported.has(v.digest)) {
+            reported.add(v.digest);
             currentStep = label;
-            ev.step?.(Number(s[1]), Number(s[2]), s[3]!);
+            ev.step?.(Number(s[1]), Number(s[2]), v.cached ? `${s[3]} (cached)` : s[3]!);
           }
         }
         if (v.error) {
