@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { addPackageOptions } from './package-options.js';
 import { addProjectOptions } from './project-options.js';
 
 /** Registers every command; each action imports its implementation lazily so a command loads only what it uses. */
@@ -21,20 +22,29 @@ export function registerCommands(program: Command): void {
     await configCommand(services, opts);
   });
 
-  addConvertOptions(addProjectOptions(program.command('convert').description('convert the compose project into Kubernetes manifests'))).action(
+  addPackageOptions(addConvertOptions(addProjectOptions(program.command('convert').description('convert the compose project into Kubernetes manifests')))).action(
     async (opts) => {
       const { convertCommand } = await import('./convert.js');
       await convertCommand(opts);
     },
   );
+
+  const report = program
+    .command('report')
+    .description('write a self-contained HTML page (or Markdown) with the topology, the per-key conversion table and all warnings');
+  addConvertOptions(addProjectOptions(report))
+    .option('-o, --output <file>', 'where to write the report', 'report.html')
+    .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
+    .action(async (opts) => {
+      const { reportCommand } = await import('./report.js');
+      await reportCommand(opts);
+    });
 }
 
 /** The lowering flags, shared by convert, apply, diff and up. */
 export function addConvertOptions(cmd: Command): Command {
   return cmd
     .option('-n, --namespace <namespace>', 'set metadata.namespace on every object and emit the Namespace first')
-    .option('-o, --output <path>', 'write to FILE (a YAML stream) or - for stdout', '-')
-    .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .addOption(new Option('--expose <mode>', 'how published ports are exposed outside the cluster').choices(['none', 'nodeport', 'loadbalancer', 'ingress']))
     .addOption(new Option('--controller <kind>', 'workload kind for long-running services').choices(['deployment', 'statefulset', 'daemonset']))
     .option('--volume-size <size>', 'size of PersistentVolumeClaims without an explicit size (default 1Gi)')

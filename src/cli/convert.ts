@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 // `compose2k8s convert`: load the project, lower it to Kubernetes objects, and write them out.
 import { parseDotenv } from '../compose/dotenv.js';
 import { loadProject } from '../compose/loader.js';
@@ -6,12 +7,12 @@ import { lowerProject, toJsonList, toYamlStream, validateObjects, type KubeObjec
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { LoadedProject } from '../model/project.js';
 import { locate, printWarnings, writeOutput } from './output.js';
+import { checkPackageFlags, type PackageFlags } from './package-options.js';
+import { UsageError } from './run.js';
 import { loadOptionsFrom, type ProjectFlags } from './project-options.js';
 
-export interface ConvertFlags extends ProjectFlags {
+export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   namespace?: string;
-  output?: string;
-  format: string;
   expose?: LowerOptions['expose'];
   controller?: LowerOptions['controller'];
   volumeSize?: string;
@@ -66,20 +67,62 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
 }
 
 export async function convertCommand(flags: ConvertFlags): Promise<void> {
+  const problem = checkPackageFlags({ format: flags.format ?? 'yaml', ...flags } as PackageFlags);
+  if (problem) throw new UsageError(problem);
   const diagnostics = new Diagnostics();
   let converted: Converted;
   try {
     converted = await convertProject(flags, diagnostics);
+    if (flags.templates) {
+      const { renderUserTemplates } = await import('../emit/templates.js');
+      converted.objects = await renderUserTemplates(flags.templates, { project: converted.loaded.project, objects: converted.objects });
+    }
   } catch (e) {
     // Warnings collected before the failure still help the user.
     if (e instanceof DiagnosticError) printWarnings(diagnostics);
     throw e;
   }
-  printWarnings(diagnostics, converted.loaded.locations);
+  const { loaded, objects } = converted;
   if (flags.reportFile) writeOutput(JSON.stringify(converted.report, null, 2) + '\n', flags.reportFile);
   if (flags.report) process.stderr.write(formatReport(converted.report));
-  const text = flags.format === 'json' ? toJsonList(converted.objects) : toYamlStream(converted.objects);
-  writeOutput(text, flags.output);
+  const ctx = { project: loaded.project, files: nodeFilePort, diagnostics };
+  switch (flags.format ?? 'yaml') {
+    case 'kustomize': {
+      const { writeKustomize } = await import('../emit/kustomize.js');
+      const overlays = [];
+      for (const o of flags.overlay ?? []) {
+        // An overlay is the base files plus the override file, lowered the same way.
+        const withOverride = await convertProject({ ...flags, file: [...loaded.source.composeFiles, o.file] }, new Diagnostics());
+        overlays.push({ name: o.name, objects: withOverride.objects, project: withOverride.loaded.project });
+      }
+      writeKustomize(objects, ctx, flags.output!, overlays);
+      break;
+    }
+    case 'helm': {
+      const { writeHelmChart } = await import('../emit/helm.js');
+      await writeHelmChart(objects, ctx, flags.output!, { chartVersion: flags.chartVersion });
+      break;
+    }
+    default: {
+      if (flags.output && flags.output !== '-' && isDirectoryTarget(flags.output)) {
+        const { writeDirectory } = await import('../emit/directory.js');
+        writeDirectory(objects, flags.output);
+        break;
+      }
+      writeOutput(flags.format === 'json' ? toJsonList(objects) : toYamlStream(objects), flags.output);
+    }
+  }
+  printWarnings(diagnostics, loaded.locations);
+}
+
+/** `-o dir/` or an existing directory means one file per object. */
+function isDirectoryTarget(output: string): boolean {
+  if (output.endsWith('/')) return true;
+  try {
+    return statSync(output).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function formatReport(entries: ReportEntry[]): string {
