@@ -14,6 +14,6 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   banner: { js: '#!/usr/bin/env node\nimport { createRequire as __c2kCreateRequire } from "node:module"; const require = __c2kCreateRequire(import.meta.url);' },
-  external: ['@kubernetes/client-node', 'dockerode', 'kubernetes-models', 'kubernetes-models/*', 'ssh2', 'cpu-features'],
+  external: ['@kubernetes/client-node', 'dockerode', 'tar-stream', '@balena/dockerignore', 'kubernetes-models', 'kubernetes-models/*', 'ssh2', 'cpu-features'],
   logLevel: 'warning',
 });

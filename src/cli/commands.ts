@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { registerBuildCommands } from './build-commands.js';
 import { addPackageOptions } from './package-options.js';
 import { addProjectOptions } from './project-options.js';
 
@@ -29,6 +30,8 @@ export function registerCommands(program: Command): void {
     },
   );
 
+  registerBuildCommands(program, addProjectOptions);
+
   const report = program
     .command('report')
     .description('write a self-contained HTML page (or Markdown) with the topology, the per-key conversion table and all warnings');
@@ -58,5 +61,10 @@ export function addConvertOptions(cmd: Command): Command {
     .option('--validate', 'validate every object against the Kubernetes schema')
     .option('--strict', 'fail when any compose key is ignored')
     .option('--report', 'print the per-key conversion report to stderr')
-    .option('--report-file <file>', 'write the per-key conversion report as JSON');
+    .option('--report-file <file>', 'write the per-key conversion report as JSON')
+    .option('--build', 'build the images of services with build: (Docker Engine API) and use them in the manifests')
+    .option('--push', 'push the built images and pin the manifests to the pushed digests (implies --build)')
+    .option('--registry <registry>', 'HOST[:PORT][/NAMESPACE] to push the images under')
+    .addOption(new Option('--insecure-registry <host>', 'registry that may be reached over plain HTTP (repeatable)').argParser((v: string, p: string[] = []) => [...p, v]))
+    .addOption(new Option('--parallel <n>', 'builds at once (default: number of CPUs)').argParser((v: string) => Number.parseInt(v, 10)));
 }

@@ -27,6 +27,11 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   strict?: boolean;
   report?: boolean;
   reportFile?: string;
+  build?: boolean;
+  push?: boolean;
+  registry?: string;
+  insecureRegistry?: string[];
+  parallel?: number;
 }
 
 export interface Converted {
@@ -61,6 +66,21 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
   };
   const { objects, report } = lowerProject(loaded.project, options, diagnostics);
   if (flags.validate) await validateObjects(objects, diagnostics);
+  if (flags.build || flags.push) {
+    // Images are built only after the project converted cleanly, and manifests are written only after
+    // every build (and push) succeeded: they pin exactly what was pushed.
+    diagnostics.throwIfErrors();
+    const { buildAndPush, pinImages } = await import('../build/index.js');
+    const built = await buildAndPush(loaded.project, {
+      push: flags.push,
+      registry: flags.registry,
+      insecureRegistries: flags.insecureRegistry,
+      parallel: flags.parallel,
+      diagnostics,
+      workingDir: loaded.source.workingDir,
+    });
+    pinImages(objects, built);
+  }
   const errors = diagnostics.errors;
   if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locate(d, loaded.locations)));
   return { loaded, objects, report, diagnostics };
