@@ -6,6 +6,7 @@ import { error } from '../model/diagnostics.js';
 import { buildProjectEnvironment } from './environment.js';
 import { loadModel, type LoadSession, type ModelInput } from './loader.js';
 import { mergeModels } from './merge.js';
+import { isOverride, isReset } from './tags.js';
 
 const IMPORTED = ['services', 'volumes', 'networks', 'secrets', 'configs', 'models'] as const;
 
@@ -54,7 +55,28 @@ export function applyIncludes(cfg: Record<string, unknown>, file: string, parent
     imported = mergeModels(imported, subset);
   });
   const { include: _include, ...rest } = cfg;
-  return mergeModels(imported, rest);
+  return mergeModels(imported, untagImportedNames(rest, imported));
+}
+
+/**
+ * docker compose ignores a tag written on a whole resource that an include brought in: `svc: !reset` keeps the
+ * imported service and `svc: !override {...}` merges like an untagged definition. Tags inside it still apply.
+ */
+function untagImportedNames(cfg: Record<string, unknown>, imported: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...cfg };
+  for (const kind of IMPORTED) {
+    const mine = cfg[kind];
+    const theirs = imported[kind] as Record<string, unknown> | undefined;
+    if (!theirs || mine === null || typeof mine !== 'object' || Array.isArray(mine)) continue;
+    const entries: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(mine)) {
+      if (!(name in theirs)) entries[name] = v;
+      else if (isReset(v)) continue;
+      else entries[name] = isOverride(v) ? v.value : v;
+    }
+    out[kind] = entries;
+  }
+  return out;
 }
 
 function defaultEnvFile(dir: string): string[] {

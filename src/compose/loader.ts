@@ -226,10 +226,12 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
   try {
     let project = normalize(dict as unknown as Project);
     const activeProfiles = o.profiles && o.profiles.length > 0 ? o.profiles : splitProfiles(env.COMPOSE_PROFILES);
+    const before = project;
     const profiled = applyProfiles(project, activeProfiles, o.services);
     project = profiled.project;
     project = withLabelFilesResolved(project, session);
     checkConsistency(project, profiled.disabled);
+    project = withOptionalDisabledDependencies(project, before, profiled.disabled);
     if (!o.keepUnusedResources) project = withoutUnusedResources(project);
     return {
       project,
@@ -245,6 +247,22 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
     if (e instanceof DiagnosticError) throw session.locateAll(e, files[0] === '-' ? '(stdin)' : files[0]);
     throw e;
   }
+}
+
+/**
+ * applyProfiles drops an optional (`required: false`) dependency on a disabled service so the checks only see
+ * enabled services; docker compose still prints it, and lowering maps it to "not in the project". Put it back.
+ */
+function withOptionalDisabledDependencies(project: Project, before: Project, disabled: Record<string, string[]>): Project {
+  const services = { ...project.services };
+  for (const [name, svc] of Object.entries(services)) {
+    const original = before.services[name]?.depends_on;
+    if (!original) continue;
+    const restored = Object.entries(original).filter(([dep, d]) => svc.depends_on?.[dep] !== undefined || (dep in disabled && d.required === false));
+    if (restored.length === Object.keys(svc.depends_on ?? {}).length) continue;
+    services[name] = { ...svc, depends_on: Object.fromEntries(restored.map(([dep, d]) => [dep, svc.depends_on?.[dep] ?? d])) };
+  }
+  return { ...project, services };
 }
 
 /** Reads every enabled service's `label_file`s into its `labels` (compose-go does this at load time). */

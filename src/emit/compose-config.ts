@@ -23,7 +23,7 @@ function sortKeys(v: unknown): unknown {
 function escapeDollars(v: unknown): unknown {
   if (typeof v === 'string') return v.replaceAll('$', () => '$$');
   if (Array.isArray(v)) return v.map(escapeDollars);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDollars(x)]));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replaceAll('$', () => '$$'), escapeDollars(x)]));
   return v;
 }
 
