@@ -3,7 +3,8 @@
 //   export COMPOSE2K8S_KUBECONFIG=$(scripts/e2e/cluster.sh up | tail -1)
 // Each test works in a namespace of its own, deleted afterwards.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { waitFor } from '../../src/deploy/wait.js';
 import { FIXTURES, TcpProxy, loadManifests, redirectKubeconfig, serverOf } from './helpers.js';
 
 const KUBECONFIG = process.env.COMPOSE2K8S_KUBECONFIG;
+const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 if (!KUBECONFIG) {
   console.warn(
     '[deploy e2e] skipped: set COMPOSE2K8S_KUBECONFIG to a cluster kubeconfig (export COMPOSE2K8S_KUBECONFIG=$(scripts/e2e/cluster.sh up | tail -1))',
@@ -244,6 +246,19 @@ describe.skipIf(!KUBECONFIG)('deploy e2e (real API server)', () => {
     expect(o!.status).toBe('InProgress');
     expect(o!.details.join('\n')).toMatch(/pod stuck-[a-z0-9-]+: not scheduled: Unschedulable \(0\/1 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector/);
   }, 30_000);
+
+  it.skipIf(!existsSync(KUBECTL))('kubectl sees the same ApplySet ID (and, being other tooling, refuses to modify the set)', async () => {
+    const ns = await newNamespace('kubectl');
+    await applyObjects(project(), { cluster, namespace: ns, projectName: 'shop' });
+    const probe = join(tmp, 'probe.yaml');
+    writeFileSync(probe, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n  a: "1"\n');
+    const r = spawnSync(KUBECTL, ['--kubeconfig', KUBECONFIG!, 'apply', '-n', ns, '--server-side', '--prune', '--applyset=compose2k8s-shop', '-f', probe, '--dry-run=server'], {
+      env: { ...process.env, KUBECTL_APPLYSET: 'true' },
+      encoding: 'utf8',
+    });
+    // An ID mismatch would fail earlier with "does not have the correct ID"; kubectl gets as far as the tooling check.
+    expect(r.stderr).toContain('already exists and is managed by tooling "compose2k8s" instead of "kubectl"');
+  });
 
   it('refuses to touch an ApplySet owned by another tool', async () => {
     const ns = await newNamespace('foreign');

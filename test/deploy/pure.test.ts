@@ -14,7 +14,7 @@ import {
   parentObject,
   pruneCandidates,
 } from '../../src/deploy/applyset.js';
-import { applyBody } from '../../src/deploy/apply.js';
+import { applyBody, outcomeOf } from '../../src/deploy/apply.js';
 import { ApiError, errorFromResponse, isRetryable, parseConflicts } from '../../src/deploy/errors.js';
 import { backoffDelay, withRetry } from '../../src/deploy/retry.js';
 import { deletionOrder, mapLimit, planStages } from '../../src/deploy/stages.js';
@@ -103,6 +103,20 @@ describe('applyBody', () => {
     ns.metadata.namespace = 'bogus';
     expect(applyBody(ns, false, 'prod').metadata).toEqual({ name: 'n' });
     expect(o.metadata.resourceVersion).toBe('5'); // input untouched
+  });
+});
+
+describe('outcomeOf', () => {
+  const after = (rv: string, time: string, generation = 1) =>
+    ({ apiVersion: 'v1', kind: 'X', metadata: { name: 'x', resourceVersion: rv, generation, managedFields: [{ manager: 'compose2k8s', operation: 'Apply', time }, { manager: 'kcm', operation: 'Update', subresource: 'status', time: 'later' }] } }) as KubeObject;
+  it('is created on 201, unchanged when nothing of ours moved, configured otherwise', () => {
+    expect(outcomeOf(true, undefined, after('1', 't1'), 'compose2k8s')).toBe('created');
+    expect(outcomeOf(false, undefined, after('1', 't1'), 'compose2k8s')).toBe('configured');
+    expect(outcomeOf(false, { resourceVersion: '1' }, after('1', 't1'), 'compose2k8s')).toBe('unchanged');
+    // A controller wrote status in between: the resourceVersion moved, our Apply entry did not.
+    expect(outcomeOf(false, { resourceVersion: '1', applyTime: 't1', generation: 1 }, after('5', 't1'), 'compose2k8s')).toBe('unchanged');
+    expect(outcomeOf(false, { resourceVersion: '1', applyTime: 't1', generation: 1 }, after('5', 't2', 2), 'compose2k8s')).toBe('configured');
+    expect(outcomeOf(false, { resourceVersion: '1', applyTime: 't1', generation: 1 }, after('5', 't1', 2), 'compose2k8s')).toBe('configured');
   });
 });
 
