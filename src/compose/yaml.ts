@@ -14,6 +14,7 @@ import {
   Scalar,
   YAMLMap,
   YAMLSeq,
+  visit,
   type Node as YamlNode,
   type Document,
 } from 'yaml';
@@ -48,13 +49,21 @@ export function parseComposeYaml(text: string, file: string): ParsedFile {
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
   const locations = new Map<string, SourceLocation>();
   const documents: unknown[] = [];
+  // go-yaml keeps anchors from one document to the next in a stream; the `yaml` package scopes them per document.
+  const earlierAnchors = new Map<string, YamlNode>();
   for (const doc of list) {
     if (doc.errors.length > 0) throw yamlSyntaxError(doc.errors[0]!, file, lineCounter);
-    const reader = new NodeReader(doc, file, lineCounter, locations);
+    const reader = new NodeReader(doc, file, lineCounter, locations, earlierAnchors);
     const value = reader.read(doc.contents as YamlNode | null, '', 0);
     // compose-go ignores documents that hold nothing (e.g. a trailing `---`).
     if (value === null || value === undefined) continue;
     documents.push(value);
+    visit(doc, {
+      Node: (_key, node) => {
+        const anchor = (node as { anchor?: string }).anchor;
+        if (anchor && !isAlias(node)) earlierAnchors.set(anchor, node as YamlNode);
+      },
+    });
   }
   return { file, documents, locations };
 }
@@ -87,6 +96,7 @@ class NodeReader {
     private readonly file: string,
     private readonly lc: LineCounter,
     private readonly locations: Map<string, SourceLocation>,
+    private readonly earlierAnchors: Map<string, YamlNode> = new Map(),
   ) {}
 
   read(node: YamlNode | null | undefined, path: string, depth: number): unknown {
@@ -125,7 +135,7 @@ class NodeReader {
 
   private resolveAlias(node: Alias): YamlNode {
     // Alias.resolve walks the document, so cache it: an alias bomb reuses the same few aliases.
-    if (!this.resolved.has(node)) this.resolved.set(node, node.resolve(this.doc) as YamlNode | undefined);
+    if (!this.resolved.has(node)) this.resolved.set(node, (node.resolve(this.doc) as YamlNode | undefined) ?? this.earlierAnchors.get(node.source));
     const target = this.resolved.get(node);
     if (!target) this.fail('yaml.unknown-anchor', `unknown anchor "${node.source}" referenced`, node, '');
     return target;
@@ -215,11 +225,44 @@ class NodeReader {
   }
 }
 
-/** go-yaml reads an unquoted `0440` as octal; the YAML 1.2 core schema would say 440. */
+/**
+ * Plain scalars the way go-yaml v4 resolves them where the YAML 1.2 core schema differs: an unquoted `0440` is
+ * octal; an integer beyond 2^53 keeps its digits (Go holds it in an int64/uint64); and a YAML 1.1 timestamp
+ * becomes a Go time.Time, which compose prints with Time.String() wherever it wants a string.
+ */
 function scalarValue(node: Scalar): unknown {
   const v = node.value;
-  if (typeof v === 'number' && node.type === 'PLAIN' && typeof node.source === 'string' && /^[-+]?0[0-7]+$/.test(node.source)) {
-    return parseInt(node.source, 8);
+  if (node.type !== 'PLAIN' || typeof node.source !== 'string') return v;
+  const src = node.source;
+  if (typeof v === 'number' && /^[-+]?0[0-7]+$/.test(src)) return parseInt(src, 8);
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && /^[-+]?[0-9]+$/.test(src)) {
+    const big = BigInt(src);
+    if (big >= -(2n ** 63n) && big < 2n ** 64n) return big.toString();
+  }
+  if (typeof v === 'string') {
+    const t = goTimestamp(src);
+    if (t !== undefined) return t;
   }
   return v;
+}
+
+/**
+ * go-yaml's parseTimestamp (formats `2006-1-2T15:4:5.999999999Z07:00`, the same with `t`,
+ * `2006-1-2 15:4:5.999999999` and `2006-1-2`), rendered like Go's Time.String() with the local zone taken as UTC.
+ */
+export function goTimestamp(s: string): string | undefined {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?$/.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, sep, h, mi, sec, frac, zone] = m;
+  if (sep !== undefined && (sep === ' ') !== (zone === undefined)) return undefined;
+  const nums = [y, mo, d, h ?? '0', mi ?? '0', sec ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = nums;
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59) return undefined;
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const fraction = frac ? `.${frac}`.replace(/0+$/, '').replace(/\.$/, '') : '';
+  let offset = 0;
+  if (zone && zone !== 'Z') offset = (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const off = `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
+  const name = offset === 0 ? 'UTC' : off;
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)} ${pad(hour)}:${pad(minute)}:${pad(second)}${fraction} ${off} ${name}`;
 }

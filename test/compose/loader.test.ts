@@ -511,3 +511,57 @@ describe('symlinked project directory', () => {
     expect(load(join(dir, 'real'), { files: ['compose.yaml'] }).diagnostics.warnings).toEqual([]);
   });
 });
+
+describe('YAML as go-yaml reads it', () => {
+  it('lets a document use an anchor defined in an earlier document of the same file', () => {
+    const dir = project({ 'compose.yaml': 'x-a: &a\n  image: shared\nservices:\n  one: *a\n---\nservices:\n  two: *a\n' });
+    const p = load(dir).project;
+    expect(p.services.two!.image).toBe('shared');
+    expect(p.services.one!.image).toBe('shared');
+  });
+
+  it('still refuses an anchor that no document defines', () => {
+    const dir = project({ 'compose.yaml': 'services:\n  one: *nowhere\n' });
+    expect(loadError(dir)).toMatchObject({ code: 'yaml.unknown-anchor', line: 2 });
+  });
+
+  it('turns unquoted YAML 1.1 timestamps into Go Time.String() text', () => {
+    const dir = project({
+      'compose.yaml':
+        'services:\n  a:\n    image: a\n    environment:\n      D: 2024-01-15\n      Z: 2024-01-15T10:20:30Z\n      O: 2001-12-14t21:59:43.10-05:00\n      Q: "2024-01-15"\n      BAD: 2024-13-01\n',
+    });
+    expect(load(dir).project.services.a!.environment).toEqual({
+      D: '2024-01-15 00:00:00 +0000 UTC',
+      Z: '2024-01-15 10:20:30 +0000 UTC',
+      O: '2001-12-14 21:59:43.1 -0500 -0500',
+      Q: '2024-01-15',
+      BAD: '2024-13-01',
+    });
+  });
+
+  it('keeps every digit of an integer beyond 2^53', () => {
+    const dir = project({ 'compose.yaml': 'services:\n  a:\n    image: a\n    environment:\n      BIG: 12345678901234567890\n' });
+    expect(load(dir).project.services.a!.environment!.BIG).toBe('12345678901234567890');
+  });
+});
+
+describe('include and profiles details docker compose shows', () => {
+  it('ignores a tag on a whole included service but honours tags inside it', () => {
+    const dir = project({
+      'inc.yaml': 'services:\n  s:\n    image: s\n    command: [run]\n    environment: {A: "1", B: "2"}\n  t:\n    image: t\n',
+      'compose.yaml': 'include: [inc.yaml]\nservices:\n  t: !reset\n  s: !override\n    image: replaced\n    environment:\n      A: !reset\n',
+    });
+    const p = load(dir).project;
+    expect(Object.keys(p.services).sort()).toEqual(['s', 't']);
+    expect(p.services.s).toMatchObject({ image: 'replaced', command: ['run'], environment: { B: '2' } });
+  });
+
+  it('keeps an optional dependency on a service whose profile is off', () => {
+    const dir = project({
+      'compose.yaml': 'services:\n  web:\n    image: web\n    depends_on:\n      metrics:\n        condition: service_started\n        required: false\n  metrics:\n    image: m\n    profiles: [monitoring]\n',
+    });
+    const p = load(dir).project;
+    expect(Object.keys(p.services)).toEqual(['web']);
+    expect(p.services.web!.depends_on).toEqual({ metrics: { condition: 'service_started', required: false } });
+  });
+});
