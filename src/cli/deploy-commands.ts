@@ -49,7 +49,8 @@ function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean
     .addOption(new Option('--dry-run [mode]', 'only show what would happen: server (validated by the API server) or client').choices(['server', 'client', 'none']).preset('server'))
     .option('--force-conflicts', 'take ownership of fields other field managers own')
     .option('--timeout <duration>', 'how long --wait waits', '5m')
-    .option('--no-create-namespace', "fail instead of creating the namespace when it doesn't exist");
+    .option('--no-create-namespace', "fail instead of creating the namespace when it doesn't exist")
+    .addOption(new Option('--no-skip-unchanged', 'send every object, even those provably unchanged').hideHelp());
   if (defaults.prune) cmd.option('--no-prune', 'keep objects of this project that are no longer in the compose file');
   else cmd.option('--prune', 'delete objects of this project that are no longer in the compose file');
   if (defaults.wait) cmd.option('--no-wait', "don't wait for the objects to become ready");
@@ -106,6 +107,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
       forceConflicts: flags.forceConflicts,
       prune: flags.prune,
       createNamespace: flags.createNamespace !== false,
+      skipUnchanged: flags.skipUnchanged !== false,
       concurrency: concurrencyOf(flags),
       log: logLine,
     });
@@ -120,7 +122,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
       const { waitFor } = await import('../deploy/wait.js');
       logLine(`waiting up to ${flags.timeout} for ${result.results.length} object(s) to become ready`);
       const waited = await waitFor(
-        result.results.map((r) => r.live!).filter(Boolean),
+        result.results.map((r) => r.live ?? r.object!).filter(Boolean),
         { cluster, namespace, timeoutMs, log: logLine, progressEveryMs: 10_000 },
       );
       const out = formatWait(waited, flags.timeout);

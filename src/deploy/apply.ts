@@ -20,6 +20,7 @@ import { collectionPath, objectPath, type ResourceInfo } from './discovery.js';
 import { ApiError, parseConflicts, type FieldConflict } from './errors.js';
 import { applyParent, deleteRefs, DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER, fetchParent, listMembers, type Member } from './set.js';
 import { mapLimit, planStages } from './stages.js';
+import { unchangedSince, withAppliedHash, type LiveMetadata } from './fieldset.js';
 import { describeRef, groupOf, parseGroupKind, refKey, refOf, type KubeObject, type Logger, type ObjectRef } from './types.js';
 import { waitFor } from './wait.js';
 
@@ -62,6 +63,11 @@ export interface ApplyOptions {
    * later runs. A namespace that existed before is never adopted.
    */
   createNamespace?: boolean;
+  /**
+   * Don't send objects whose live state provably matches (see fieldset.ts): same applied-hash annotation and our
+   * field set still covering the manifest. Default true; false sends every object (the server then decides).
+   */
+  skipUnchanged?: boolean;
   /** How long to wait for CRDs of this set to be established before applying the rest. */
   crdTimeoutMs?: number;
   log?: Logger;
@@ -75,7 +81,9 @@ export interface ObjectResult {
   /** Why it failed or was skipped. Never contains Secret values. */
   message?: string;
   conflicts?: FieldConflict[];
-  /** The object as the server returned it (or would, for server dry-run). */
+  /** What was sent (or would be): the manifest with namespace, labels and the applied-hash annotation. */
+  object?: KubeObject;
+  /** The object as the server returned it (or would, for server dry-run); absent when skipped as unchanged. */
   live?: KubeObject;
 }
 
@@ -161,7 +169,7 @@ export async function prepareObjects(
       else problems.push(`${describeRef(refOf(o))}: ${e.message}`);
     }
     if (!info) continue;
-    const body = applyBody(o, info.namespaced, namespace, applySet);
+    const body = withAppliedHash(applyBody(o, info.namespaced, namespace, applySet));
     prepared.push({ ref: refOf(body), body, info });
     if (fromCrd && info === fromCrd) pending.push(o);
   }
@@ -181,6 +189,7 @@ interface Before {
   resourceVersion?: string;
   generation?: number;
   applyTime?: string;
+  meta?: LiveMetadata;
 }
 
 /** When `manager` last changed the object with an Apply (the server leaves it alone on a no-op apply). */
@@ -192,14 +201,17 @@ export function applyTime(managedFields: unknown, manager: string): string | und
 
 /**
  * created (HTTP 201), unchanged, or configured. A no-op apply keeps the resourceVersion — unless a controller wrote
- * status in between; then our Apply entry's time and the generation tell that our apply changed nothing.
+ * status in between; then our Apply entry's time and the generation tell that our apply changed nothing. The time
+ * has one-second resolution: when our previous apply happened in the same second as this response (server `Date`),
+ * the time proves nothing and the answer is `configured`.
  */
-export function outcomeOf(created: boolean, before: Before | undefined, after: KubeObject, manager: string): ObjectOutcome {
+export function outcomeOf(created: boolean, before: Before | undefined, after: KubeObject, manager: string, date?: string): ObjectOutcome {
   if (created) return 'created';
   if (!before) return 'configured';
   if (before.resourceVersion !== undefined && after.metadata?.resourceVersion === before.resourceVersion) return 'unchanged';
   const time = applyTime(after.metadata?.managedFields, manager);
-  if (time !== undefined && time === before.applyTime && after.metadata?.generation === before.generation) return 'unchanged';
+  const sameSecond = date !== undefined && time !== undefined && Math.floor(Date.parse(date) / 1000) === Math.floor(Date.parse(time) / 1000);
+  if (time !== undefined && !sameSecond && time === before.applyTime && after.metadata?.generation === before.generation) return 'unchanged';
   return 'configured';
 }
 
@@ -250,7 +262,12 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
     if (liveParent) {
       const members = await listMembers(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]);
       for (const m of members) {
-        before.set(refKey(m), { resourceVersion: m.resourceVersion, generation: m.generation, applyTime: applyTime(m.managedFields, fieldManager) });
+        before.set(refKey(m), {
+          resourceVersion: m.resourceVersion,
+          generation: m.generation,
+          applyTime: applyTime(m.managedFields, fieldManager),
+          meta: { annotations: m.annotations, deletionTimestamp: m.deletionTimestamp, managedFields: m.managedFields },
+        });
       }
     }
   }
@@ -287,6 +304,10 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
     log(`applying ${items.length} object(s): ${stage.name}`);
     await mapLimit(items, concurrency, async (p) => {
       const key = refKey(p.ref);
+      if (dryRun === 'none' && opts.skipUnchanged !== false && unchangedSince(p.body, before.get(key)?.meta, fieldManager)) {
+        results.set(key, { ref: p.ref, outcome: 'unchanged', object: p.body });
+        return;
+      }
       try {
         const res = await cluster.client.applyPatch(
           objectPath(p.info, p.ref.name, p.ref.namespace),
@@ -294,14 +315,14 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
           { fieldManager, force: opts.forceConflicts, dryRun: dryRun === 'server', fieldValidation: 'Strict' },
           describeRef(p.ref),
         );
-        const outcome = dryRun === 'server' ? 'dry-run' : outcomeOf(res.created, before.get(key), res.object, fieldManager);
-        results.set(key, { ref: p.ref, outcome, live: res.object });
+        const outcome = dryRun === 'server' ? 'dry-run' : outcomeOf(res.created, before.get(key), res.object, fieldManager, res.date);
+        results.set(key, { ref: p.ref, outcome, object: p.body, live: res.object });
       } catch (e) {
         failed = true;
         const err = e as Error;
         const conflicts = e instanceof ApiError && e.status === 409 ? parseConflicts(e) : [];
         const message = conflicts.length > 0 ? conflictMessage(conflicts) : err.message;
-        results.set(key, { ref: p.ref, outcome: 'failed', message, conflicts: conflicts.length ? conflicts : undefined });
+        results.set(key, { ref: p.ref, outcome: 'failed', message, conflicts: conflicts.length ? conflicts : undefined, object: p.body });
       }
     });
     // Custom resources of this set need their CRDs established (and discovery refreshed) first.

@@ -254,7 +254,7 @@ export class KubeClient {
   }
 
   /** Server-side apply: PATCH with application/apply-patch+yaml (JSON is valid YAML) and a field manager. */
-  async applyPatch(path: string, object: unknown, opts: ApplyPatchOptions, what?: string): Promise<{ created: boolean; object: KubeObject }> {
+  async applyPatch(path: string, object: unknown, opts: ApplyPatchOptions, what?: string): Promise<{ created: boolean; object: KubeObject; date?: string }> {
     const res = await this.requestFull(
       {
         method: 'PATCH',
@@ -270,7 +270,8 @@ export class KubeClient {
       },
       what,
     );
-    return { created: res.status === 201, object: res.body as KubeObject };
+    const date = res.headers?.date;
+    return { created: res.status === 201, object: res.body as KubeObject, date: typeof date === 'string' ? date : undefined };
   }
 
   /** DELETE; a 404 (already gone, possibly by an earlier attempt) counts as success and returns false. */

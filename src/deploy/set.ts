@@ -67,7 +67,9 @@ export type Member = ObjectRef & {
   resourceVersion?: string;
   uid?: string;
   generation?: number;
-  managedFields?: { manager?: string; operation?: string; subresource?: string; time?: string }[];
+  annotations?: Record<string, string>;
+  deletionTimestamp?: string;
+  managedFields?: { manager?: string; operation?: string; subresource?: string; time?: string; fieldsV1?: unknown }[];
 };
 
 /** Lists the live members of a set (metadata only) for its group-kinds, in its namespaces (cluster-wide for cluster-scoped kinds). */
@@ -99,6 +101,8 @@ export async function listMembers(cluster: Cluster, id: string, groupKinds: read
                 resourceVersion: item.metadata.resourceVersion as string | undefined,
                 uid: item.metadata.uid as string | undefined,
                 generation: item.metadata.generation as number | undefined,
+                annotations: item.metadata.annotations,
+                deletionTimestamp: item.metadata.deletionTimestamp as string | undefined,
                 managedFields: item.metadata.managedFields as Member['managedFields'],
               });
             }

@@ -90,11 +90,44 @@ describe.skipIf(!KUBECONFIG)('deploy e2e (real API server)', () => {
     const before = await rv();
     const res = await applyObjects(project(), { cluster, namespace: ns, projectName: 'shop', prune: true });
     expect(res.results.map((r) => r.outcome)).toEqual(project().map(() => 'unchanged'));
+    // Provably unchanged objects were not even sent.
+    expect(res.results.filter((r) => r.live)).toEqual([]);
+    // Sending them all anyway changes nothing either: the server sees no-op applies.
+    const sent = await applyObjects(project(), { cluster, namespace: ns, projectName: 'shop', skipUnchanged: false });
+    expect(sent.results.map((r) => r.outcome)).toEqual(project().map(() => 'unchanged'));
+    expect(sent.results.every((r) => r.live)).toBe(true);
     expect(res.pruned).toEqual([]);
     expect(await rv()).toEqual(before);
     const diff = await diffObjects(project(), { cluster, namespace: ns, projectName: 'shop', prune: true });
     expect(diff.text).toBe('');
     expect(diff.changed).toBe(false);
+  });
+
+  it('never skips an object that drifted: fields changed or removed by others are re-applied or reported', async () => {
+    const ns = await newNamespace('drift');
+    await applyObjects(project(), { cluster, namespace: ns, projectName: 'shop' });
+    // Someone edits a field we own (like kubectl edit/scale) and removes one of our labels.
+    await cluster.client.request({
+      method: 'PATCH',
+      path: `/apis/apps/v1/namespaces/${ns}/deployments/web`,
+      query: { fieldManager: 'kubectl-edit' },
+      contentType: 'application/merge-patch+json',
+      body: JSON.stringify({ spec: { replicas: 5 } }),
+    });
+    await cluster.client.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${ns}/configmaps/web-config`,
+      query: { fieldManager: 'kubectl-edit' },
+      contentType: 'application/json-patch+json',
+      body: JSON.stringify([{ op: 'remove', path: '/metadata/labels/com.docker.compose.service' }]),
+    });
+    const res = await applyObjects(project(), { cluster, namespace: ns, projectName: 'shop' });
+    const by = (kind: string, name: string) => res.results.find((r) => r.ref.kind === kind && r.ref.name === name)!;
+    expect(by('ConfigMap', 'web-config').outcome).toBe('configured');
+    expect((await get(`/api/v1/namespaces/${ns}/configmaps/web-config`))!.metadata.labels!['com.docker.compose.service']).toBe('web');
+    expect(by('Deployment', 'web').outcome).toBe('failed');
+    expect(by('Deployment', 'web').conflicts).toMatchObject([{ field: '.spec.replicas', manager: 'kubectl-edit' }]);
+    expect(res.results.filter((r) => r.ref.name !== 'web-config' && !(r.ref.kind === 'Deployment' && r.ref.name === 'web')).every((r) => r.outcome === 'unchanged')).toBe(true);
   });
 
   it('removing a service and applying with --prune deletes exactly its objects; unrelated objects survive', async () => {
