@@ -9,6 +9,8 @@ export interface DotenvOptions {
   file: string;
   /** Variables outside this file (OS env, then earlier files); consulted before this file's earlier lines. */
   lookup?: Lookup;
+  /** Consulted after this file's earlier lines (the values of earlier env files, for project env files). */
+  fallback?: Lookup;
   /** `format: raw`: `KEY=VALUE` lines taken as written, no unquoting, no interpolation. */
   raw?: boolean;
   /** Receives compose's "variable is not set" warnings raised while interpolating values. */
@@ -255,7 +257,8 @@ class DotenvParser {
   private interpolate(value: string, entryLine: number): string {
     if (!value.includes('$')) return value;
     const outside = this.options.lookup;
-    const lookup: Lookup = (k) => outside?.(k) ?? this.out.get(k);
+    const fallback = this.options.fallback;
+    const lookup: Lookup = (k) => outside?.(k) ?? this.out.get(k) ?? fallback?.(k);
     try {
       return substitute(value, lookup, this.options.warn);
     } catch (e) {

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { error } from '../model/diagnostics.js';
-import { parseEnvFiles } from './dotenv.js';
+import { parseDotenv } from './dotenv.js';
 
 export type Env = Record<string, string>;
 
@@ -43,6 +43,20 @@ export function buildProjectEnvironment(osEnv: Env, files: string[]): Env {
     }
     return { path, text };
   });
-  const fromFiles = parseEnvFiles(texts, osEnv);
-  return { ...fromFiles, ...osEnv };
+  return { ...projectEnvFiles(texts, osEnv), ...osEnv };
+}
+
+/**
+ * The project env files as docker compose v5 reads them: in order, a later file overriding an earlier one;
+ * `${X}` in a file sees the OS environment first, then the file's own earlier lines, then earlier files
+ * (`W=${V}` after `V=two` in the second file gives `two` even when the first file says `V=one`).
+ */
+function projectEnvFiles(files: { path: string; text: string }[], osEnv: Env): Env {
+  const merged = new Map<string, string>();
+  const lookup = (k: string) => (Object.hasOwn(osEnv, k) ? osEnv[k] : undefined);
+  const fallback = (k: string) => merged.get(k);
+  for (const f of files) {
+    for (const [k, v] of Object.entries(parseDotenv(f.text, { file: f.path, lookup, fallback }))) merged.set(k, v);
+  }
+  return Object.fromEntries(merged);
 }

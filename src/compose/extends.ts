@@ -27,12 +27,17 @@ export function applyExtends(cfg: Dict, file: string, accumulated: Dict, input: 
   const scope: Dict = { ...((accumulated.services as Dict | undefined) ?? {}), ...services };
   const out: Dict = {};
   for (const name of Object.keys(services)) {
-    out[name] = resolveService(name, scope, file, input, session, []);
+    out[name] = resolveService(name, scope, file, input.workingDir, input, session, []);
   }
   return { ...cfg, services: out };
 }
 
-function resolveService(name: string, scope: Dict, file: string, input: ModelInput, session: LoadSession, chain: string[]): unknown {
+/**
+ * `relBase` is where a relative `extends.file` points from: the project (or included project) directory for
+ * the model's own files, even an override file elsewhere (compose-go resolves it with the other relative
+ * paths), and the extended file's own directory for a file reached through `extends.file`.
+ */
+function resolveService(name: string, scope: Dict, file: string, relBase: string, input: ModelInput, session: LoadSession, chain: string[]): unknown {
   const svc = scope[name];
   if (svc === null || typeof svc !== 'object') return svc;
   const ref = refOf((svc as Dict).extends);
@@ -45,14 +50,16 @@ function resolveService(name: string, scope: Dict, file: string, input: ModelInp
   let base: unknown;
   let baseScope = scope;
   let baseFile = file;
+  let baseRelBase = relBase;
   if (ref.file) {
-    baseFile = isAbsolute(ref.file) ? ref.file : resolve(dirname(file === '(stdin)' ? input.workingDir + '/x' : file), ref.file);
+    baseFile = isAbsolute(ref.file) ? ref.file : resolve(relBase, ref.file);
+    baseRelBase = dirname(baseFile);
     baseScope = servicesOfFile(baseFile, input, session);
   }
-  if (!(ref.service in baseScope)) {
+  if (!Object.hasOwn(baseScope, ref.service)) {
     throw error('extends.not-found', `cannot extend service "${name}" in ${file}: service "${ref.service}" not found`, { path: `services.${name}.extends`, file });
   }
-  base = resolveService(ref.service, baseScope, baseFile, input, session, [...chain, here]);
+  base = resolveService(ref.service, baseScope, baseFile, baseRelBase, input, session, [...chain, here]);
   if (ref.file) base = rebasePaths(base as Dict, dirname(baseFile));
   const { extends: _e, ...local } = svc as Dict;
   return mergeServiceForExtends(structuredClone((base ?? {}) as Dict), local);

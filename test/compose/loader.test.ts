@@ -1,11 +1,13 @@
 // Loader-level tests: loadProject() on real files in a temporary directory per case. The facts come from
 // compose-go's cli/options_test.go and loader/*_test.go, and from what docker compose v5.5.1 does (the
 // differential test checks the same behaviour end to end on fixtures/loader/**).
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProject, type LoadOptions } from '../../src/compose/loader.js';
+import { composeConfigObject } from '../../src/emit/compose-config.js';
 import { DiagnosticError, Diagnostics, type Diagnostic } from '../../src/model/diagnostics.js';
 import type { LoadedProject } from '../../src/model/project.js';
 import { corpusDir } from '../helpers/corpus.js';
@@ -564,4 +566,140 @@ describe('include and profiles details docker compose shows', () => {
     expect(Object.keys(p.services)).toEqual(['web']);
     expect(p.services.web!.depends_on).toEqual({ metrics: { condition: 'service_started', required: false } });
   });
+});
+
+// The same scenarios through docker compose itself, for what the single-file differential test cannot reach:
+// several -f, discovery, env files, project options and stdin.
+const oracle = process.env.COMPOSE2K8S_DOCKER_COMPOSE;
+if (!oracle) console.warn('COMPOSE2K8S_DOCKER_COMPOSE is not set: the multi-file loader comparisons with docker compose are SKIPPED');
+
+describe.skipIf(!oracle)('multi-file scenarios agree with docker compose', () => {
+  interface Scenario {
+    files: Record<string, string>;
+    /** Relative to the project root. */
+    cwd?: string;
+    args: string[];
+    env?: Record<string, string>;
+    stdin?: string;
+    options: Partial<LoadOptions>;
+  }
+
+  function compare(s: Scenario): void {
+    const dir = project(s.files, 'scenario');
+    const cwd = s.cwd ? join(dir, s.cwd) : dir;
+    const env = { ...BASE_ENV, HOME: '/nonexistent-home', ...(s.env ?? {}) };
+    const r = spawnSync(oracle!, [...s.args, 'config', '--format', 'json'], { cwd, env: { ...env, PWD: cwd }, encoding: 'utf8', input: s.stdin ?? '' });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = loadProject({ cwd, env, diagnostics: new Diagnostics(), ...(s.stdin !== undefined ? { readStdin: () => s.stdin! } : {}), ...s.options });
+    expect(JSON.parse(JSON.stringify(composeConfigObject(loaded)))).toEqual(JSON.parse(r.stdout));
+  }
+
+  it('discovery from a subdirectory with the override file', () =>
+    compare({
+      files: {
+        'compose.yaml': 'services:\n  web:\n    build: ./web\n    environment:\n      A: base\n',
+        'compose.override.yaml': 'services:\n  web:\n    environment:\n      A: override\n    volumes: [./data:/data]\n',
+        'sub/deeper/.keep': '',
+      },
+      cwd: 'sub/deeper',
+      args: [],
+      options: {},
+    }));
+
+  it('several -f from different directories: paths resolve against the first file', () =>
+    compose2({}));
+
+  function compose2(extra: Partial<Scenario>): void {
+    compare({
+      files: {
+        'a/compose.yaml': 'services:\n  web:\n    build: ./ctx\n    env_file: [./a.env]\n',
+        'a/a.env': 'X=1\n',
+        'b/override.yaml': 'services:\n  web:\n    volumes: [./data:/data]\n    env_file: [./b.env]\n',
+        'a/b.env': 'Y=2\n',
+      },
+      args: ['-f', 'a/compose.yaml', '-f', 'b/override.yaml'],
+      options: { files: ['a/compose.yaml', 'b/override.yaml'] },
+      ...extra,
+    });
+  }
+
+  it('several --env-file, the later winning, and the OS environment over both', () =>
+    compare({
+      files: {
+        'compose.yaml': 'services:\n  a:\n    image: a:${TAG}\n    environment:\n      V: ${V}\n      W: ${W}\n      OS: ${OS_VAR}\n',
+        'one.env': 'TAG=one\nV=one\nW=one\nOS_VAR=from-file\n',
+        'two.env': 'V=two\nW=${V}-ref\n',
+      },
+      args: ['--env-file', 'one.env', '--env-file', 'two.env'],
+      env: { OS_VAR: 'from-os' },
+      options: { envFiles: ['one.env', 'two.env'] },
+    }));
+
+  it('COMPOSE_FILE and COMPOSE_PATH_SEPARATOR from .env, COMPOSE_PROFILES from the environment', () =>
+    compare({
+      files: {
+        'one.yaml': 'services:\n  one:\n    image: one\n  extra:\n    image: extra\n    profiles: [p]\n',
+        'two.yaml': 'services:\n  two:\n    image: two\n',
+        '.env': 'COMPOSE_PATH_SEPARATOR=;\nCOMPOSE_FILE=one.yaml;two.yaml\n',
+      },
+      args: [],
+      env: { COMPOSE_PROFILES: 'p' },
+      options: {},
+    }));
+
+  it('--project-directory: its .env, its name and its paths', () =>
+    compare({
+      files: {
+        'files/compose.yaml': 'services:\n  a:\n    image: ${IMG}\n    build: ./ctx\n    volumes: [./v:/v]\n',
+        'pd/.env': 'IMG=from-project-dir\n',
+        'files/.env': 'IMG=from-file-dir\n',
+      },
+      args: ['-f', 'files/compose.yaml', '--project-directory', 'pd'],
+      options: { files: ['files/compose.yaml'], projectDirectory: 'pd' },
+    }));
+
+  it('-p over COMPOSE_PROJECT_NAME over name:, used in interpolation', () =>
+    compare({
+      files: { 'compose.yaml': 'name: from-file\nservices:\n  a:\n    image: a\n    container_name: ${COMPOSE_PROJECT_NAME}-a\n' },
+      args: ['-p', 'from-flag'],
+      env: { COMPOSE_PROJECT_NAME: 'from-env' },
+      options: { projectName: 'from-flag' },
+    }));
+
+  it('-f - reads stdin, relative to the working directory', () =>
+    compare({
+      files: { '.env': 'TAG=stdin\n' },
+      args: ['-f', '-'],
+      stdin: 'services:\n  s:\n    image: app:${TAG}\n    build: ./ctx\n',
+      options: { files: ['-'] },
+    }));
+
+  it('extends.file with --project-directory, and inside an include with project_directory', () =>
+    compare({
+      files: {
+        'files/compose.yaml':
+          'include:\n  - path: ../inc/inc.yaml\n    project_directory: ../incpd\nservices:\n  app:\n    extends:\n      file: base.yaml\n      service: base\n',
+        'files/base.yaml': 'services:\n  base:\n    image: from-files-dir\n',
+        'pd/base.yaml': 'services:\n  base:\n    image: from-project-dir\n    build: ./ctx\n',
+        'inc/inc.yaml': 'services:\n  inc:\n    extends:\n      file: ibase.yaml\n      service: ib\n',
+        'inc/ibase.yaml': 'services:\n  ib:\n    image: from-inc-dir\n',
+        'incpd/ibase.yaml': 'services:\n  ib:\n    image: from-inc-project-dir\n    build: .\n',
+      },
+      args: ['-f', 'files/compose.yaml', '--project-directory', 'pd'],
+      options: { files: ['files/compose.yaml'], projectDirectory: 'pd' },
+    }));
+
+  it('an include and an extends reached from an override file in another directory', () =>
+    compare({
+      files: {
+        'compose.yaml': 'services:\n  app:\n    image: app\n',
+        'ov/override.yaml': 'include:\n  - inc/inc.yaml\nservices:\n  app:\n    extends:\n      file: base.yaml\n      service: base\n',
+        'ov/base.yaml': 'services:\n  base:\n    build: ./base-ctx\n    environment:\n      FROM: ov-base\n',
+        'base.yaml': 'services:\n  base:\n    build: ./base-ctx\n    environment:\n      FROM: root-base\n',
+        'inc/inc.yaml': 'services:\n  included:\n    build: .\n',
+        'ov/inc/inc.yaml': 'services:\n  included:\n    build: .\n    environment:\n      WHICH: ov-inc\n',
+      },
+      args: ['-f', 'compose.yaml', '-f', 'ov/override.yaml'],
+      options: { files: ['compose.yaml', 'ov/override.yaml'] },
+    }));
 });
