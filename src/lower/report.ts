@@ -18,19 +18,31 @@ export interface ReportEntry {
 
 export class Report {
   private readonly entries: ReportEntry[] = [];
+  /** Every recorded path and each of its prefixes that ends before a `.` or `[`: what `covers` answers from. */
+  private readonly covered = new Set<string>();
 
   mapped(path: string, to: string): void {
-    this.entries.push({ path, status: 'mapped', to });
+    this.add({ path, status: 'mapped', to });
   }
   approximated(path: string, to: string, reason: string): void {
-    this.entries.push({ path, status: 'approximated', to, reason });
+    this.add({ path, status: 'approximated', to, reason });
   }
   ignored(path: string, reason: string): void {
-    this.entries.push({ path, status: 'ignored', reason });
+    this.add({ path, status: 'ignored', reason });
   }
   /** Whether the path, or something below it, was already accounted for. */
   covers(path: string): boolean {
-    return this.entries.some((e) => e.path === path || e.path.startsWith(`${path}.`) || e.path.startsWith(`${path}[`));
+    return this.covered.has(path);
+  }
+  private add(entry: ReportEntry): void {
+    this.entries.push(entry);
+    const path = entry.path;
+    if (this.covered.has(path)) return;
+    this.covered.add(path);
+    for (let i = 0; i < path.length; i++) {
+      const c = path.charCodeAt(i);
+      if (c === 46 /* . */ || c === 91 /* [ */) this.covered.add(path.slice(0, i));
+    }
   }
   list(): ReportEntry[] {
     return [...this.entries].sort(
