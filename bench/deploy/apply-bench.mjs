@@ -79,8 +79,8 @@ function timed(cmd, argv) {
   return { ms, stdout: r.stdout };
 }
 const kubectlApply = (ns) => timed(kubectl, ['--kubeconfig', kubeconfig, 'apply', '--server-side', '-n', ns, '-f', manifest]);
-const ourApply = (ns) => {
-  const r = timed(process.execPath, [runner, kubeconfig, ns, manifest]);
+const ourApply = (ns, mode) => {
+  const r = timed(process.execPath, [runner, kubeconfig, ns, manifest, ...(mode ? [mode] : [])]);
   return { ...r, detail: JSON.parse(r.stdout.trim().split('\n').pop()) };
 };
 
@@ -96,9 +96,12 @@ for (let round = 1; round <= rounds; round++) {
   for (const phase of ['create', 'unchanged']) {
     for (const who of order) res[`${who}-${phase}`] = who === 'kubectl' ? kubectlApply(nsK) : ourApply(nsC);
   }
+  // And once more sending every object (no client-side skipping): what the server itself costs for no-op applies.
+  res['c2k-sendall'] = ourApply(nsC, 'send-all');
   const c = res['c2k-create'].detail;
   const u = res['c2k-unchanged'].detail;
-  if (!c.ok || !u.ok || u.outcomes.unchanged !== docs.length) throw new Error(`compose2k8s apply did not succeed: ${JSON.stringify({ c, u })}`);
+  const s = res['c2k-sendall'].detail;
+  for (const d of [u, s]) if (!c.ok || !d.ok || d.outcomes.unchanged !== docs.length) throw new Error(`compose2k8s apply did not succeed: ${JSON.stringify({ c, d })}`);
   rows.push({
     round,
     kubectlCreate: res['kubectl-create'].ms,
@@ -107,6 +110,8 @@ for (let round = 1; round <= rounds; round++) {
     kubectlUnchanged: res['kubectl-unchanged'].ms,
     c2kUnchanged: res['c2k-unchanged'].ms,
     c2kUnchangedApply: u.applyMs,
+    c2kSendAll: res['c2k-sendall'].ms,
+    c2kSendAllApply: s.applyMs,
   });
   for (const ns of [nsK, nsC]) k('delete', 'namespace', ns, '--wait=false');
 }
@@ -116,14 +121,15 @@ const med = (key) => rows.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(ro
 const version = k('version', '-o', 'json');
 const server = version.status === 0 ? JSON.parse(version.stdout).serverVersion?.gitVersion : 'unknown';
 const client = version.status === 0 ? JSON.parse(version.stdout).clientVersion?.gitVersion : 'unknown';
-console.log(`${docs.length} objects (${perKind} Deployments + ${perKind} Services + ${perKind} ConfigMaps); kube-apiserver ${server}; kubectl ${client}; node ${process.version}\n`);
-console.log('| round | kubectl create | compose2k8s create (in-process apply) | speed-up | kubectl unchanged | compose2k8s unchanged (in-process apply) | speed-up |');
-console.log('|---|---|---|---|---|---|---|');
+const load = (await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`${docs.length} objects (${perKind} Deployments + ${perKind} Services + ${perKind} ConfigMaps); kube-apiserver ${server}; kubectl ${client}; node ${process.version}; ${(await import('node:os')).cpus().length} CPUs, load average at the end ${load}\n`);
+console.log('| round | kubectl create | compose2k8s create (in-process apply) | speed-up | kubectl unchanged | compose2k8s unchanged (in-process apply) | speed-up | compose2k8s unchanged, every object sent |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.round} | ${f(r.kubectlCreate)} | ${f(r.c2kCreate)} (${f(r.c2kCreateApply)}) | ${(r.kubectlCreate / r.c2kCreate).toFixed(1)}x | ${f(r.kubectlUnchanged)} | ${f(r.c2kUnchanged)} (${f(r.c2kUnchangedApply)}) | ${(r.kubectlUnchanged / r.c2kUnchanged).toFixed(1)}x |`,
+    `| ${r.round} | ${f(r.kubectlCreate)} | ${f(r.c2kCreate)} (${f(r.c2kCreateApply)}) | ${(r.kubectlCreate / r.c2kCreate).toFixed(1)}x | ${f(r.kubectlUnchanged)} | ${f(r.c2kUnchanged)} (${f(r.c2kUnchangedApply)}) | ${(r.kubectlUnchanged / r.c2kUnchanged).toFixed(1)}x | ${f(r.c2kSendAll)} (${f(r.c2kSendAllApply)}) |`,
   );
 }
 console.log(
-  `| median | ${f(med('kubectlCreate'))} | ${f(med('c2kCreate'))} (${f(med('c2kCreateApply'))}) | ${(med('kubectlCreate') / med('c2kCreate')).toFixed(1)}x | ${f(med('kubectlUnchanged'))} | ${f(med('c2kUnchanged'))} (${f(med('c2kUnchangedApply'))}) | ${(med('kubectlUnchanged') / med('c2kUnchanged')).toFixed(1)}x |`,
+  `| median | ${f(med('kubectlCreate'))} | ${f(med('c2kCreate'))} (${f(med('c2kCreateApply'))}) | ${(med('kubectlCreate') / med('c2kCreate')).toFixed(1)}x | ${f(med('kubectlUnchanged'))} | ${f(med('c2kUnchanged'))} (${f(med('c2kUnchangedApply'))}) | ${(med('kubectlUnchanged') / med('c2kUnchanged')).toFixed(1)}x | ${f(med('c2kSendAll'))} (${f(med('c2kSendAllApply'))}) |`,
 );

@@ -1,17 +1,18 @@
 // One apply of a manifest file through the deploy stage, as its own process (so that start-up counts, as it does for
-// kubectl). Bundled and run by apply-bench.mjs. Usage: node runner.mjs <kubeconfig> <namespace> <file.yaml>
+// kubectl). Bundled and run by apply-bench.mjs. Usage: node runner.mjs <kubeconfig> <namespace> <file.yaml> [send-all]
+// ("send-all": no client-side skipping of provably unchanged objects; every object goes to the server).
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../../src/deploy/apply.js';
 import { connect } from '../../src/deploy/client.js';
 import type { KubeObject } from '../../src/deploy/types.js';
 
-const [kubeconfig, namespace, file, concurrency] = process.argv.slice(2);
+const [kubeconfig, namespace, file, mode] = process.argv.slice(2);
 const t0 = performance.now();
 const objects = parseAllDocuments(readFileSync(file!, 'utf8')).map((d) => d.toJS() as KubeObject);
 const cluster = await connect({ kubeconfig });
 const t1 = performance.now();
-const res = await applyObjects(objects, { cluster, namespace: namespace!, projectName: 'bench', concurrency: concurrency ? Number(concurrency) : undefined });
+const res = await applyObjects(objects, { cluster, namespace: namespace!, projectName: 'bench', skipUnchanged: mode !== 'send-all' });
 const t2 = performance.now();
 cluster.close();
 const outcomes: Record<string, number> = {};

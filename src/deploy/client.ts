@@ -308,22 +308,30 @@ export type WatchFn = (
  * fetch options, so it gets our kubeconfig and a separate keep-alive agent (watches hold their connection open and
  * must not starve the pool that applies).
  */
-export async function clientNodeWatch(kc: KubeConfigLite): Promise<{ watch: WatchFn; close(): void }> {
-  const { Watch } = await import('@kubernetes/client-node/dist/watch.js');
-  const cluster = kc.getCurrentCluster()!;
-  const base: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(base);
-  const agent = await makeAgent(cluster.server, cluster.proxyUrl, base, { keepAlive: true });
-  const config = {
+export function clientNodeWatch(kc: KubeConfigLite): { watch: WatchFn; close(): void } {
+  // Loaded on the first watch: node-fetch and the Watch cost start-up time that apply without --wait never needs.
+  let ready: Promise<{ w: InstanceType<typeof import('@kubernetes/client-node/dist/watch.js').Watch>; agent: http.Agent }> | undefined;
+  let agentToClose: http.Agent | undefined;
+  const init = () =>
+    (ready ??= (async () => {
+      const { Watch } = await import('@kubernetes/client-node/dist/watch.js');
+      const cluster = kc.getCurrentCluster()!;
+      const base: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(base);
+      const agent = await makeAgent(cluster.server, cluster.proxyUrl, base, { keepAlive: true });
+      agentToClose = agent;
+      return { w: new Watch(configFor(agent) as unknown as ConstructorParameters<typeof Watch>[0]), agent };
+    })());
+  const configFor = (agent: http.Agent) => ({
     getCurrentCluster: () => kc.getCurrentCluster(),
     applyToFetchOptions: async () => {
       const opts: https.RequestOptions = {};
       await kc.applyToHTTPSOptions(opts);
       return { agent, headers: { ...(opts.headers as Record<string, string>), 'User-Agent': `compose2k8s/${VERSION}` } };
     },
-  };
-  const w = new Watch(config as unknown as ConstructorParameters<typeof Watch>[0]);
+  });
   const watch: WatchFn = async (path, query, onEvent, onDone) => {
+    const { w } = await init();
     const controller = await w.watch(
       path,
       query,
@@ -332,7 +340,7 @@ export async function clientNodeWatch(kc: KubeConfigLite): Promise<{ watch: Watc
     );
     return { abort: () => controller.abort() };
   };
-  return { watch, close: () => agent.destroy() };
+  return { watch, close: () => agentToClose?.destroy() };
 }
 
 /** A connected cluster: the client, its discovery cache, watches, and where the configuration came from. */
@@ -350,7 +358,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Cluster> {
   const config = await loadKubeconfig(opts);
   const transport = await HttpTransport.create(config.kc, opts);
   const client = new KubeClient(transport, opts);
-  const watcher = await clientNodeWatch(config.kc);
+  const watcher = clientNodeWatch(config.kc);
   const close = () => {
     transport.close();
     watcher.close();
