@@ -94,6 +94,7 @@ export function lowerProject(
   }
 
   const emitted: KubeObject[] = [];
+  const emittedKeys = new Set<string>();
   const ctx: LowerContext = {
     project,
     options,
@@ -105,11 +106,13 @@ export function lowerProject(
     files: options.files,
     ...(namespace ? { namespace } : {}),
     emit(object) {
-      const clash = emitted.find((o) => o.kind === object.kind && o.metadata.name === object.metadata.name);
-      if (clash) {
+      // Kind and name are never changed after an object is emitted, so a set answers the clash check.
+      const key = `${object.kind}\0${object.metadata.name}`;
+      if (emittedKeys.has(key)) {
         diagnostics.error('lower.duplicate-object', `two ${object.kind} objects are named ${object.metadata.name}`);
         return;
       }
+      emittedKeys.add(key);
       emitted.push(object);
     },
     emitted: () => emitted,

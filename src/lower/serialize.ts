@@ -2,8 +2,8 @@
 // kubectl prints), no `status` (B4: removed structurally, never by editing text), no undefined fields.
 // YAML is written for YAML 1.1 readers (kubectl, go-yaml): strings like "no", "on" or "0755" are quoted.
 
-import { stringify } from 'yaml';
 import type { KubeObject } from './context.js';
+import { stringifyKube } from './yaml-writer.js';
 
 const FIRST = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];
 
@@ -30,7 +30,7 @@ function prepare(object: KubeObject): unknown {
 
 export function toYamlStream(objects: readonly KubeObject[]): string {
   return objects
-    .map((o) => stringify(prepare(o), { version: '1.1', lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false }))
+    .map((o) => stringifyKube(prepare(o)))
     .map((doc) => `---\n${doc}`)
     .join('');
 }

@@ -1,0 +1,118 @@
+// A direct writer for the JSON-like trees we emit, producing exactly what
+// `stringify(value, { version: '1.1', lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false })` of the `yaml`
+// package produces, without building its node tree (the library spends most of `convert` on large projects there).
+//
+// It only handles what it can reproduce with certainty: plain objects and arrays, finite numbers, booleans, and
+// strings of printable ASCII. Anything else in a document (null, undefined in an array, a Buffer, non-ASCII or
+// multi-line text, very long keys, `<<`, text starting with a document marker) makes that whole document go through
+// the library instead, so the output is always the library's. test/lower/yaml-writer.test.ts compares the two.
+
+import { Document, stringify } from 'yaml';
+
+export const KUBE_YAML_OPTIONS = { version: '1.1', lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false } as const;
+
+/** Thrown inside the writer when the library must write the document. */
+const FALLBACK = Symbol('fallback');
+
+/** Non-empty printable ASCII, and not starting with a document marker (the library treats those by context). */
+const SIMPLE = /^(?!---|\.\.\.)[\x20-\x7e]+$/;
+/** The library's test for text that cannot be a plain scalar (stringifyString.js plainString). */
+const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
+
+let implicitTypes: RegExp[] | undefined;
+/** The tests of every YAML 1.1 scalar type a plain string could be read as (bool, int, float, null, timestamp, ...). */
+function typeTests(): RegExp[] {
+  if (!implicitTypes) {
+    const schema = new Document(null, KUBE_YAML_OPTIONS).schema as unknown as {
+      tags: { default?: unknown; tag: string; test?: RegExp }[];
+      compat?: { default?: unknown; tag: string; test?: RegExp }[] | null;
+    };
+    implicitTypes = [...schema.tags, ...(schema.compat ?? [])]
+      .filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test)
+      .map((t) => t.test!);
+  }
+  return implicitTypes;
+}
+
+const plainCache = new Map<string, string>();
+
+function str(s: string): string {
+  const cached = plainCache.get(s);
+  if (cached !== undefined) return cached;
+  // `<<` becomes the library's merge-key node, written by its own rules.
+  if (!SIMPLE.test(s) || s === '<<') throw FALLBACK;
+  let out: string;
+  if (!NOT_PLAIN.test(s) && !typeTests().some((t) => t.test(s))) out = s;
+  // quotedString: single quotes only when the text has double quotes and no single ones.
+  else if (s.includes('"') && !s.includes("'")) out = `'${s}'`;
+  else out = JSON.stringify(s);
+  if (plainCache.size < 100_000) plainCache.set(s, out);
+  return out;
+}
+
+function scalar(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return str(v);
+    case 'number':
+      if (!Number.isFinite(v)) throw FALLBACK;
+      return Object.is(v, -0) ? '-0' : JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      throw FALLBACK;
+  }
+}
+
+function isPlainObject(v: object): v is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A collection in block style at `indent` (the first line carries no indentation), or `{}` / `[]` when empty. */
+function collection(v: object, indent: string): string {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    const itemIndent = indent + '  ';
+    let out = '';
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (i > 0) out += `\n${indent}`;
+      out += '- ' + (item !== null && typeof item === 'object' ? collection(item, itemIndent) : scalar(item));
+    }
+    return out;
+  }
+  if (!isPlainObject(v)) throw FALLBACK;
+  const keys = Object.keys(v);
+  if (keys.length === 0) return '{}';
+  const valueIndent = indent + '  ';
+  let out = '';
+  let first = true;
+  for (const key of keys) {
+    const value = v[key];
+    if (value === undefined) continue;
+    if (key.length > 1000) throw FALLBACK;
+    if (!first) out += `\n${indent}`;
+    first = false;
+    out += str(key) + ':';
+    if (value !== null && typeof value === 'object') {
+      const body = collection(value, valueIndent);
+      out += body === '{}' || body === '[]' ? ` ${body}` : `\n${valueIndent}${body}`;
+    } else out += ' ' + scalar(value);
+  }
+  // Only undefined values: the library writes an empty map.
+  return first ? '{}' : out;
+}
+
+/** The YAML document for one object, identical to the `yaml` package's output with KUBE_YAML_OPTIONS. */
+export function stringifyKube(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    try {
+      const body = collection(value, '');
+      if (body !== '{}') return body + '\n';
+    } catch (e) {
+      if (e !== FALLBACK) throw e;
+    }
+  }
+  return stringify(value, KUBE_YAML_OPTIONS);
+}

@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { KUBE_YAML_OPTIONS, stringifyKube } from '../../src/lower/yaml-writer.js';
+
+const library = (v: unknown) => stringify(v, KUBE_YAML_OPTIONS);
+
+const tricky = [
+  '', ' ', 'a', '-', '?', ':', '- a', '? a', 'a: b', 'a:b', 'a :b', 'a #b', 'a#b', '#a', 'a ', ' a', 'a:', '&a', '*a', '!a', '|a', '>a',
+  "'a", '"a', '%a', '@a', '`a', ',a', '[a', ']a', '{a', '}a', 'a,b', 'a[b]', 'a{b}', 'yes', 'Yes', 'YES', 'no', 'No', 'on', 'Off', 'y', 'n', 'Y',
+  'N', 'true', 'False', 'null', 'Null', '~', '0', '00', '0755', '0o755', '08', '0x1F', '0b101', '1_000', '1.5', '.5', '1.', '1e3', '1E-3', '+1',
+  '-1', '.inf', '-.Inf', '.nan', '.NaN', '1:20', '1:20:30', '190:20:30.15', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10',
+  '<<', '=', '---', '--- a', '...', '... a', 'a---', 'it\'s', 'say "hi"', 'both \' and "', 'back\\slash', 'tab\there', 'line\nbreak', 'trail\n',
+  'ünïcödé', 'emoji 😀', '\u0085', '\u00a0', '\u2028', '\ufeff', 'x'.repeat(1100), 'http://x:80/a?b=c&d', 'sh -c "echo $$HOME"', '$(cat /f)',
+  'k8s.io/name', 'app.kubernetes.io/part-of', '100m', '256Mi', '1Gi', 'TCP', 'IfNotPresent', 'None', 'NULL', 'nULL', '0.0.0.0', '::1', '[::1]:80',
+];
+
+describe('stringifyKube writes exactly what the yaml package writes', () => {
+  it('for every tricky scalar as a value, a key and a sequence item', () => {
+    for (const s of tricky) {
+      for (const v of [{ k: s }, { [s]: 'v' }, { k: [s, [s], { [s]: s }] }, { a: { b: { c: s } } }]) {
+        expect(stringifyKube(v), JSON.stringify(v)).toBe(library(v));
+      }
+    }
+  });
+
+  it('for numbers, booleans, null, empty and nested collections, undefined values and buffers', () => {
+    const cases: unknown[] = [
+      { a: 1, b: -0, c: 0.5, d: 1e21, e: -3, f: 1.5e-7, g: Number.NaN, h: Infinity, i: -Infinity, j: 2 ** 53 + 2 },
+      { t: true, f: false, n: null, u: undefined },
+      { e: {}, l: [], nested: { e: {}, l: [] }, seq: [{}, [], [[]], [{}], { a: [] }] },
+      { only: undefined },
+      { a: { only: undefined } },
+      { list: [undefined, 1] },
+      { list: [null] },
+      { all: { a: null, b: null } },
+      { buf: Buffer.from('hi') },
+      { date: new Date(0) },
+      { deep: [[['a', ['b']], { c: [{ d: [] }] }]] },
+      {},
+      [],
+      'text',
+      null,
+    ];
+    for (const v of cases) expect(stringifyKube(v), String(JSON.stringify(v))).toBe(library(v));
+  });
+
+  it('for random trees', () => {
+    const text = fc.oneof(
+      fc.constantFrom(...tricky),
+      fc.string({ unit: fc.constantFrom('a', 'b', ' ', '-', ':', '#', "'", '"', '0', '1', '.', 'y', 'n', '\\', '?', '[', '{', ',', '&', '*', '!', '%') }),
+      fc.string(),
+    );
+    const scalar = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, scalar, tie('list'), tie('map')),
+      list: fc.array(tie('node'), { maxLength: 4 }),
+      map: fc.dictionary(text, tie('node'), { maxKeys: 5 }),
+    })).map;
+    fc.assert(
+      fc.property(tree, (v) => {
+        expect(stringifyKube(v)).toBe(library(v));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
