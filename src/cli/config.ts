@@ -1,5 +1,6 @@
 // `compose2k8s config`: load the project and print the normalized model like `docker compose config`.
 import { loadProject } from '../compose/loader.js';
+import { withoutUnusedResources } from '../compose/unused.js';
 import { composeConfigJson, composeConfigObject, composeConfigYaml } from '../emit/compose-config.js';
 import { Diagnostics } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
@@ -21,6 +22,8 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
   const diagnostics = new Diagnostics();
   // docker compose prints the model with --no-interpolate before profiles and unused resources apply.
   const rawModel = !flags.interpolate && !flags.services && !flags.volumes && !flags.networks && !flags.profiles && !flags.images;
+  // docker compose lists --services, --volumes and --networks for the whole project, whatever services are named.
+  if (flags.services || flags.volumes || flags.networks) selected = [];
   // --profiles lists every profile, so no service may be filtered out first.
   const loaded = loadProject(
     loadOptionsFrom(flags, {
@@ -34,8 +37,11 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
   printWarnings(diagnostics);
   const p = loaded.project;
   if (selected.length > 0) {
-    for (const name of Object.keys(p.services)) if (!selected.includes(name)) delete p.services[name];
+    const keep = withDependencies(p, selected);
+    for (const name of Object.keys(p.services)) if (!keep.has(name)) delete p.services[name];
   }
+  // Resources only the services left out use are dropped with them.
+  const shown = selected.length > 0 && !rawModel ? withoutUnusedResources(p) : p;
   const lines = (xs: Iterable<string>) => [...xs].join('\n') + ([...xs].length ? '\n' : '');
   if (flags.services) return writeOutput(lines(inDependencyOrder(p)), flags.output);
   if (flags.volumes) return writeOutput(lines(Object.keys(p.volumes ?? {})), flags.output);
@@ -49,7 +55,7 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
     const images = Object.entries(p.services).map(([name, s]) => s.image ?? `${p.name}-${name}`);
     return writeOutput(lines(images), flags.output);
   }
-  const obj = composeConfigObject(loaded, { escape: flags.interpolate, nestedExtensions: flags.format !== 'json', rawModel });
+  const obj = composeConfigObject({ ...loaded, project: shown }, { escape: flags.interpolate, nestedExtensions: flags.format !== 'json', rawModel });
   writeOutput(flags.format === 'json' ? composeConfigJson(obj) : composeConfigYaml(obj), flags.output);
 }
 
@@ -65,4 +71,16 @@ export function inDependencyOrder(p: Project): string[] {
   };
   for (const name of Object.keys(p.services).sort()) visit(name);
   return out;
+}
+
+/** `config <service>...` keeps the named services and everything they depend on, as docker compose does. */
+export function withDependencies(p: Project, names: string[]): Set<string> {
+  const keep = new Set<string>();
+  const visit = (name: string) => {
+    if (keep.has(name) || !p.services[name]) return;
+    keep.add(name);
+    for (const dep of Object.keys(p.services[name]!.depends_on ?? {})) visit(dep);
+  };
+  for (const name of names) visit(name);
+  return keep;
 }

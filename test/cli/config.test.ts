@@ -259,6 +259,33 @@ describe('config listing flags and formats', () => {
     expect(listing(ours(['config', '--services', '--profile', 'debug'], dir).stdout)).toEqual(['builder', 'dbg', 'zdb', 'web']);
   });
 
+  it('named services come with the services they depend on, and only the resources they use', () => {
+    const model = JSON.parse(ours(['config', 'web', '--format', 'json'], dir).stdout);
+    expect(Object.keys(model.services).sort()).toEqual(['web', 'zdb']);
+    expect(Object.keys(model.volumes)).toEqual(['data']);
+    expect(Object.keys(model.networks).sort()).toEqual(['back', 'default']);
+  });
+
+  it('a named service in a profile is enabled, and the others are left out', () => {
+    const model = JSON.parse(ours(['config', 'dbg', '--format', 'json'], dir).stdout);
+    expect(Object.keys(model.services)).toEqual(['dbg']);
+    expect(Object.keys(model.volumes)).toEqual(['dbgvol']);
+    expect(Object.keys(model.networks)).toEqual(['default']);
+    expect(listing(ours(['config', 'dbg', '--images'], dir).stdout)).toEqual(['debug']);
+  });
+
+  it('--services, --volumes and --networks ignore named services, like docker compose', () => {
+    expect(listing(ours(['config', 'dbg', '--services'], dir).stdout)).toEqual(['builder', 'zdb', 'web']);
+    expect(listing(ours(['config', 'dbg', '--volumes'], dir).stdout)).toEqual(['data']);
+  });
+
+  it('an unknown named service is an error', () => {
+    const r = ours(['config', 'nosuch'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('no such service: nosuch');
+  });
+
   it('--volumes lists the volumes enabled services use', () => {
     expect(listing(ours(['config', '--volumes'], dir).stdout)).toEqual(['data']);
   });
@@ -313,6 +340,22 @@ describe('config listing flags and formats', () => {
     it('--services', () => same(['config', '--services'], ['config', '--services'], true));
     it('--services --profile debug', () => same(['config', '--services', '--profile', 'debug'], ['--profile', 'debug', 'config', '--services'], true));
     // Volumes and networks come out of Go maps: their order varies from run to run too.
+    it('config dbg --services', () => same(['config', 'dbg', '--services'], ['config', '--services', 'dbg'], true));
+    it('config dbg --volumes', () => same(['config', 'dbg', '--volumes'], ['config', '--volumes', 'dbg'], true));
+    it('config dbg --networks', () => same(['config', 'dbg', '--networks'], ['config', '--networks', 'dbg'], true));
+    it('config dbg --images', () => same(['config', 'dbg', '--images'], ['config', '--images', 'dbg'], true));
+    for (const svc of ['dbg', 'web']) {
+      it(`config ${svc} --format json`, () => {
+        const a = ours(['config', svc, '--format', 'json'], dir);
+        const b = theirs(['config', '--format', 'json', svc], dir);
+        expect(b.status).toBe(0);
+        expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
+      });
+    }
+    it('config nosuch fails in both', () => {
+      expect(theirs(['config', 'nosuch'], dir).status).not.toBe(0);
+      expect(ours(['config', 'nosuch'], dir).status).toBe(1);
+    });
     it('--volumes', () => same(['config', '--volumes'], ['config', '--volumes'], true));
     it('--networks', () => same(['config', '--networks'], ['config', '--networks'], true));
     it('--profiles', () => same(['config', '--profiles'], ['config', '--profiles']));

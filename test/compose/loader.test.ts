@@ -6,7 +6,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withDependencies } from '../../src/cli/config.js';
 import { loadProject, type LoadOptions } from '../../src/compose/loader.js';
+import { withoutUnusedResources } from '../../src/compose/unused.js';
 import { composeConfigObject } from '../../src/emit/compose-config.js';
 import { DiagnosticError, Diagnostics, type Diagnostic } from '../../src/model/diagnostics.js';
 import type { LoadedProject } from '../../src/model/project.js';
@@ -581,6 +583,8 @@ describe.skipIf(!oracle)('multi-file scenarios agree with docker compose', () =>
     args: string[];
     env?: Record<string, string>;
     stdin?: string;
+    /** Service names after `config`, as on the command line. */
+    select?: string[];
     options: Partial<LoadOptions>;
   }
 
@@ -588,9 +592,15 @@ describe.skipIf(!oracle)('multi-file scenarios agree with docker compose', () =>
     const dir = project(s.files, 'scenario');
     const cwd = s.cwd ? join(dir, s.cwd) : dir;
     const env = { ...BASE_ENV, HOME: '/nonexistent-home', ...(s.env ?? {}) };
-    const r = spawnSync(oracle!, [...s.args, 'config', '--format', 'json'], { cwd, env: { ...env, PWD: cwd }, encoding: 'utf8', input: s.stdin ?? '' });
+    const r = spawnSync(oracle!, [...s.args, 'config', '--format', 'json', ...(s.select ?? [])], { cwd, env: { ...env, PWD: cwd }, encoding: 'utf8', input: s.stdin ?? '' });
     expect(r.status, r.stderr).toBe(0);
-    const loaded = loadProject({ cwd, env, diagnostics: new Diagnostics(), ...(s.stdin !== undefined ? { readStdin: () => s.stdin! } : {}), ...s.options });
+    const loaded = loadProject({ cwd, env, diagnostics: new Diagnostics(), ...(s.stdin !== undefined ? { readStdin: () => s.stdin! } : {}), ...(s.select ? { services: s.select } : {}), ...s.options });
+    // `config <service>` prints the named services and their dependencies, as the config command does.
+    if (s.select) {
+      const keep = withDependencies(loaded.project, s.select);
+      for (const name of Object.keys(loaded.project.services)) if (!keep.has(name)) delete loaded.project.services[name];
+      loaded.project = withoutUnusedResources(loaded.project);
+    }
     expect(JSON.parse(JSON.stringify(composeConfigObject(loaded)))).toEqual(JSON.parse(r.stdout));
   }
 
@@ -687,6 +697,60 @@ describe.skipIf(!oracle)('multi-file scenarios agree with docker compose', () =>
       },
       args: ['-f', 'files/compose.yaml', '--project-directory', 'pd'],
       options: { files: ['files/compose.yaml'], projectDirectory: 'pd' },
+    }));
+
+  it('COMPOSE_ENV_FILES, and an env file that sets COMPOSE_FILE and COMPOSE_PROFILES', () =>
+    compare({
+      files: {
+        'main.yaml': 'services:\n  a:\n    image: a:${TAG}\n  b:\n    image: b\n    profiles: [extra]\n',
+        'x.env': 'COMPOSE_FILE=main.yaml\nTAG=x\nCOMPOSE_PROFILES=extra\n',
+        'y.env': 'TAG=${TAG}-y\n',
+        '.env': 'TAG=dotenv\n',
+      },
+      args: [],
+      env: { COMPOSE_ENV_FILES: 'x.env,y.env' },
+      options: {},
+    }));
+
+  it('COMPOSE_DISABLE_ENV_FILE, with docker-compose.yml and its override discovered', () =>
+    compare({
+      files: {
+        'docker-compose.yml': 'services:\n  a:\n    image: a:${TAG:-none}\n',
+        'docker-compose.override.yml': 'services:\n  a:\n    environment:\n      O: "1"\n',
+        '.env': 'TAG=dotenv\n',
+      },
+      args: [],
+      env: { COMPOSE_DISABLE_ENV_FILE: '1' },
+      options: {},
+    }));
+
+  it('a service named on the command line enables its profiles', () =>
+    compare({
+      files: {
+        'compose.yaml': 'services:\n  a:\n    image: a\n  tool:\n    image: t\n    profiles: [tools]\n    depends_on: [helper]\n  helper:\n    image: h\n    profiles: [tools]\n',
+      },
+      args: [],
+      select: ['tool'],
+      options: {},
+    }));
+
+  it('--profile enables the services of that profile only', () =>
+    compare({
+      files: {
+        'compose.yaml': 'services:\n  a:\n    image: a\n  tool:\n    image: t\n    profiles: [tools]\n    depends_on: [helper]\n  helper:\n    image: h\n    profiles: [tools]\n  other:\n    image: o\n    profiles: [other]\n',
+      },
+      args: ['--profile', 'other'],
+      options: { profiles: ['other'] },
+    }));
+
+  it('an override file that resets a service and overrides ports', () =>
+    compare({
+      files: {
+        'compose.yaml': 'services:\n  a:\n    image: a\n    ports: ["80:80", "443:443"]\n  b:\n    image: b\n',
+        'compose.override.yaml': 'services:\n  a:\n    ports: !override ["8080:80"]\n  b: !reset\n',
+      },
+      args: [],
+      options: {},
     }));
 
   it('an include and an extends reached from an override file in another directory', () =>
