@@ -23,10 +23,15 @@ function asList(v: unknown): string[] | undefined {
 
 function entries(raw: unknown): IncludeEntry[] {
   if (!Array.isArray(raw)) return [];
-  return raw.map((e) => {
+  return raw.map((e, i) => {
     if (typeof e === 'string') return { path: [e] };
+    // Includes are applied before the schema check: refuse what the schema would (compose-go's wording).
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw error('schema.invalid', `include.${i} must be a mapping or string`, { path: `include[${i}]` });
     const o = e as Record<string, unknown>;
-    return { path: asList(o.path) ?? [], env_file: asList(o.env_file), project_directory: o.project_directory as string | undefined };
+    if (o.project_directory !== undefined && o.project_directory !== null && typeof o.project_directory !== 'string') {
+      throw error('schema.invalid', `include.${i}.project_directory must be a string`, { path: `include[${i}].project_directory` });
+    }
+    return { path: asList(o.path) ?? [], env_file: asList(o.env_file), project_directory: (o.project_directory ?? undefined) as string | undefined };
   });
 }
 

@@ -12,7 +12,7 @@ import { applyExtends } from './extends.js';
 import { discoverComposeFiles, filesFromEnv, resolveFileArgs } from './files.js';
 import { applyIncludes } from './include.js';
 import { interpolateDocument } from './interpolate-tree.js';
-import { substitute } from './interpolate.js';
+import { formatInterpolationError, InterpolationError, substitute } from './interpolate.js';
 import { enforceUniqueness, mergeModels } from './merge.js';
 import { normalize } from './normalize.js';
 import { applyProfiles } from './profiles.js';
@@ -120,7 +120,11 @@ function decodeUtf8(bytes: Buffer, file: string): string {
 
 export function parentPath(p: string): string | undefined {
   const m = /^(.*)(\.[^.[\]]+|\[\d+\])$/.exec(p);
-  return m ? m[1] : undefined;
+  if (m) return m[1];
+  // A key with dots or brackets of its own (`depends_on../`): cut at the last separator anyway, so the
+  // diagnostic still gets the nearest ancestor's line.
+  const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+  return cut > 0 ? p.slice(0, cut) : undefined;
 }
 
 /** One compose model (a project or an included sub-project): files merged in order, canonical, not normalized. */
@@ -158,7 +162,7 @@ function loadDocument(dict: Record<string, unknown>, doc: unknown, file: string,
     cfg = applyIncludes(cfg, file, input, session);
     cfg = applyExtends(cfg, file, dict, input, session);
     let merged = enforceUniqueness(mergeModels(dict, cfg));
-    validateSchema(merged);
+    validateSchema(merged, (p) => session.locate(p));
     if ('version' in merged) {
       session.diagnostics.warn('compose.version-obsolete', 'the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion', {
         file,
@@ -312,7 +316,15 @@ function lastNameInFiles(files: ParsedFile[], env: Env, session: LoadSession): s
     for (const doc of f.documents) {
       const n = (doc as Record<string, unknown> | null)?.name;
       if (typeof n !== 'string' || n === '') continue;
-      name = session.interpolate ? substitute(n, (k) => env[k]) : n;
+      try {
+        name = session.interpolate ? substitute(n, (k) => env[k]) : n;
+      } catch (e) {
+        if (!(e instanceof InterpolationError)) throw e;
+        // The same failure interpolating the document would report, located at `name`.
+        const code = e.kind === 'invalid' ? 'interpolate.invalid' : 'interpolate.required';
+        const at = f.locations.get('name');
+        throw error(code, formatInterpolationError('name', n, e), { file: f.file, path: 'name', ...(at ? { line: at.line, column: at.column } : {}) });
+      }
     }
   }
   return name || undefined;

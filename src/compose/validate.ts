@@ -5,15 +5,22 @@
 
 import type { ErrorObject } from 'ajv';
 import { DiagnosticError } from '../model/diagnostics.js';
+import type { SourceLocation } from '../model/project.js';
 import { validate as validateCompose } from './generated/compose-validator.js';
 
-export function validateSchema(model: unknown): void {
+/**
+ * `locate` (optional) finds where a compose path was written: an unknown key is reported at its parent's path
+ * (compose-go's wording), but its line is the key's own, so even an unknown top-level key has a line.
+ */
+export function validateSchema(model: unknown, locate?: (path: string) => SourceLocation | undefined): void {
   if (validateCompose(model)) return;
   const failure = mostSpecificFailure(validateCompose.errors ?? [], model);
+  const at = failure.keyPath && locate ? locate(failure.keyPath) : undefined;
   throw new DiagnosticError({
     severity: 'error',
     code: 'schema.invalid',
     message: failure.message,
+    ...(at ? { file: at.file, line: at.line, column: at.column } : {}),
     ...(failure.path ? { path: failure.path } : {}),
   });
 }
@@ -30,7 +37,7 @@ interface Failure {
  * the first one on a tie. On a tie we prefer a failure that is not a type mismatch: for `oom_score_adj: 2000`
  * (a string or an integer up to 1000) compose-go says `must be a string`, we say `must be less than or equal to 1000`.
  */
-function mostSpecificFailure(errors: ErrorObject[], model: unknown): { message: string; path: string } {
+function mostSpecificFailure(errors: ErrorObject[], model: unknown): { message: string; path: string; keyPath?: string } {
   const failures = leafFailures(errors, model);
   let best: Failure | undefined;
   for (const f of failures) {
@@ -38,7 +45,9 @@ function mostSpecificFailure(errors: ErrorObject[], model: unknown): { message: 
     else if (specificity(f) === specificity(best) && best.keyword === 'type' && f.keyword !== 'type') best = f;
   }
   if (!best) return { message: 'invalid compose file', path: '' };
-  return { message: describe(best, model), path: composePath(best.location) };
+  const extra = best.keyword === 'additionalProperties' ? best.errors[0]!.params.additionalProperty : undefined;
+  const keyPath = typeof extra === 'string' ? composePath([...best.location, extra]) : undefined;
+  return { message: describe(best, model), path: composePath(best.location), ...(keyPath ? { keyPath } : {}) };
 }
 
 function specificity(f: Failure): number {

@@ -164,6 +164,9 @@ class NodeReader {
         continue;
       }
       const key = this.keyOf(keyNode, path);
+      // A `__proto__` key would set the prototype of the plain object it lands in (and vanish) here and in
+      // every later merge: refuse it rather than silently dropping a service or inheriting its fields.
+      if (key === '__proto__') this.fail('yaml.reserved-key', 'the key "__proto__" is not supported', keyNode, path);
       const line = this.lineOf(keyNode);
       const seen = firstLine.get(key);
       if (seen !== undefined) {

@@ -1,6 +1,7 @@
 // Renders the normalized model the way `docker compose config` prints it, so the two can be diffed.
 // The model keeps natural JS types; the Go marshalling quirks live only here.
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
+import { goTimestamp } from '../compose/yaml.js';
 import type { DependsOn, LoadedProject, Project, Service } from '../model/project.js';
 import { resolveServiceEnvironment } from '../compose/service-env.js';
 
@@ -172,7 +173,15 @@ export function composeConfigObject(loaded: LoadedProject, options: ComposeConfi
 }
 
 export function composeConfigYaml(obj: unknown): string {
-  return stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false });
+  const doc = new Document(obj, { aliasDuplicateObjects: false });
+  // A string that reads as a YAML 1.1 timestamp when plain (e.g. a quoted "2024-01-15") must stay quoted, or
+  // loading the output again turns it into a Go time (go-yaml quotes it for the same reason).
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && goTimestamp(node.value) !== undefined) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
 
 export function composeConfigJson(obj: unknown): string {
