@@ -55,7 +55,7 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
     const images = Object.entries(p.services).map(([name, s]) => s.image ?? `${p.name}-${name}`);
     return writeOutput(lines(images), flags.output);
   }
-  const obj = composeConfigObject({ ...loaded, project: shown }, { escape: flags.interpolate, nestedExtensions: flags.format !== 'json', rawModel });
+  const obj = composeConfigObject({ ...loaded, project: shown }, { escape: flags.interpolate, yaml: flags.format !== 'json', rawModel });
   writeOutput(flags.format === 'json' ? composeConfigJson(obj) : composeConfigYaml(obj), flags.output);
 }
 

@@ -46,6 +46,32 @@ function sshShape(ssh: Record<string, string | null> | undefined): string[] | un
   return Object.entries(ssh).map(([id, path]) => (path ? `${id}: ${path}` : id));
 }
 
+/** blkio device entries: rates are UnitBytes (strings); JSON has no field tags, so Go's field names show. */
+function blkioShape(b: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!b) return undefined;
+  const out: Record<string, unknown> = { ...b };
+  for (const k of ['device_read_bps', 'device_read_iops', 'device_write_bps', 'device_write_iops']) {
+    if (Array.isArray(b[k])) out[k] = (b[k] as Record<string, unknown>[]).map((d) => ({ ...d, rate: d.rate === undefined ? undefined : String(d.rate) }));
+  }
+  return out;
+}
+
+function blkioForJson(b: Record<string, unknown>): Record<string, unknown> {
+  const capital = (d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k[0]!.toUpperCase() + k.slice(1), v]));
+  const out: Record<string, unknown> = { ...b };
+  for (const k of ['weight_device', 'device_read_bps', 'device_read_iops', 'device_write_bps', 'device_write_iops']) {
+    if (Array.isArray(b[k])) out[k] = (b[k] as Record<string, unknown>[]).map(capital);
+  }
+  return out;
+}
+
+/** provider.options is a map of string lists in compose-go. */
+function providerShape(p: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!p || !p.options || typeof p.options !== 'object') return p;
+  const options = Object.fromEntries(Object.entries(p.options as Record<string, unknown>).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map((x) => String(x))]));
+  return { ...p, options };
+}
+
 /** compose-go's UlimitsConfig marshals a non-zero `single` as the bare number. */
 function ulimitsShape(u: Record<string, { single?: number; soft?: number; hard?: number }> | undefined): unknown {
   if (!u) return undefined;
@@ -58,6 +84,9 @@ function goShape(svc: Service, raw = false): Record<string, unknown> {
   for (const k of ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size', 'mem_swappiness'] as const) if (svc[k] !== undefined) s[k] = bytes(svc[k]);
   if (svc.build?.shm_size !== undefined) s.build = { ...svc.build, shm_size: bytes(svc.build.shm_size) };
   if (svc.ulimits) s.ulimits = ulimitsShape(svc.ulimits);
+  const extra = svc as unknown as Record<string, Record<string, unknown> | undefined>;
+  if (extra.blkio_config) s.blkio_config = blkioShape(extra.blkio_config);
+  if (extra.provider) s.provider = providerShape(extra.provider);
   if (svc.extra_hosts) s.extra_hosts = hostsShape(svc.extra_hosts as Record<string, string[]>);
   if (svc.build && (svc.build.extra_hosts || svc.build.ssh)) {
     const b: Record<string, unknown> = { ...(s.build as object) };
@@ -143,7 +172,13 @@ export interface ComposeConfigOptions {
    * still come out in their canonical form here.
    */
   rawModel?: boolean;
-  /** Keep `x-*` fields inside services and resources, as the YAML output does; the JSON output drops them. */
+  /**
+   * The shape of the YAML output rather than the JSON one. compose-go marshals some fields only for YAML:
+   * `x-*` fields inside services and resources, top-level `models`, and lower-case blkio device fields
+   * (`Path`, `Rate`, `Weight` in JSON, which has no tags for them).
+   */
+  yaml?: boolean;
+  /** Former name of `yaml`. */
   nestedExtensions?: boolean;
 }
 
@@ -162,8 +197,13 @@ export function composeConfigObject(loaded: LoadedProject, options: ComposeConfi
   const all: Record<string, unknown> = { ...p, services };
   if (p.networks && !options.rawModel) all.networks = Object.fromEntries(Object.entries(p.networks).map(([k, n]) => [k, { ipam: {}, ...n }]));
   const out: Record<string, unknown> = {};
-  if (!options.nestedExtensions) {
+  const yaml = options.yaml ?? options.nestedExtensions ?? false;
+  if (!yaml) {
     for (const k of Object.keys(all)) if (!k.startsWith('x-')) all[k] = withoutNestedExtensions(all[k]);
+    delete all.models;
+    for (const svc of Object.values(all.services as Record<string, Record<string, unknown>>)) {
+      if (svc.blkio_config) svc.blkio_config = blkioForJson(svc.blkio_config as Record<string, unknown>);
+    }
     services = all.services as Record<string, unknown>;
   }
   const shape = (k: string) => (k === 'services' ? services : STRUCT_MAPS.has(k) ? omitEmpty(sortKeys(all[k]), true) : sortKeys(all[k]));
