@@ -5,7 +5,7 @@
 import { LABEL_PART_OF } from './applyset.js';
 import type { Cluster, Query } from './client.js';
 import { collectionPath, type ResourceInfo } from './discovery.js';
-import { computeStatus, type Status, type StatusContext } from './status.js';
+import { computeStatus, type Status, type StatusContext, type StatusResult } from './status.js';
 import { describeRef, isPlainObject, refKey, refOf, type KubeObject, type Logger, type ObjectRef } from './types.js';
 
 export interface WaitOptions {
@@ -41,6 +41,8 @@ interface Tracked {
   key: string;
   live?: KubeObject;
   group: string;
+  /** False until the first LIST of its collection answered: until then nothing is known, not even NotFound. */
+  listed?: boolean;
 }
 
 interface Group {
@@ -88,7 +90,7 @@ export async function waitFor(objects: readonly KubeObject[], opts: WaitOptions)
 
   const ctx = await statusContext(cluster, tracked);
   const byKey = new Map(tracked.map((t) => [t.key, t]));
-  const statusOf = (t: Tracked) => computeStatus(t.live, ctx);
+  const statusOf = (t: Tracked): StatusResult => (t.listed ? computeStatus(t.live, ctx) : { status: 'Unknown', message: 'not listed yet' });
   const allSettled = () => tracked.every((t) => settled(statusOf(t).status));
 
   let finish!: (timedOut: boolean) => void;
@@ -130,7 +132,10 @@ export async function waitFor(objects: readonly KubeObject[], opts: WaitOptions)
         apply(obj, false, g);
         seen.add(item.metadata.name);
       }
-      for (const m of g.members) if (!seen.has(m.ref.name)) m.live = undefined;
+      for (const m of g.members) {
+        if (!seen.has(m.ref.name)) m.live = undefined;
+        m.listed = true;
+      }
       rv = list.metadata?.resourceVersion;
       check();
     };

@@ -7,7 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerDeployCommands } from '../../src/cli/deploy-commands.js';
+import { addProjectOptions } from '../../src/cli/project-options.js';
 import { applyObjects } from '../../src/deploy/apply.js';
 import { ANNOTATION_GROUP_KINDS, ANNOTATION_TOOLING, LABEL_ID, LABEL_PART_OF, applySetId, parentFor } from '../../src/deploy/applyset.js';
 import { connect, type Cluster } from '../../src/deploy/client.js';
@@ -292,6 +295,51 @@ describe.skipIf(!KUBECONFIG)('deploy e2e (real API server)', () => {
     // An ID mismatch would fail earlier with "does not have the correct ID"; kubectl gets as far as the tooling check.
     expect(r.stderr).toContain('already exists and is managed by tooling "compose2k8s" instead of "kubectl"');
   });
+
+  it('the commands end to end: up (apply + wait), status, diff, down --wait', async () => {
+    const ns = `c2k-cli-${randomBytes(3).toString('hex')}`;
+    namespaces.push(ns);
+    const deps = {
+      addProjectOptions,
+      convert: async () => ({ objects: project(), projectName: 'shop', namespace: ns }),
+    };
+    const run = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const o = vi.spyOn(process.stdout, 'write').mockImplementation((x) => ((stdout += String(x)), true));
+      const e = vi.spyOn(process.stderr, 'write').mockImplementation((x) => ((stderr += String(x)), true));
+      process.exitCode = undefined;
+      try {
+        const program = new Command('compose2k8s').exitOverride();
+        registerDeployCommands(program, deps);
+        await program.parseAsync([...args, '--kubeconfig', KUBECONFIG!], { from: 'user' });
+      } finally {
+        o.mockRestore();
+        e.mockRestore();
+      }
+      const code = Number(process.exitCode ?? 0);
+      process.exitCode = undefined;
+      return { code, stdout, stderr };
+    };
+    const up = await run(['up', '--timeout', '90s']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain(`namespace/${ns} created`);
+    expect(up.stdout).toContain('deployment.apps/web created');
+    expect(up.stdout).toContain(`all ${project().length + 1} object(s) ready`);
+    expect(up.stdout + up.stderr).not.toMatch(/s3cr3t-value-never-printed|worker-token-never-printed/);
+    const again = await run(['up', '--timeout', '90s']);
+    expect(again.code).toBe(0);
+    expect(again.stdout.split('\n').filter((l) => l.endsWith(' unchanged'))).toHaveLength(project().length + 1);
+    const status = await run(['status']);
+    expect(status.stdout.split('\n')[0]).toMatch(/^KIND\s+NAME\s+NAMESPACE\s+STATUS\s+MESSAGE$/);
+    expect(status.stdout).toMatch(/Deployment\.apps\s+web\s+c2k-cli-\w+\s+Current\s+Deployment is available\. Replicas: 2/);
+    expect((await run(['diff'])).code).toBe(0);
+    const down = await run(['down', '--wait', '--timeout', '60s']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toContain(`namespace/${ns} deleted`);
+    const left = await get(`/api/v1/namespaces/${ns}`);
+    expect(left, JSON.stringify({ down, status: left?.status, meta: left?.metadata })).toBeUndefined();
+  }, 180_000);
 
   it('refuses to touch an ApplySet owned by another tool', async () => {
     const ns = await newNamespace('foreign');

@@ -103,12 +103,14 @@ describe('waitFor', () => {
     expect(res.ok).toBe(true);
   });
 
-  it('waits for deletion with until: deleted', async () => {
+  it('waits for deletion with until: deleted, and not before the first LIST answered', async () => {
     const f = new FakeCluster();
     f.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' } });
     const cluster = f.cluster();
-    setTimeout(() => void cluster.client.delete('/api/v1/namespaces/default/configmaps/c'), 30);
+    setTimeout(() => void cluster.client.delete('/api/v1/namespaces/default/configmaps/c'), 100);
+    const t0 = Date.now();
     const res = await waitFor([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }], { cluster, namespace: 'default', timeoutMs: 2000, until: 'deleted' });
     expect(res.ok).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
   });
 });
