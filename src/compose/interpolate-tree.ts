@@ -2,7 +2,7 @@
 // typed paths to their declared type, as compose-go's loader/interpolate.go does.
 import { error, type Diagnostic } from '../model/diagnostics.js';
 import { OverrideTag, ResetTag } from './tags.js';
-import { formatInterpolationError, InterpolationError, substitute } from './interpolate.js';
+import { formatInterpolationError, goQuote, InterpolationError, substitute } from './interpolate.js';
 import { joinPath } from './yaml.js';
 
 export type Lookup = (name: string) => string | undefined;
@@ -145,12 +145,12 @@ function cast(value: string, kind: CastKind, path: string, ctx: InterpolateConte
       }
       return BOOL_TRUE.has(l);
     }
-    throw error('cast.bool', `${path}: invalid boolean "${value}"`, at);
+    throw error('cast.bool', `error while interpolating ${path}: failed to cast to expected type: invalid boolean: ${value}`, at);
   }
   if (kind === 'int') {
     if (/^[-+]?\d+$/.test(t)) return parseInt(t, 10);
-    throw error('cast.int', `${path}: failed to cast to expected type: strconv.Atoi: parsing "${value}": invalid syntax`, at);
+    throw error('cast.int', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseInt: parsing ${goQuote(value)}: invalid syntax`, at);
   }
   if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return parseFloat(t);
-  throw error('cast.float', `${path}: failed to cast to expected type: strconv.ParseFloat: parsing "${value}": invalid syntax`, at);
+  throw error('cast.float', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseFloat: parsing ${goQuote(value)}: invalid syntax`, at);
 }

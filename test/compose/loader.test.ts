@@ -477,6 +477,18 @@ networks:
     expect(p.networks!.default).toMatchObject({ attachable: true });
   });
 
+  it('words cast failures like docker compose', () => {
+    const cases: [string, string][] = [
+      ['privileged: maybe', 'error while interpolating services.a.privileged: failed to cast to expected type: invalid boolean: maybe'],
+      ['cpus: lots', 'error while interpolating services.a.cpus: failed to cast to expected type: strconv.ParseFloat: parsing "lots": invalid syntax'],
+      ['cpu_count: ${X:-many}', 'error while interpolating services.a.cpu_count: failed to cast to expected type: strconv.ParseInt: parsing "many": invalid syntax'],
+    ];
+    for (const [line, message] of cases) {
+      const dir = project({ 'compose.yaml': `services:\n  a:\n    image: a\n    ${line}\n` });
+      expect(loadError(dir)).toMatchObject({ message, line: 4 });
+    }
+  });
+
   it('refuses a typed path whose variable is not of the type', () => {
     const dir = project({ 'compose.yaml': 'services:\n  a:\n    image: a\n    privileged: $flag\n' });
     const d = loadError(dir, {}, { flag: 'maybe' });
