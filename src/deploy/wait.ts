@@ -139,6 +139,20 @@ export async function waitFor(objects: readonly KubeObject[], opts: WaitOptions)
       rv = list.metadata?.resourceVersion;
       check();
     };
+    let warned = false;
+    // (Re)start: relist when the last stream failed or expired (410), then watch from the last resourceVersion.
+    // Failures (the server is unreachable, 5xx) are retried every second until the wait ends.
+    const resume = async (needList: boolean): Promise<void> => {
+      if (done) return;
+      try {
+        if (needList) await relist();
+        await start();
+      } catch (e) {
+        if (!warned) log(`warning: cannot watch ${g.path}: ${(e as Error).message}; retrying`);
+        warned = true;
+        setTimeout(() => void resume(true), 1000);
+      }
+    };
     const start = async (): Promise<void> => {
       if (done) return;
       let expired = false;
@@ -159,24 +173,14 @@ export async function waitFor(objects: readonly KubeObject[], opts: WaitOptions)
         },
         (err) => {
           if (done) return;
-          // The stream ended (server timeout, connection lost, 410): resume, relisting when needed.
-          const again = async () => {
-            if (done) return;
-            try {
-              if (expired || err) await relist();
-              await start();
-            } catch {
-              setTimeout(() => void again(), 1000);
-            }
-          };
-          setTimeout(() => void again(), err ? 500 : 0);
+          // The stream ended (server timeout, connection lost, 410): resume.
+          setTimeout(() => void resume(expired || !!err), err ? 500 : 0);
         },
       );
       aborts.push(handle);
       if (done) handle.abort();
     };
-    await relist();
-    await start();
+    await resume(true);
   };
 
   const startAll = Promise.all([...groups.values()].map((g) => run(g))).catch((e) => {

@@ -38,6 +38,19 @@ describe('waitFor', () => {
     expect(lists).toHaveLength(1);
   });
 
+  it('keeps trying when the server cannot be reached at first', async () => {
+    const f = new FakeCluster();
+    const web = f.put({ ...deployment('web'), metadata: { name: 'web', namespace: 'default' } });
+    f.put(available(web));
+    const cluster = f.cluster({ attempts: 2 });
+    await cluster.discovery.resolve('apps/v1', 'Deployment');
+    f.fail({ match: (r) => r.path === '/apis/apps/v1/namespaces/default/deployments', status: 'ECONNREFUSED', times: 2 });
+    const logs: string[] = [];
+    const res = await waitFor([deployment('web')], { cluster, namespace: 'default', timeoutMs: 5000, log: (l) => logs.push(l) });
+    expect(res.ok).toBe(true);
+    expect(logs[0]).toMatch(/^warning: cannot watch \/apis\/apps\/v1\/namespaces\/default\/deployments: .*ECONNREFUSED; retrying$/);
+  });
+
   it('sees a Job complete', async () => {
     const f = new FakeCluster();
     const job = f.put({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'default' }, spec: {} });
