@@ -10,7 +10,8 @@ export function addProjectOptions(cmd: Command): Command {
     .option('-p, --project-name <name>', 'project name')
     .option('--project-directory <dir>', 'alternate working directory (default: the directory of the first compose file)')
     .addOption(new Option('--profile <profile>', 'enable a profile (repeatable)').argParser(collect))
-    .addOption(new Option('--env-file <file>', 'alternate environment file (repeatable)').argParser(collect));
+    .addOption(new Option('--env-file <file>', 'alternate environment file (repeatable)').argParser(collect))
+    .option('--restrict-paths', 'fail (instead of warning) when env files, bind mounts, build contexts, secret or config files are outside the project directory or special files');
 }
 
 export interface ProjectFlags {
@@ -19,6 +20,7 @@ export interface ProjectFlags {
   projectDirectory?: string;
   profile?: string[];
   envFile?: string[];
+  restrictPaths?: boolean;
 }
 
 export function loadOptionsFrom(flags: ProjectFlags, extra: Partial<LoadOptions> = {}): LoadOptions {
@@ -28,6 +30,7 @@ export function loadOptionsFrom(flags: ProjectFlags, extra: Partial<LoadOptions>
     projectDirectory: flags.projectDirectory,
     profiles: flags.profile,
     envFiles: flags.envFile,
+    restrictPaths: flags.restrictPaths,
     ...extra,
   };
 }

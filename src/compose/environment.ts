@@ -1,9 +1,10 @@
 // The project environment used for interpolation: the OS environment always wins over env files
 // (--env-file, COMPOSE_ENV_FILES, or the project directory's .env), later env files over earlier ones.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { error } from '../model/diagnostics.js';
 import { parseDotenv } from './dotenv.js';
+import { kindOf, readRegularFile, ReadError } from './paths.js';
 
 export type Env = Record<string, string>;
 
@@ -35,10 +36,13 @@ export function buildProjectEnvironment(osEnv: Env, files: string[]): Env {
     try {
       const st = statSync(path);
       if (st.isDirectory()) throw error('env.not-a-file', `env file ${path} is a directory`, { file: path });
-      text = readFileSync(path, 'utf8');
+      // Never readFileSync: a FIFO would block forever, a device might never end.
+      if (!st.isFile()) throw error('env.not-a-file', `env file ${path} is ${kindOf(st)}: refusing to read it`, { file: path });
+      text = readRegularFile(path).toString('utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw error('env.not-found', `couldn't find env file: ${path}`, { file: path });
       if ((e as NodeJS.ErrnoException).code === 'EACCES') throw error('env.unreadable', `couldn't read env file: ${path}: permission denied`, { file: path });
+      if (e instanceof ReadError) throw error('env.unreadable', `couldn't read env file: ${e.message}`, { file: path });
       throw e;
     }
     return { path, text };

@@ -1,7 +1,7 @@
 // The load pipeline, one function per phase like compose-go's loader: options -> environment -> files ->
 // per file (parse, interpolate, include, extends, merge, validate, canonicalize) -> normalize -> profiles
 // -> consistency. Produces the normalized Project every later stage consumes.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { DiagnosticError, Diagnostics, error, type Diagnostic } from '../model/diagnostics.js';
 import type { LoadedProject, Project, SourceLocation, SourceMap } from '../model/project.js';
@@ -20,7 +20,8 @@ import { resolveProjectName } from './project-name.js';
 import { resolveServiceLabels } from './service-env.js';
 import { withoutUnusedResources } from './unused.js';
 import { validateSchema } from './validate.js';
-import { parseComposeYaml, type ParsedFile } from './yaml.js';
+import { checkProjectPaths, readRegularFile } from './paths.js';
+import { MAX_FILE_BYTES, parseComposeYaml, type ParsedFile } from './yaml.js';
 
 export interface LoadOptions {
   cwd?: string;
@@ -40,6 +41,11 @@ export interface LoadOptions {
   keepUnusedResources?: boolean;
   readStdin?: () => string;
   diagnostics?: Diagnostics;
+  /**
+   * Refuse (instead of warning about) env files, label files, bind mounts, build contexts, Dockerfiles and
+   * secret/config files outside the project directory or naming special files (`--restrict-paths`).
+   */
+  restrictPaths?: boolean;
 }
 
 /** Shared state of one load: where paths were written, warnings, and the files read so far. */
@@ -55,14 +61,20 @@ export class LoadSession {
     this.readStdin = o.readStdin ?? (() => readFileSync(0, 'utf8'));
   }
 
-  parseFile(path: string): ParsedFile {
+  /**
+   * `explicit`: named by the user (-f, COMPOSE_FILE), which may be a pipe such as `/dev/stdin` or `<(...)`.
+   * Files named by compose content (include, extends.file) must be regular files: a FIFO would hang.
+   */
+  parseFile(path: string, explicit = false): ParsedFile {
     const display = path === '-' ? '(stdin)' : path;
     let text: string;
     try {
-      text = path === '-' ? this.readStdin() : decodeUtf8(readFileSync(path), display);
+      text = path === '-' ? this.readStdin() : decodeUtf8(explicit && !isRegularFile(path) ? readCapped(path, MAX_FILE_BYTES + 1) : readRegularFile(path, MAX_FILE_BYTES), display);
     } catch (e) {
       if (e instanceof DiagnosticError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ETOOBIG') throw error('yaml.too-large', `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MiB; refusing to parse it`, { file: display });
+      if (code === 'ESPECIAL') throw error('files.special', `open ${display}: ${(e as Error).message.replace(`${path} `, '')}; refusing to read it`, { file: display });
       const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message);
       throw error('files.unreadable', `open ${display}: ${why}`, { file: display });
     }
@@ -214,7 +226,7 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
   const projectDir = explicitProjectDir ?? (files[0] !== '-' ? dirname(files[0]!) : cwd);
   if (projectDir !== wd0 && !envFiles0.explicit) env = buildProjectEnvironment(osEnv, envFilesFor(undefined, osEnv, projectDir, cwd).files);
 
-  const parsed = files.map((f) => session.parseFile(f));
+  const parsed = files.map((f) => session.parseFile(f, true));
   const fromFiles = lastNameInFiles(parsed, env, session);
   const name = resolveProjectName({ flag: o.projectName, env: env.COMPOSE_PROJECT_NAME, fromFiles, directory: projectDir });
   if (!o.projectName && !env.COMPOSE_PROJECT_NAME && !fromFiles && isSymlinkedDir(projectDir)) {
@@ -233,6 +245,7 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
     const before = project;
     const profiled = applyProfiles(project, activeProfiles, o.services);
     project = profiled.project;
+    checkPaths(withoutUnusedResources(project), projectDir, o.restrictPaths === true, session);
     project = withLabelFilesResolved(project, session);
     checkConsistency(project, profiled.disabled);
     project = withOptionalDisabledDependencies(project, before, profiled.disabled);
@@ -267,6 +280,42 @@ function withOptionalDisabledDependencies(project: Project, before: Project, dis
     services[name] = { ...svc, depends_on: Object.fromEntries(restored.map(([dep, d]) => [dep, svc.depends_on?.[dep] ?? d])) };
   }
   return { ...project, services };
+}
+
+/** Path policy (paths.ts): warnings go to the session; errors (special files, or anything with restrict) abort. */
+function checkPaths(project: Project, projectDir: string, restrict: boolean, session: LoadSession): void {
+  const found = new Diagnostics();
+  checkProjectPaths(project, { projectDir, restrict, diagnostics: found, locate: (p) => session.locate(p) });
+  for (const w of found.warnings) session.diagnostics.add(w);
+  if (found.errors.length > 0) throw new DiagnosticError(found.errors);
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true; // let the reader report it
+  }
+}
+
+/** Reads at most `limit` bytes of a pipe or device the user named (a larger input is refused by the caller). */
+function readCapped(path: string, limit: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(65536);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total >= limit) break;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads every enabled service's `label_file`s into its `labels` (compose-go does this at load time). */

@@ -1,6 +1,6 @@
 // A service's container environment as compose resolves it: env_file entries in order (later wins),
 // then `environment` on top. Used by `config` (which prints the resolved map) and by lowering.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from './paths.js';
 import { error } from '../model/diagnostics.js';
 import type { EnvFile, Service } from '../model/project.js';
 import { parseDotenv } from './dotenv.js';
@@ -8,7 +8,7 @@ import { parseDotenv } from './dotenv.js';
 export function readEnvFile(ef: EnvFile, lookup: (name: string) => string | undefined): Record<string, string> | undefined {
   let text: string;
   try {
-    text = readFileSync(ef.path, 'utf8');
+    text = readRegularFile(ef.path).toString('utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       if (!ef.required) return undefined;
@@ -40,7 +40,7 @@ export function resolveServiceLabels(service: Service, warn?: (message: string, 
   for (const path of service.label_file) {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readRegularFile(path).toString('utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw error('label-file.not-found', `label file ${path} not found: stat ${path}: no such file or directory`, { file: path });

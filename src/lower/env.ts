@@ -69,6 +69,12 @@ export function lowerEnv(ctx: LowerContext, unit: ServiceUnit): void {
     // A null value is a variable unset at load time; Compose leaves it out of the container, so do we.
     for (const [name, value] of Object.entries(environment).sort(byKey)) {
       if (value === null) continue;
+      // Empty, with '=' or outside printable ASCII: no Kubernetes version accepts it (the API server would
+      // refuse the whole workload), so leave it out and say so.
+      if (name === '' || /[=]|[^\x20-\x7e]/.test(name)) {
+        ctx.diagnostics.warn('env.invalid-name', `${unit.service}: environment variable ${JSON.stringify(name)} cannot be set in Kubernetes; it is left out`, { path });
+        continue;
+      }
       if (!ENV_NAME.test(name)) {
         ctx.diagnostics.warn('env.invalid-name', `${unit.service}: environment variable "${name}" may be rejected by older Kubernetes versions`, { path });
       }

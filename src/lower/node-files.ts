@@ -1,11 +1,13 @@
 // The FilePort on node:fs the CLI (and fixture tests) give the lowering stage: read, stat following symlinks
 // with a dev:ino identity (so directory walks detect loops), and list. Passes never import this; they use
 // ctx.files, so tests can substitute an in-memory port.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readRegularFile } from '../compose/paths.js';
 import type { FilePort } from './options.js';
 
 export const nodeFilePort: FilePort = {
-  read: (path) => readFileSync(path),
+  // Regular files only, opened without blocking: a FIFO or device named by the project never hangs the run.
+  read: (path) => readRegularFile(path),
   stat(path) {
     try {
       const s = statSync(path);

@@ -1,0 +1,179 @@
+// Files a compose project makes us read or hand on: where they are and what they are. Reading a FIFO, a
+// device or a socket could hang (a FIFO without a writer blocks open(2) forever) or never end (/dev/zero), so
+// every file named by compose content is read through `readRegularFile`, which refuses anything that is not a
+// regular file without blocking. `checkProjectPaths` warns (or, with `restrictPaths`, fails) when a path of
+// the project (env_file, label_file, bind mount, build context, secret or config file) leaves the project
+// directory, through `..`, an absolute path or a symlink, or names a special file.
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { Diagnostics } from '../model/diagnostics.js';
+import type { Project, SourceLocation } from '../model/project.js';
+
+/** Largest file of the project we read into memory (env files, secrets, configs): the compose file limit. */
+export const MAX_READ_BYTES = 32 * 1024 * 1024;
+
+/** Thrown by readRegularFile; `code` is an errno-like string (`ENOENT`, `EACCES`, `ESPECIAL`, `ETOOBIG`, ...). */
+export class ReadError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReadError';
+  }
+}
+
+export function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a regular file without ever blocking on a special one: stat first (no open of a device), then open
+ * with O_NONBLOCK (a FIFO swapped in meanwhile opens at once instead of waiting for a writer) and check the
+ * opened file again. Files larger than `limit` are refused before reading.
+ */
+export function readRegularFile(path: string, limit = MAX_READ_BYTES): Buffer {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new ReadError(code, errnoText(code, path, e));
+  }
+  if (!st.isFile()) throw new ReadError(st.isDirectory() ? 'EISDIR' : 'ESPECIAL', `${path} is ${kindOf(st)}`);
+  if (st.size > limit) throw new ReadError('ETOOBIG', `${path} is ${st.size} bytes, more than the ${limit / (1024 * 1024)} MiB limit`);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new ReadError(code, errnoText(code, path, e));
+  }
+  try {
+    const fst = fstatSync(fd);
+    if (!fst.isFile()) throw new ReadError('ESPECIAL', `${path} is ${kindOf(fst)}`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(fst.size - total, 0) + 1, 1024 * 1024) || 65536);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > limit) throw new ReadError('ETOOBIG', `${path} is more than the ${limit / (1024 * 1024)} MiB limit`);
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function errnoText(code: string, path: string, e: unknown): string {
+  if (code === 'ENOENT') return `${path}: no such file or directory`;
+  if (code === 'EACCES') return `${path}: permission denied`;
+  if (code === 'ELOOP') return `${path}: too many levels of symbolic links`;
+  return `${path}: ${(e as Error).message}`;
+}
+
+/** The real path of `p`, following symlinks as far as the path exists (the rest is appended lexically). */
+export function realish(p: string): string {
+  const abs = resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(realish(parent), basename(abs));
+  }
+}
+
+function inside(dir: string, p: string): boolean {
+  const rel = relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export interface PathCheckOptions {
+  projectDir: string;
+  /** Refuse (error) instead of warning. */
+  restrict: boolean;
+  diagnostics: Diagnostics;
+  locate: (path: string) => SourceLocation | undefined;
+  /** For `~` in bind mounts; default: the user's home directory. */
+  home?: string;
+}
+
+interface Candidate {
+  /** Compose path of the entry, for the diagnostic. */
+  at: string;
+  what: string;
+  path: string;
+  /** We read it ourselves (env files, secrets, configs): a special file is always an error. */
+  read: boolean;
+}
+
+const REMOTE_CONTEXT = /^([a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)/i;
+
+function candidates(project: Project, home: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const [name, svc] of Object.entries(project.services)) {
+    const base = `services.${name}`;
+    (svc.env_file ?? []).forEach((ef, i) => out.push({ at: `${base}.env_file[${i}]`, what: 'env_file', path: ef.path, read: true }));
+    (svc.label_file ?? []).forEach((f, i) => out.push({ at: `${base}.label_file[${i}]`, what: 'label_file', path: f, read: true }));
+    (svc.volumes ?? []).forEach((v, i) => {
+      if (v.type !== 'bind' || !v.source) return;
+      const source = v.source.startsWith('~') ? join(home, v.source.slice(1)) : v.source;
+      out.push({ at: `${base}.volumes[${i}]`, what: 'bind mount source', path: source, read: false });
+    });
+    const build = svc.build;
+    if (build && typeof build.context === 'string' && !REMOTE_CONTEXT.test(build.context)) {
+      out.push({ at: `${base}.build.context`, what: 'build context', path: build.context, read: false });
+      if (build.dockerfile && !build.dockerfile_inline) out.push({ at: `${base}.build.dockerfile`, what: 'Dockerfile', path: resolve(build.context, build.dockerfile), read: true });
+      for (const [k, ctx] of Object.entries(build.additional_contexts ?? {})) {
+        if (typeof ctx === 'string' && !REMOTE_CONTEXT.test(ctx) && !/^(docker-image|service|target|oci-layout):/.test(ctx)) {
+          out.push({ at: `${base}.build.additional_contexts.${k}`, what: 'build context', path: ctx, read: false });
+        }
+      }
+    }
+  }
+  for (const kind of ['secrets', 'configs'] as const) {
+    for (const [name, def] of Object.entries(project[kind] ?? {})) {
+      if (def && typeof def.file === 'string' && !def.external) out.push({ at: `${kind}.${name}.file`, what: `${kind.slice(0, -1)} file`, path: def.file, read: true });
+    }
+  }
+  return out;
+}
+
+/**
+ * Warns (errors with `restrict`) about project paths outside the project directory or naming special files.
+ * A special file we would read ourselves is always an error: reading it could hang or never end.
+ */
+export function checkProjectPaths(project: Project, o: PathCheckOptions): void {
+  const root = realish(o.projectDir);
+  for (const c of candidates(project, o.home ?? homedir())) {
+    if (!isAbsolute(c.path)) continue; // canonical forms made every local path absolute; anything else is not a path
+    const where = { path: c.at, ...o.locate(c.at) };
+    let st: Stats | undefined;
+    try {
+      st = statSync(c.path);
+    } catch {
+      st = undefined; // missing (reported where it is used) or a symlink loop (never followed by us)
+    }
+    if (st && !st.isFile() && !st.isDirectory()) {
+      const message = `${c.what} ${c.path} is ${kindOf(st)}${c.read ? ': refusing to read it' : ''}`;
+      if (c.read || o.restrict) o.diagnostics.error('paths.special-file', message + (c.read ? '' : ' (--restrict-paths)'), where);
+      else o.diagnostics.warn('paths.special-file', message, where);
+    }
+    const real = realish(c.path);
+    if (!inside(root, real)) {
+      const via = real !== resolve(c.path) && inside(root, resolve(c.path)) ? ` (through a symlink, to ${real})` : '';
+      const message = `${c.what} ${c.path}${via} is outside the project directory ${o.projectDir}`;
+      if (o.restrict) o.diagnostics.error('paths.outside-project', `${message} (--restrict-paths)`, where);
+      else o.diagnostics.warn('paths.outside-project', message, where);
+    }
+  }
+}
