@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { Diagnostics, formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { SourceMap } from '../model/project.js';
+import { fileModeFor } from '../emit/secret-mode.js';
 
 export function writeOutput(text: string, output: string | undefined): void {
   if (!output || output === '-') {
@@ -13,7 +14,8 @@ export function writeOutput(text: string, output: string | undefined): void {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, text);
+    // Secret data (convert --secrets inline -o FILE) is readable by its owner only.
+    writeFileSync(tmp, text, { mode: fileModeFor(text) });
     renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });

@@ -11,6 +11,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { KubeObject } from '../lower/context.js';
 import { toYamlStream } from '../lower/serialize.js';
 import { error } from '../model/diagnostics.js';
+import { fileModeFor } from './secret-mode.js';
 
 /** Lists the files compose2k8s wrote into a directory, so a later run may replace them. */
 export const MANIFEST_FILE = '.compose2k8s-files';
@@ -97,7 +98,8 @@ export function writeTreeAtomic(dir: string, tree: FileTree): void {
     for (const rel of files) {
       const file = join(tmp, rel);
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, tree.get(rel)!);
+      const content = tree.get(rel)!;
+      writeFileSync(file, content, { mode: fileModeFor(content) });
     }
     writeFileSync(join(tmp, MANIFEST_FILE), files.join('\n') + '\n');
     if (existsSync(target)) {
