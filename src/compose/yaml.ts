@@ -11,6 +11,7 @@ import {
   isSeq,
   LineCounter,
   parseAllDocuments,
+  parseDocument,
   Scalar,
   YAMLMap,
   YAMLSeq,
@@ -21,6 +22,7 @@ import {
 import { error, type Diagnostic } from '../model/diagnostics.js';
 import type { SourceLocation } from '../model/project.js';
 import { OverrideTag, ResetTag } from './tags.js';
+import { fastParseCompose } from './yaml-fast.js';
 
 /** Files larger than this are refused before parsing (documented in the README's limits). */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -44,8 +46,17 @@ export function parseComposeYaml(text: string, file: string): ParsedFile {
   if (text.includes('\u0000')) {
     throw error('yaml.binary', 'file is not text (it contains NUL bytes)', { file, line: lineOfOffset(text, text.indexOf('\u0000')) });
   }
+  // Most files are plain block YAML, which yaml-fast.ts reads directly with the same result; anything else (and
+  // every error) goes through the `yaml` package below.
+  const fast = fastParseCompose(text, file, resolvePlain);
+  if (fast) return { file, ...fast };
+  return parseWithLibrary(text, file);
+}
+
+/** @internal The `yaml` package's reading of a file (what the fast reader must match; see yaml-fast.ts). */
+export function parseWithLibrary(text: string, file: string): ParsedFile {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false, strict: false });
+  const docs = parseAllDocuments(text, { lineCounter, ...PARSE_OPTIONS });
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
   const locations = new Map<string, SourceLocation>();
   const documents: unknown[] = [];
@@ -58,6 +69,8 @@ export function parseComposeYaml(text: string, file: string): ParsedFile {
     // compose-go ignores documents that hold nothing (e.g. a trailing `---`).
     if (value === null || value === undefined) continue;
     documents.push(value);
+    // Only a later document of this file can use the anchors.
+    if (doc === list[list.length - 1]) continue;
     visit(doc, {
       Node: (_key, node) => {
         const anchor = (node as { anchor?: string }).anchor;
@@ -66,6 +79,35 @@ export function parseComposeYaml(text: string, file: string): ParsedFile {
     });
   }
   return { file, documents, locations };
+}
+
+const PARSE_OPTIONS = { merge: true, uniqueKeys: false, prettyErrors: false, strict: false } as const;
+
+interface ScalarTag {
+  default?: boolean | 'key';
+  test?: RegExp;
+  resolve(source: string, onError: (message: string) => void, options: object): unknown;
+}
+let schema: { tags: ScalarTag[]; options: object } | undefined;
+
+/**
+ * A plain scalar's value exactly as the library composes it (the first schema tag whose test matches, else a string)
+ * and NodeReader then reads it (scalarValue). Used by yaml-fast.ts.
+ */
+export function resolvePlain(source: string, atKey: boolean): unknown {
+  if (!schema) {
+    const doc = parseDocument('', PARSE_OPTIONS);
+    schema = { tags: (doc.schema as unknown as { tags: ScalarTag[] }).tags, options: doc.options };
+  }
+  const tag = schema.tags.find((t) => (t.default === true || (atKey && t.default === 'key')) && t.test?.test(source));
+  let value: unknown = source;
+  if (tag) {
+    let failed = false;
+    value = tag.resolve(source, () => (failed = true), schema.options);
+    // A resolve error, or a node (the merge key) rather than a value: the library path handles it.
+    if (failed || (value !== null && typeof value === 'object')) return undefined;
+  }
+  return scalarValue({ value, type: 'PLAIN', source } as Scalar);
 }
 
 function yamlSyntaxError(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]]; pos: [number, number]; code?: string }, file: string, lc: LineCounter): never {

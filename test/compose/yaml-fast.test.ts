@@ -1,0 +1,117 @@
+// The fast YAML reader (src/compose/yaml-fast.ts) must give exactly what the `yaml` package path gives: the same
+// documents and the same location for every path, on every file it accepts; anything else must go to the library.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseComposeYaml, parseWithLibrary, resolvePlain } from '../../src/compose/yaml.js';
+import { fastParseCompose } from '../../src/compose/yaml-fast.js';
+import { generateProject } from '../../bench/generate.mjs';
+import { composeFilesUnder, corpusDir } from '../helpers/corpus.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const root = join(new URL('.', import.meta.url).pathname, '..', '..');
+
+function yamlFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+type Outcome = { documents: unknown; locations: [string, unknown][] } | { error: string };
+
+function outcome(f: () => { documents: unknown[]; locations: Map<string, unknown> }): Outcome {
+  try {
+    const r = f();
+    return { documents: r.documents, locations: [...r.locations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
+  } catch (e) {
+    return { error: String((e as Error).message) };
+  }
+}
+
+let fastAccepted = 0;
+function compare(file: string, text: string): void {
+  if (fastParseCompose(text, file, resolvePlain)) fastAccepted++;
+  const ours = outcome(() => parseComposeYaml(text, file));
+  const library = outcome(() => parseWithLibrary(text, file));
+  expect(ours, file).toEqual(library);
+}
+
+const tricky = [
+  'a: 1\nb: -1\nc: 0755\nd: 0o17\ne: 1e3\nf: .inf\ng: ~\nh: null\ni: true\nj: yes\nk: 2001-12-14\nl: 12345678901234567890\n',
+  'a:\n- x\n- y\nb:\n  - 1\n  - [a, "b", \'c\']\n  - {k: v, "q": \'s\'}\n',
+  'a: "x # not a comment"   # comment\nb: \'it\'\'s\'\nc: x#y\nd: x #y\n',
+  'a:\n  - name: x\n    port: 1\n  - name: y\n    list:\n    - 1\n    - 2\n',
+  'a: b\na: c\n',
+  'a: &x 1\nb: *x\n',
+  '<<: {a: 1}\n',
+  'a: |\n  text\n',
+  'a: multi\n  line\n',
+  'a:\n\tb: 1\n',
+  'a: b: c\n',
+  '1: x\n',
+  'true: x\n',
+  '__proto__: x\n',
+  'a: [1, 2,]\n',
+  'a: [a: b]\n',
+  'a: {a}\n',
+  '"a": 1\n\'b\': 2\n',
+  'a: "esc\\n"\n',
+  'a: "unterminated\n  still"\n',
+  '---\na: 1\n',
+  'a: 1\n---\nb: 2\n',
+  '  a: 1\n',
+  'a:\n  b: 1\n c: 2\n',
+  'a:\n  - 1\n  b: 2\n',
+  'a:\n-\n  b: 1\n',
+  'a:\n  - - 1\n',
+  '# only a comment\n',
+  '',
+  'a:    \n  # comment\n  b: c   \n\n\nd: e',
+  'a: x:y\nb: http://h:80/p\nc: "10000:8080"\n',
+  'a: -x\nb: ?x\nc: :x\n',
+  'a: [x, {y: z}]\n',
+  'a: [ ]\nb: { }\nc: []\nd: {}\n',
+  'a:\r\n  b: 1\r\n',
+  'ünï: cödé\nb: "ü"\n',
+  'a: 1 # c\n# c\nb:\n  # c\n  - x # c\n',
+];
+
+describe('fast YAML reader', () => {
+  it('matches the library on tricky snippets', () => {
+    for (const t of tricky) compare('/x/compose.yaml', t);
+    expect(fastAccepted).toBeGreaterThan(5);
+  });
+
+  it('matches the library on generated projects', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'c2k-fast-'));
+    for (const n of [1, 7, 60]) {
+      const file = generateProject(n, join(dir, `p${n}`));
+      const before = fastAccepted;
+      compare(file, readFileSync(file, 'utf8'));
+      expect(fastAccepted, 'the fast reader takes the generated projects').toBe(before + 1);
+    }
+  });
+
+  it('matches the library on every fixture file', () => {
+    for (const file of yamlFilesUnder(join(root, 'fixtures'))) compare(file, readFileSync(file, 'utf8'));
+    for (const file of yamlFilesUnder(join(root, 'examples'))) compare(file, readFileSync(file, 'utf8'));
+  });
+
+  it.skipIf(!corpusDir)('matches the library on every corpus file', () => {
+    let files = 0;
+    for (const file of composeFilesUnder(corpusDir!)) {
+      compare(file, readFileSync(file, 'utf8'));
+      files++;
+    }
+    expect(files).toBeGreaterThan(100);
+    console.log(`fast YAML reader: ${fastAccepted} of the files compared so far took the fast path`);
+  });
+});
