@@ -126,12 +126,18 @@ export async function diffObjects(objects: readonly KubeObject[], opts: DiffOpti
   const results = await mapLimit(prepared, opts.concurrency ?? DEFAULT_CONCURRENCY, async (p): Promise<ObjectDiff> => {
     const path = objectPath(p.info, p.ref.name, p.ref.namespace);
     try {
-      const [live, merged] = await Promise.all([
-        cluster.client.getOptional<KubeObject>(path),
-        cluster.client
-          .applyPatch(path, p.body, { fieldManager, force: opts.forceConflicts, dryRun: true, fieldValidation: 'Strict' }, describeRef(p.ref))
-          .then((r) => r.object),
-      ]);
+      // Live and dry-run result must come from the same version of the object: a controller writing in between
+      // (e.g. the Deployment revision annotation) would show up as a change we would make. The dry-run answer
+      // carries the resourceVersion it was computed from; on a mismatch, read both again.
+      let live: KubeObject | undefined;
+      let merged: KubeObject | undefined;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        live = await cluster.client.getOptional<KubeObject>(path);
+        merged = (
+          await cluster.client.applyPatch(path, p.body, { fieldManager, force: opts.forceConflicts, dryRun: true, fieldValidation: 'Strict' }, describeRef(p.ref))
+        ).object;
+        if (!live || live.metadata.resourceVersion === merged.metadata?.resourceVersion) break;
+      }
       return objectDiff(p.ref, live, merged);
     } catch (e) {
       const conflicts = e instanceof ApiError && e.status === 409 ? parseConflicts(e) : [];
