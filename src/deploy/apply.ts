@@ -202,7 +202,7 @@ export function applyTime(managedFields: unknown, manager: string): string | und
 /**
  * created (HTTP 201), unchanged, or configured. A no-op apply keeps the resourceVersion — unless a controller wrote
  * status in between; then our Apply entry's time and the generation tell that our apply changed nothing. The time
- * has one-second resolution: when our previous apply happened in the same second as this response (server `Date`),
+ * has one-second resolution: when our previous apply happened within two seconds of this response (server `Date`),
  * the time proves nothing and the answer is `configured`.
  */
 export function outcomeOf(created: boolean, before: Before | undefined, after: KubeObject, manager: string, date?: string): ObjectOutcome {
@@ -210,8 +210,9 @@ export function outcomeOf(created: boolean, before: Before | undefined, after: K
   if (!before) return 'configured';
   if (before.resourceVersion !== undefined && after.metadata?.resourceVersion === before.resourceVersion) return 'unchanged';
   const time = applyTime(after.metadata?.managedFields, manager);
-  const sameSecond = date !== undefined && time !== undefined && Math.floor(Date.parse(date) / 1000) === Math.floor(Date.parse(time) / 1000);
-  if (time !== undefined && !sameSecond && time === before.applyTime && after.metadata?.generation === before.generation) return 'unchanged';
+  // The entry time may be taken a moment before the response's Date: treat the last two seconds as "now".
+  const recent = date !== undefined && time !== undefined && Date.parse(date) - Date.parse(time) < 2000;
+  if (time !== undefined && !recent && time === before.applyTime && after.metadata?.generation === before.generation) return 'unchanged';
   return 'configured';
 }
 

@@ -126,7 +126,8 @@ describe.skipIf(!KUBECONFIG)('deploy e2e (real API server)', () => {
     });
     const res = await applyObjects(project(), { cluster, namespace: ns, projectName: 'shop' });
     const by = (kind: string, name: string) => res.results.find((r) => r.ref.kind === kind && r.ref.name === name)!;
-    expect(by('ConfigMap', 'web-config').outcome).toBe('configured');
+    const cmr = by('ConfigMap', 'web-config');
+    expect(cmr.outcome, JSON.stringify({ sent: !!cmr.live, managedFields: cmr.live?.metadata.managedFields, rv: cmr.live?.metadata.resourceVersion })).toBe('configured');
     expect((await get(`/api/v1/namespaces/${ns}/configmaps/web-config`))!.metadata.labels!['com.docker.compose.service']).toBe('web');
     expect(by('Deployment', 'web').outcome).toBe('failed');
     expect(by('Deployment', 'web').conflicts).toMatchObject([{ field: '.spec.replicas', manager: 'kubectl-edit' }]);

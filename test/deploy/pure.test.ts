@@ -120,6 +120,7 @@ describe('outcomeOf', () => {
     // Within the same second as the previous apply the time proves nothing.
     const t = '2026-01-01T10:00:00Z';
     expect(outcomeOf(false, { resourceVersion: '1', applyTime: t }, after('5', t), 'compose2k8s', 'Thu, 01 Jan 2026 10:00:00 GMT')).toBe('configured');
+    expect(outcomeOf(false, { resourceVersion: '1', applyTime: t, generation: 1 }, after('5', t), 'compose2k8s', 'Thu, 01 Jan 2026 10:00:01 GMT')).toBe('configured');
     expect(outcomeOf(false, { resourceVersion: '1', applyTime: t, generation: 1 }, after('5', t), 'compose2k8s', 'Thu, 01 Jan 2026 10:00:07 GMT')).toBe('unchanged');
   });
 });
