@@ -61,11 +61,9 @@ export function registerBuildCommands(program: Command, addProjectOptions: (cmd:
 }
 
 async function load(flags: ProjectFlags, services: string[]) {
-  const [{ loadProject }, { loadOptionsFrom }, { Diagnostics }] = await Promise.all([
-    import('../compose/loader.js'),
-    import('./project-options.js'),
-    import('../model/diagnostics.js'),
-  ]);
+  const { loadProject } = await import('../compose/loader.js');
+  const { loadOptionsFrom } = await import('./project-options.js');
+  const { Diagnostics } = await import('../model/diagnostics.js');
   const diagnostics = new Diagnostics();
   const loaded = loadProject(loadOptionsFrom(flags, { diagnostics, services: services.length > 0 ? services : undefined }));
   return { loaded, diagnostics };

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { registerBuildCommands } from './build-commands.js';
+import { registerDeployCommands, type ConvertResult } from './deploy-commands.js';
 import { addPackageOptions } from './package-options.js';
 import { addProjectOptions } from './project-options.js';
 
@@ -32,10 +33,20 @@ export function registerCommands(program: Command): void {
 
   registerBuildCommands(program, addProjectOptions);
 
+  registerDeployCommands(program, {
+    addProjectOptions: (cmd) => addImageOptions(addLoweringOptions(addProjectOptions(cmd))),
+    convert: async (flags) => {
+      const { convertForDeploy } = await import('./convert.js');
+      // The lowering's typed objects are plain JSON objects to the deploy stage.
+      return (await convertForDeploy(flags)) as unknown as ConvertResult;
+    },
+  });
+
   const report = program
     .command('report')
     .description('write a self-contained HTML page (or Markdown) with the topology, the per-key conversion table and all warnings');
-  addConvertOptions(addProjectOptions(report))
+  addLoweringOptions(addProjectOptions(report))
+    .option('-n, --namespace <namespace>', 'set metadata.namespace on every object')
     .option('-o, --output <file>', 'where to write the report', 'report.html')
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
     .action(async (opts) => {
@@ -44,10 +55,9 @@ export function registerCommands(program: Command): void {
     });
 }
 
-/** The lowering flags, shared by convert, apply, diff and up. */
-export function addConvertOptions(cmd: Command): Command {
+/** The lowering flags, shared by convert, report, apply, diff and up. */
+export function addLoweringOptions(cmd: Command): Command {
   return cmd
-    .option('-n, --namespace <namespace>', 'set metadata.namespace on every object and emit the Namespace first')
     .addOption(new Option('--expose <mode>', 'how published ports are exposed outside the cluster').choices(['none', 'nodeport', 'loadbalancer', 'ingress']))
     .addOption(new Option('--controller <kind>', 'workload kind for long-running services').choices(['deployment', 'statefulset', 'daemonset']))
     .option('--volume-size <size>', 'size of PersistentVolumeClaims without an explicit size (default 1Gi)')
@@ -61,10 +71,22 @@ export function addConvertOptions(cmd: Command): Command {
     .option('--validate', 'validate every object against the Kubernetes schema')
     .option('--strict', 'fail when any compose key is ignored')
     .option('--report', 'print the per-key conversion report to stderr')
-    .option('--report-file <file>', 'write the per-key conversion report as JSON')
-    .option('--build', 'build the images of services with build: (Docker Engine API) and use them in the manifests')
-    .option('--push', 'push the built images and pin the manifests to the pushed digests (implies --build)')
+    .option('--report-file <file>', 'write the per-key conversion report as JSON');
+}
+
+/** Where built images go: shared by convert and up. */
+export function addImageOptions(cmd: Command): Command {
+  return cmd
     .option('--registry <registry>', 'HOST[:PORT][/NAMESPACE] to push the images under')
     .addOption(new Option('--insecure-registry <host>', 'registry that may be reached over plain HTTP (repeatable)').argParser((v: string, p: string[] = []) => [...p, v]))
     .addOption(new Option('--parallel <n>', 'builds at once (default: number of CPUs)').argParser((v: string) => Number.parseInt(v, 10)));
+}
+
+/** convert's own flags: the namespace, the lowering flags and building. */
+export function addConvertOptions(cmd: Command): Command {
+  return addImageOptions(
+    addLoweringOptions(cmd.option('-n, --namespace <namespace>', 'set metadata.namespace on every object and emit the Namespace first'))
+      .option('--build', 'build the images of services with build: (Docker Engine API) and use them in the manifests')
+      .option('--push', 'push the built images and pin the manifests to the pushed digests (implies --build)'),
+  );
 }

@@ -66,7 +66,8 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
   };
   const { objects, report } = lowerProject(loaded.project, options, diagnostics);
   if (flags.validate) await validateObjects(objects, diagnostics);
-  if (flags.build || flags.push) {
+  const needsBuild = Object.values(loaded.project.services).some((svc) => svc.build);
+  if ((flags.build || flags.push) && needsBuild) {
     // Images are built only after the project converted cleanly, and manifests are written only after
     // every build (and push) succeeded: they pin exactly what was pushed.
     diagnostics.throwIfErrors();
@@ -151,4 +152,22 @@ function formatReport(entries: ReportEntry[]): string {
   const w1 = Math.max(6, ...rows.map((r) => r[1]!.length));
   const lines = [`${'PATH'.padEnd(w0)}  ${'STATUS'.padEnd(w1)}  DETAIL`, ...rows.map((r) => `${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`)];
   return lines.join('\n') + '\n';
+}
+
+/** What apply, diff, up and down deploy: for `up`, services with build: are built and pushed unless told otherwise. */
+export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ objects: KubeObject[]; projectName: string; namespace?: string }> {
+  const flags = { ...raw } as ConvertFlags & { command?: string };
+  if (flags.command === 'up') {
+    if (flags.build === undefined) flags.build = true;
+    if (flags.push === undefined) flags.push = flags.build;
+  }
+  const diagnostics = new Diagnostics();
+  try {
+    const { loaded, objects } = await convertProject(flags, diagnostics);
+    printWarnings(diagnostics, loaded.locations);
+    return { objects, projectName: loaded.project.name, namespace: flags.namespace };
+  } catch (e) {
+    if (e instanceof DiagnosticError) printWarnings(diagnostics);
+    throw e;
+  }
 }

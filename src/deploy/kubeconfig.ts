@@ -55,10 +55,8 @@ export class KubeConfigLite {
 
   private async loadAuthenticators(user: KcUser): Promise<Authenticator[]> {
     if (!this.authenticators) {
-      const [{ ExecAuth }, { FileAuth }] = await Promise.all([
-        import('@kubernetes/client-node/dist/exec_auth.js'),
-        import('@kubernetes/client-node/dist/file_auth.js'),
-      ]);
+      const { ExecAuth } = await import('@kubernetes/client-node/dist/exec_auth.js');
+      const { FileAuth } = await import('@kubernetes/client-node/dist/file_auth.js');
       this.authenticators = [new ExecAuth() as unknown as Authenticator, new FileAuth() as unknown as Authenticator];
       // The auth-provider plugins pull in more dependencies; load them only for users that name them.
       const provider = (user.authProvider as { name?: string } | undefined)?.name;
