@@ -10,16 +10,24 @@
 // Heavy, command-specific libraries stay external and are imported lazily by the commands that need them.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const finalDist = fileURLToPath(new URL('../dist/', import.meta.url));
+// Everything is made in a private directory that replaces dist/ at the end, so a CLI started meanwhile (tests build
+// and spawn it) finds either the old build or the new one.
+const dist = fileURLToPath(new URL(`../dist.${process.pid}.tmp/`, import.meta.url));
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
+process.on('exit', () => rmSync(dist, { recursive: true, force: true }));
 
 // The bundle is one function expression, run by dist/cli.js with the CommonJS arguments plus the URL the sources
 // see as import.meta.url. Everything in it is strict code, as it was as ES modules.
+const EXTERNAL = ['@kubernetes/client-node', 'dockerode', 'tar-stream', '@balena/dockerignore', 'kubernetes-models', 'kubernetes-models/*', 'ssh2', 'cpu-features'];
+const isExternal = (specifier) =>
+  specifier.startsWith('node:') || EXTERNAL.some((e) => (e.endsWith('/*') ? specifier.startsWith(e.slice(0, -1)) : specifier === e || specifier.startsWith(`${e}/`)));
+
 const bundle = await build({
   stdin: { contents: "export { run } from './src/cli/run.ts';", resolveDir: root, sourcefile: 'compose2k8s-entry.ts', loader: 'ts' },
   outfile: `${dist}compose2k8s.cjs`,
@@ -31,7 +39,7 @@ const bundle = await build({
   define: { 'import.meta.url': '__c2kImportMetaUrl' },
   banner: { js: '(function (exports, require, module, __filename, __dirname, __c2kImportMetaUrl, __c2kImport) {"use strict";' },
   footer: { js: '})' },
-  external: ['@kubernetes/client-node', 'dockerode', 'tar-stream', '@balena/dockerignore', 'kubernetes-models', 'kubernetes-models/*', 'ssh2', 'cpu-features'],
+  external: EXTERNAL,
   write: false,
   logLevel: 'warning',
 });
@@ -41,8 +49,12 @@ const bundle = await build({
 for (const f of bundle.outputFiles) {
   let text = f.text;
   if (f.path.endsWith('.cjs')) {
-    text = text.replace(/\bawait import\(/g, 'await __c2kImport(');
-    if (/\bimport\(/.test(text)) throw new Error('dist/compose2k8s.cjs: an import() that is not `await import(` needs handling in scripts/build.mjs');
+    // Every internal import() was bundled, so each one left names an external or built-in module. A literal specifier
+    // that is neither means the text matched is not an import() call: stop rather than change it.
+    text = text.replace(/(?<![\w$.])import\((\s*)(["'`]?)([^"'`)]*)/g, (m, space, quote, specifier) => {
+      if (quote && !isExternal(specifier)) throw new Error(`dist/compose2k8s.cjs: unexpected import(${quote}${specifier}${quote}); see scripts/build.mjs`);
+      return `__c2kImport(${space}${quote}${specifier}`;
+    });
   }
   writeFileSync(f.path, text);
 }
@@ -93,3 +105,5 @@ if (r.status !== 0) {
   // Not fatal: without a cache the CLI only starts slower.
   console.warn(`warning: no code cache for dist/compose2k8s.cjs (training run failed):\n${r.stderr}`);
 }
+rmSync(finalDist, { recursive: true, force: true });
+renameSync(dist, finalDist);
