@@ -445,9 +445,13 @@ function uniqueBy(seq: readonly unknown[], key: Indexer, path: Path): unknown[] 
   return out;
 }
 
+/** No UNIQUE_KEYS path is longer: below it, nothing can change. */
+const UNIQUE_KEYS_DEPTH = Math.max(...UNIQUE_KEYS.map(([p]) => p.length));
+
 /** Walks mappings only (like compose-go), de-duplicating the sequences found at UNIQUE_KEYS paths. */
 function uniqueIn(value: unknown, path: Path): unknown {
   if (isMapping(value)) {
+    if (path.length >= UNIQUE_KEYS_DEPTH) return value;
     for (const [key, child] of Object.entries(value)) setKey(value, key, uniqueIn(child, [...path, key]));
     return value;
   }

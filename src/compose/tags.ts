@@ -22,10 +22,15 @@ export function isOverride(v: unknown): v is OverrideTag {
 export function stripTags(v: unknown): unknown {
   if (isReset(v)) return undefined;
   if (isOverride(v)) return stripTags(v.value);
-  if (Array.isArray(v)) return v.filter((x) => !isReset(x)).map(stripTags);
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (const x of v) if (!isReset(x)) out.push(stripTags(x));
+    return out;
+  }
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
       if (isReset(x)) continue;
       out[k] = stripTags(x);
     }

@@ -69,6 +69,13 @@ function isPlainObject(v: object): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Key order for the canonical writer: the keys to write (undefined values already dropped), in order. */
+export type KeyOrder = (keys: string[]) => string[];
+let keyOrder: KeyOrder | undefined;
+
+/** Keys JavaScript always enumerates first (array indices); a copy with sorted keys would not keep their order. */
+const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
 /** A collection in block style at `indent` (the first line carries no indentation), or `{}` / `[]` when empty. */
 function collection(v: object, indent: string): string {
   if (Array.isArray(v)) {
@@ -83,7 +90,11 @@ function collection(v: object, indent: string): string {
     return out;
   }
   if (!isPlainObject(v)) throw FALLBACK;
-  const keys = Object.keys(v);
+  let keys = Object.keys(v);
+  if (keyOrder) {
+    keys = keyOrder(keys.filter((k) => v[k] !== undefined));
+    for (const k of keys) if (INDEX_KEY.test(k)) throw FALLBACK;
+  }
   if (keys.length === 0) return '{}';
   const valueIndent = indent + '  ';
   let out = '';
@@ -102,6 +113,26 @@ function collection(v: object, indent: string): string {
   }
   // Only undefined values: the library writes an empty map.
   return first ? '{}' : out;
+}
+
+/**
+ * The YAML document for a copy of `value` with the keys of every mapping in `order` (undefined values dropped) and
+ * the top-level keys in `omit` left out, written without making that copy; `copy()` makes it when the library must
+ * write the document. Identical to `stringifyKube(copy())`.
+ */
+export function stringifyKubeOrdered(value: Record<string, unknown>, order: KeyOrder, omit: ReadonlySet<string>, copy: () => unknown): string {
+  keyOrder = order;
+  try {
+    const top: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) if (!omit.has(k)) top[k] = value[k];
+    const body = collection(top, '');
+    if (body !== '{}') return body + '\n';
+  } catch (e) {
+    if (e !== FALLBACK) throw e;
+  } finally {
+    keyOrder = undefined;
+  }
+  return stringifyKube(copy());
 }
 
 /** The YAML document for one object, identical to the `yaml` package's output with KUBE_YAML_OPTIONS. */

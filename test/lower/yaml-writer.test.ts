@@ -65,3 +65,20 @@ describe('stringifyKube writes exactly what the yaml package writes', () => {
     );
   });
 });
+
+describe('toYamlStream writes what the yaml package writes for the canonical copy of each object', () => {
+  it('for key order, status, undefined values, index-like keys and odd values', async () => {
+    const { toYamlStream, canonicalize } = await import('../../src/lower/serialize.js');
+    const objects = [
+      { kind: 'ConfigMap', apiVersion: 'v1', metadata: { namespace: 'n', name: 'a', labels: { z: '1', a: 'no' } }, data: { b: 'x', a: undefined, '10': 'ten', '2': 'two' }, status: { x: 1 } },
+      { metadata: { name: 'b' }, kind: 'Secret', apiVersion: 'v1', spec: { list: [{ name: 'x', image: 'y', ports: [{ containerPort: 80 }] }, []], empty: {} } },
+      { apiVersion: 'v1', kind: 'X', metadata: { name: 'c' }, data: { when: new Date(0), buf: Buffer.from('x'), nothing: null, arr: [undefined, 'a'] } },
+      { apiVersion: 'v1', kind: 'Y', metadata: { name: 'd', annotations: { 'a.b/c': 'multi\nline', ü: 'é' } } },
+    ];
+    const expected = objects.map((o) => {
+      const { status: _s, ...rest } = o as Record<string, unknown>;
+      return `---\n${library(canonicalize(rest))}`;
+    });
+    expect(toYamlStream(objects as never)).toBe(expected.join(''));
+  });
+});
