@@ -86,7 +86,8 @@ export class LoadSession {
 
   /** Where a compose path was written: the latest file that mentions it, else its nearest ancestor. */
   locate(path: string): SourceLocation | undefined {
-    for (let p: string | undefined = path; p; p = parentPath(p)) {
+    // An empty top-level key ('') has the path '' and a location of its own.
+    for (let p: string | undefined = path; p !== undefined; p = p === '' ? undefined : parentPath(p)) {
       for (let i = this.fileLocations.length - 1; i >= 0; i--) {
         const hit = this.fileLocations[i]!.get(p);
         if (hit) return hit;

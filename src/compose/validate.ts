@@ -15,7 +15,7 @@ import { validate as validateCompose } from './generated/compose-validator.js';
 export function validateSchema(model: unknown, locate?: (path: string) => SourceLocation | undefined): void {
   if (validateCompose(model)) return;
   const failure = mostSpecificFailure(validateCompose.errors ?? [], model);
-  const at = failure.keyPath && locate ? locate(failure.keyPath) : undefined;
+  const at = failure.keyPath !== undefined && locate ? locate(failure.keyPath) : undefined;
   throw new DiagnosticError({
     severity: 'error',
     code: 'schema.invalid',
@@ -47,7 +47,7 @@ function mostSpecificFailure(errors: ErrorObject[], model: unknown): { message: 
   if (!best) return { message: 'invalid compose file', path: '' };
   const extra = best.keyword === 'additionalProperties' ? best.errors[0]!.params.additionalProperty : undefined;
   const keyPath = typeof extra === 'string' ? composePath([...best.location, extra]) : undefined;
-  return { message: describe(best, model), path: composePath(best.location), ...(keyPath ? { keyPath } : {}) };
+  return { message: describe(best, model), path: composePath(best.location), ...(keyPath !== undefined ? { keyPath } : {}) };
 }
 
 function specificity(f: Failure): number {

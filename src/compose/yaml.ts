@@ -28,8 +28,12 @@ import { fastParseCompose } from './yaml-fast.js';
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 /** Nodes produced through aliases; a legitimate file stays far below, an alias bomb hits it at once. */
 export const MAX_ALIAS_EXPANSION = 500_000;
-/** Nesting deeper than this is refused rather than risking the stack. */
-export const MAX_DEPTH = 1000;
+/**
+ * Nesting deeper than this is refused rather than risking the stack: every later stage (interpolation, merge,
+ * schema validation, canonical forms, lowering, printing) recurses over the tree, and around 700 levels some of
+ * them overflowed. The YAML parser itself gives up near 800 levels; that is reported as the same error.
+ */
+export const MAX_DEPTH = 250;
 
 export interface ParsedFile {
   file: string;
@@ -56,7 +60,13 @@ export function parseComposeYaml(text: string, file: string): ParsedFile {
 /** @internal The `yaml` package's reading of a file (what the fast reader must match; see yaml-fast.ts). */
 export function parseWithLibrary(text: string, file: string): ParsedFile {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, ...PARSE_OPTIONS });
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { lineCounter, ...PARSE_OPTIONS });
+  } catch (e) {
+    if (e instanceof RangeError) throw error('yaml.too-deep', `nesting deeper than ${MAX_DEPTH} levels`, { file, line: 1 });
+    throw e;
+  }
   const list: Document.Parsed[] = Array.isArray(docs) ? docs : [docs as unknown as Document.Parsed];
   const locations = new Map<string, SourceLocation>();
   const documents: unknown[] = [];
@@ -113,6 +123,8 @@ export function resolvePlain(source: string, atKey: boolean): unknown {
 function yamlSyntaxError(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]]; pos: [number, number]; code?: string }, file: string, lc: LineCounter): never {
   const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
   const firstLine = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  // The parser runs out of stack near 800 levels of nesting and reports it as an error at that place.
+  if (/Maximum call stack size exceeded/.test(firstLine)) throw error('yaml.too-deep', `nesting deeper than ${MAX_DEPTH} levels`, { file, line: pos.line, column: pos.col });
   const code = e.code === 'DUPLICATE_KEY' ? 'yaml.duplicate-key' : 'yaml.syntax';
   throw error(code, firstLine, { file, line: pos.line, column: pos.col });
 }
