@@ -211,12 +211,15 @@ export function makePlayground(dir: string): string {
  * - a dependency on a disabled service (`required: false`): printed, then "depends on undefined service";
  * - an entry `=x` in a list-form environment or labels: printed as the key "", which the map form refuses;
  * - a config with `content: ""`: printed without content (omitempty), then "one of file|environment|content";
+ * - an external resource with the legacy `external: {name: ""}`: printed without a name, reloaded with one;
  * - a build without context (`build: !override` with nothing): printed without, reloaded with `context: .`.
  */
 export function idempotenceExempt(loaded: LoadedProject): boolean {
   const p = loaded.project;
   if (Object.keys(loaded.source.disabledServices).length > 0 || hasDollarKey(p)) return true;
   if (Object.values(p.configs ?? {}).some((c) => c.content === '')) return true;
+  const resources = [p.networks, p.volumes, p.secrets, p.configs].flatMap((m) => Object.values(m ?? {})) as { external?: unknown; name?: string }[];
+  if (resources.some((r) => r && r.external && !r.name)) return true;
   return hasEmptyKey(p) || Object.values(p.services).some((s) => s.build && !s.build.context);
 }
 
