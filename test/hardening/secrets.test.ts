@@ -91,8 +91,9 @@ function filesUnder(dir: string): [string, string, number][] {
 /** In inline mode the base64 may appear only as Secret data; returns the texts of everything else. */
 function withoutSecretData(text: string): string {
   if (text.trimStart().startsWith('{')) {
-    const list = JSON.parse(text) as { items?: { kind: string }[] };
-    return JSON.stringify((list.items ?? [list]).map((o) => (o.kind === 'Secret' ? { ...o, data: undefined } : o)));
+    const list = JSON.parse(text) as { kind?: string; items?: { kind?: string }[] };
+    const items: { kind?: string }[] = list.items ?? [list];
+    return JSON.stringify(items.map((o) => (o.kind === 'Secret' ? { ...o, data: undefined } : o)));
   }
   return parseAllDocuments(text)
     .map((d) => {
