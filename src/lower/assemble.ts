@@ -151,18 +151,28 @@ function jobSpec(unit: ServiceUnit, template: PodTemplateSpec): Record<string, u
 }
 
 /** Checksum of the data of the ConfigMaps and Secrets a pod uses, so that editing them rolls the pods. */
-export function configChecksum(refs: Iterable<string>, objects: readonly KubeObject[]): string | undefined {
+export function configChecksum(refs: Iterable<string>, objects: readonly KubeObject[], index = indexObjects(objects)): string | undefined {
   const sorted = [...refs].sort();
   if (!sorted.length) return undefined;
   const hash = createHash('sha256');
   for (const ref of sorted) {
     const [kind, name] = ref.split('/');
-    const obj = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    const obj = index.get(`${kind}\0${name}`);
     // A referenced object that is not emitted (e.g. an external Secret) contributes only its name.
     const data = obj ? { data: obj.data ?? null, binaryData: obj.binaryData ?? null, stringData: obj.stringData ?? null } : null;
     hash.update(`${ref}\0${stableJson(data)}\0`);
   }
   return hash.digest('hex');
+}
+
+/** The first object of each kind and name, as `objects.find` would return it. */
+function indexObjects(objects: readonly KubeObject[]): Map<string, KubeObject> {
+  const index = new Map<string, KubeObject>();
+  for (const o of objects) {
+    const key = `${o.kind}\0${o.metadata.name}`;
+    if (!index.has(key)) index.set(key, o);
+  }
+  return index;
 }
 
 export function stableJson(v: unknown): string {
@@ -222,11 +232,12 @@ export function assemble(ctx: LowerContext): KubeObject[] {
   }
   objects = applyPatches(ctx, objects, ctx.settings.project.patches);
   for (const unit of ctx.units.values()) objects = applyPatches(ctx, objects, unit.settings.patches, unit.name);
-  // Checksums last, over the final (patched) ConfigMaps and Secrets.
+  // Checksums last, over the final (patched) ConfigMaps and Secrets. Setting them changes no kind or name.
+  const index = indexObjects(objects);
   for (const unit of ctx.units.values()) {
-    const sum = configChecksum(unit.configRefs, objects);
+    const sum = configChecksum(unit.configRefs, objects, index);
     if (!sum) continue;
-    const workload = objects.find((o) => o.kind === unit.kind && o.metadata.name === unit.name);
+    const workload = index.get(`${unit.kind}\0${unit.name}`);
     if (workload) setChecksum(workload, sum);
   }
   return sortForApply(objects);
