@@ -58,8 +58,9 @@ export function parseKomposeLabels(
     diagnostics.error('kompose.invalid-label', `label ${key}="${value}" is invalid: expected ${expected}`, { path });
   const int = (path: string, key: string, value: string, min = 0): number | undefined => {
     const n = Number(value.trim());
-    if (Number.isInteger(n) && n >= min && value.trim() !== '') return n;
-    bad(path, key, value, `an integer >= ${min}`);
+    // Every integer a label sets is an int32 field of the API (replicas, ports, limits, backoffLimit).
+    if (Number.isInteger(n) && n >= min && n <= 2147483647 && value.trim() !== '') return n;
+    bad(path, key, value, `an integer from ${min} to 2147483647`);
     return undefined;
   };
 

@@ -212,7 +212,8 @@ export function makePlayground(dir: string): string {
  * - an entry `=x` in a list-form environment or labels: printed as the key "", which the map form refuses;
  * - a config with `content: ""`: printed without content (omitempty), then "one of file|environment|content";
  * - an external resource with the legacy `external: {name: ""}`: printed without a name, reloaded with one;
- * - a build without context (`build: !override` with nothing): printed without, reloaded with `context: .`.
+ * - a build without context (`build: !override` with nothing) or with `dockerfile: ""`: printed without, reloaded
+ *   with `context: .` / `dockerfile: Dockerfile`.
  */
 export function idempotenceExempt(loaded: LoadedProject): boolean {
   const p = loaded.project;
@@ -220,7 +221,7 @@ export function idempotenceExempt(loaded: LoadedProject): boolean {
   if (Object.values(p.configs ?? {}).some((c) => c.content === '')) return true;
   const resources = [p.networks, p.volumes, p.secrets, p.configs].flatMap((m) => Object.values(m ?? {})) as { external?: unknown; name?: string }[];
   if (resources.some((r) => r && r.external && !r.name)) return true;
-  return hasEmptyKey(p) || Object.values(p.services).some((s) => s.build && !s.build.context);
+  return hasEmptyKey(p) || Object.values(p.services).some((s) => s.build && (!s.build.context || (!s.build.dockerfile && !s.build.dockerfile_inline)));
 }
 
 function hasEmptyKey(v: unknown): boolean {

@@ -75,3 +75,10 @@ describe('fuzzer findings stay fixed', () => {
 test('an empty top-level key has a line', () => {
   expect(rejected('services:\n  a:\n    image: x\n"": 1\n').diagnostics[0]).toMatchObject({ code: 'schema.invalid', line: 4 });
 });
+
+test('an integer kompose label beyond int32 is an error, not an invalid object', () => {
+  const loaded = loadText('services:\n  a:\n    image: x\n    restart: on-failure\n    labels:\n      kompose.cronjob.schedule: "*/5 * * * *"\n      kompose.cronjob.backoff_limit: 4.21394379353897e+223\n', { dir });
+  const d = new Diagnostics();
+  lowerProject(loaded.project, lowerOptionsFor(loaded), d);
+  expect(d.errors.map((e) => e.code)).toEqual(['kompose.invalid-label']);
+});
