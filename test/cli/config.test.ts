@@ -3,34 +3,18 @@
 // usage errors exit 2. The listing flags and output formats are compared with docker compose when
 // COMPOSE2K8S_DOCKER_COMPOSE names it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const cliPath = join(root, 'dist', 'cli.js');
 const oracle = process.env.COMPOSE2K8S_DOCKER_COMPOSE;
 if (!oracle) console.warn('COMPOSE2K8S_DOCKER_COMPOSE is not set: the CLI comparisons with docker compose are SKIPPED');
 
-/** Newest modification time under a directory (the sources the bundle is built from). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    t = Math.max(t, st.isDirectory() ? newest(p) : st.mtimeMs);
-  }
-  return t;
-}
-
-beforeAll(() => {
-  const stale = !existsSync(cliPath) || statSync(cliPath).mtimeMs < Math.max(newest(join(root, 'src')), statSync(join(root, 'scripts', 'build.mjs')).mtimeMs);
-  if (stale) {
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed:\n${r.stderr}`);
-  }
-}, 120_000);
+beforeAll(ensureBuilt, 120_000);
 
 const dirs: string[] = [];
 afterAll(() => {

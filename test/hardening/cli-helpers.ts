@@ -1,29 +1,15 @@
 // Running the built CLI (dist/cli.js) as a user does, rebuilding it first when the sources are newer.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './harness.js';
+import { ensureBuilt } from '../helpers/build.js';
 
 export const cliPath = join(root, 'dist', 'cli.js');
 export const STACK_LINE = /^\s{4}at /m;
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    t = Math.max(t, st.isDirectory() ? newest(p) : st.mtimeMs);
-  }
-  return t;
-}
-
-export function ensureBuilt(): void {
-  const stale = !existsSync(cliPath) || statSync(cliPath).mtimeMs < Math.max(newest(join(root, 'src')), statSync(join(root, 'scripts', 'build.mjs')).mtimeMs);
-  if (!stale) return;
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed:\n${r.stderr}`);
-}
+export { ensureBuilt };
 
 export interface Run {
   status: number | null;
