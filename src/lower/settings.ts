@@ -2,11 +2,11 @@
 //   service x-kubernetes > service kompose.* label > top-level x-kubernetes > CLI option > default.
 // Passes read ServiceSettings only, never raw labels or extension fields.
 
-import Ajv2020Module from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { Probe } from 'kubernetes-types/core/v1.js';
-import schema from '../../schemas/x-kubernetes.schema.json' with { type: 'json' };
 import type { Diagnostics } from '../model/diagnostics.js';
+// schemas/x-kubernetes.schema.json compiled ahead of time (scripts/gen-validator.mjs): no schema compiler at run time.
+import * as validators from './generated/x-kubernetes-validator.js';
 import type { Project } from '../model/project.js';
 import { parseKomposeLabels, parseKomposeVolumeLabels, parseTarget } from './kompose-labels.js';
 import type { LowerOptions } from './options.js';
@@ -26,21 +26,9 @@ export const EXTENSION = 'x-kubernetes';
 
 type Layer = Partial<ServiceSettings> & { origin: Partial<Record<keyof ServiceSettings, string>> };
 
-let validators: { service: ValidateFunction; project: ValidateFunction; volume: ValidateFunction } | undefined;
-
-function getValidators() {
-  if (!validators) {
-    const ajv = new Ajv2020Module.default({ allErrors: true, strict: false });
-    ajv.addSchema(schema);
-    const get = (def: string) => ajv.getSchema(`${schema.$id}#/$defs/${def}`)!;
-    validators = { service: get('service'), project: get('project'), volume: get('volume') };
-  }
-  return validators;
-}
-
 /** Validates one x-kubernetes block; reports every schema error at its Compose path. */
 function validate(kind: 'service' | 'project' | 'volume', value: unknown, path: string, diagnostics: Diagnostics): boolean {
-  const fn = getValidators()[kind];
+  const fn = validators[kind];
   if (fn(value)) return true;
   for (const e of (fn.errors ?? []) as ErrorObject[]) {
     const at = path + e.instancePath.replace(/\//g, '.');
