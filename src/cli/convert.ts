@@ -163,7 +163,10 @@ export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ 
   }
   const diagnostics = new Diagnostics();
   try {
-    const { loaded, objects } = await convertProject(flags, diagnostics);
+    const { loaded, objects, report } = await convertProject(flags, diagnostics);
+    // --report and --report-file are lowering flags of every deploy command too (they were accepted and ignored).
+    if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
+    if (flags.report) process.stderr.write(formatReport(report));
     printWarnings(diagnostics, loaded.locations);
     return { objects, projectName: loaded.project.name, namespace: flags.namespace };
   } catch (e) {

@@ -1,7 +1,7 @@
 // diff: live objects against what a server-side dry-run apply would make of them, as a unified diff per object,
 // like `kubectl diff --server-side`. Server-owned noise (managedFields, status, resourceVersion, generation, uid,
 // creationTimestamp) is stripped; Secret values never appear, only their keys (`***`, or `*** (before)` /
-// `*** (after)` when a value changes), as kubectl masks them.
+// `*** (after)` when a value changes), as kubectl masks them; so does a Secret's applied-hash annotation.
 import { stringify } from 'yaml';
 import { prepareObjects, withProjectNamespace } from './apply.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER, listMembers } from './set.js';
@@ -10,6 +10,7 @@ import type { Cluster } from './client.js';
 import { objectPath } from './discovery.js';
 import { ApiError, parseConflicts } from './errors.js';
 import { mapLimit } from './stages.js';
+import { ANNOTATION_APPLIED_HASH } from './fieldset.js';
 import { unifiedDiff } from './textdiff.js';
 import { describeRef, groupKind, isPlainObject, type KubeObject, type ObjectRef } from './types.js';
 
@@ -81,6 +82,13 @@ export function maskSecrets(before: KubeObject | undefined, after: KubeObject | 
     if (b && bv) b[field] = bm;
     if (a && av) a[field] = am;
   }
+  // The applied-hash annotation is a hash of the Secret including its data: printed, it would let a reader of the
+  // diff confirm a guessed value offline. Masked the same way.
+  const bh = b?.metadata?.annotations?.[ANNOTATION_APPLIED_HASH];
+  const ah = a?.metadata?.annotations?.[ANNOTATION_APPLIED_HASH];
+  const mask = (o: KubeObject, v: string) => (o.metadata = { ...o.metadata, annotations: { ...o.metadata.annotations, [ANNOTATION_APPLIED_HASH]: v } });
+  if (b && bh !== undefined) mask(b, ah !== undefined && ah !== bh ? '*** (before)' : '***');
+  if (a && ah !== undefined) mask(a, bh !== undefined && ah !== bh ? '*** (after)' : '***');
   return [b, a];
 }
 

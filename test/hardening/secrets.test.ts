@@ -10,7 +10,8 @@
 //     content or the variable's value (docker compose config does the same).
 // Plain environment variables (`DB_PASSWORD: x` in `environment:`) are not secrets in Compose: they are part of
 // the service definition and become container env values, exactly as docker compose passes them.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -19,9 +20,14 @@ import { cli, ensureBuilt, STACK_LINE, tempDir, type Run } from './cli-helpers.j
 const MARK = {
   file: 'MARK-FILE-7c1e0f9a',
   env: 'MARK-ENV-2b8d44e1',
+  // The values the deploy test changes the secrets to (so diff has something to show), and a value another field
+  // manager writes into the live Secret.
+  file2: 'MARK-FILE2-5d03a6c8',
+  env2: 'MARK-ENV2-e91f0b27',
+  other: 'MARK-OTHER-33a7c2d5',
 };
 /** What each secret holds exactly (so its base64 is known). */
-const CONTENT = { file: `${MARK.file}\n`, env: MARK.env };
+const CONTENT = { file: `${MARK.file}\n`, env: MARK.env, file2: `${MARK.file2}\n`, env2: MARK.env2, other: MARK.other };
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const needles = (which: (keyof typeof MARK)[]) => which.flatMap((k) => [MARK[k], b64(CONTENT[k])]);
 const ALL = ['file', 'env'] as const;
@@ -229,8 +235,189 @@ describe('secret markers never leak from offline commands', () => {
     expect(existsSync(join(bad, 'dir'))).toBe(true);
   });
 
-  // Deploy commands (apply/diff/up) print the objects they send and the server's diff: when they exist, run them
-  // against the fake cluster with the project above and pass their stdout/stderr to expectAbsent(…, ALL, …)
-  // (with --secrets reference) — the diff of a Secret must show `data` redacted, like kubectl diff does.
-  test.todo('apply/diff/up output holds no secret material (hook for the deploy commands)');
+});
+
+test('diff masks Secret data and the applied-hash annotation (offline: objectDiff on live and merged versions)', async () => {
+  const { objectDiff } = await import('../../src/deploy/diff.js');
+  const { withAppliedHash } = await import('../../src/deploy/fieldset.js');
+  const secret = (file: string, env: string) =>
+    withAppliedHash({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, data: { f: b64(file), e: b64(env) }, stringData: { x: env } });
+  const ref = { group: '', kind: 'Secret', namespace: 'n', name: 's' };
+  const changed = objectDiff(ref, secret(CONTENT.file, CONTENT.env), secret(CONTENT.file2, CONTENT.env));
+  expect(changed.change).toBe('update');
+  expect(changed.diff).toContain('-  f: "*** (before)"\n+  f: "*** (after)"');
+  expect(changed.diff).toContain('   e: "***"');
+  expect(changed.diff).toMatch(/^-    compose2k8s\.io\/applied-hash: "\*\*\* \(before\)"$/m);
+  for (const d of [changed, objectDiff(ref, undefined, secret(CONTENT.file, CONTENT.env)), objectDiff(ref, secret(CONTENT.file, CONTENT.env), undefined)]) {
+    expectAbsent(d.diff, ['file', 'env', 'file2'], `diff ${d.change}`);
+    for (const o of [secret(CONTENT.file, CONTENT.env), secret(CONTENT.file2, CONTENT.env)]) expect(d.diff).not.toContain(o.metadata.annotations!['compose2k8s.io/applied-hash']);
+  }
+  // An unchanged Secret has no diff at all.
+  expect(objectDiff(ref, secret(CONTENT.file, CONTENT.env), secret(CONTENT.file, CONTENT.env)).diff).toBe('');
+});
+
+// The deploy commands against a real API server (scripts/e2e/cluster.sh). They send the Secret objects
+// (`--secrets inline`), so the cluster holds the content — and nothing else may: not stdout, stderr, --debug or
+// COMPOSE2K8S_VERBOSE output, the --report/--report-file report, server error messages relayed to the user, or any
+// file written under the project, HOME or TMPDIR. `diff` masks Secret data like `kubectl diff` (keys only), and
+// the applied-hash annotation of a Secret (a hash of its data) as well.
+const KUBECONFIG = process.env.COMPOSE2K8S_KUBECONFIG;
+const DOCKER = process.env.COMPOSE2K8S_E2E_DOCKER === '1' && !!process.env.REGISTRY && !!process.env.DOCKER_HOST;
+if (!KUBECONFIG) {
+  console.warn('[secrets] deploy commands skipped: set COMPOSE2K8S_KUBECONFIG (bash scripts/e2e/cluster.sh up) to run apply/diff/up/status/down against a real API server');
+} else if (!DOCKER) console.warn('[secrets] up with a build skipped: needs COMPOSE2K8S_E2E_DOCKER=1, DOCKER_HOST and REGISTRY (scripts/e2e/docker.sh up)');
+
+/** The markers the deploy test plants at one point or another: none may ever be printed or written. */
+const EVERY = ['file', 'env', 'file2', 'env2', 'other'] as const;
+/** Files that hold a marker by design: the secret sources themselves. */
+const SOURCES = new Set(['secret.txt', '.env']);
+
+describe.skipIf(!KUBECONFIG)('secret markers never leak from the deploy commands (real API server)', () => {
+  let dir: string;
+  let home: string;
+  let tmp: string;
+  let ns: string;
+  let cluster: import('../../src/deploy/client.js').Cluster;
+  let filesScanned = 0;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    dir = tempDir('c2k-secrets-deploy-');
+    home = tempDir('c2k-secrets-home-');
+    tmp = tempDir('c2k-secrets-tmp-');
+    dirs.push(dir, home, tmp);
+    writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
+    writeFileSync(join(dir, 'secret.txt'), CONTENT.file);
+    writeFileSync(join(dir, '.env'), `SECRET_VAR=${MARK.env}\n`);
+    ns = `c2k-secrets-${randomBytes(3).toString('hex')}`;
+    const { connect } = await import('../../src/deploy/client.js');
+    cluster = await connect({ kubeconfig: KUBECONFIG });
+  }, 120_000);
+  afterAll(async () => {
+    if (!cluster) return;
+    cli(['down', '--kubeconfig', KUBECONFIG!, '-n', ns], dir, { env: { HOME: home, TMPDIR: tmp } });
+    await cluster.client.delete(`/api/v1/namespaces/${ns}`).catch(() => {});
+    cluster.close();
+  }, 120_000);
+
+  /** Every file under the project (except the secret sources), HOME and TMPDIR holds no marker. */
+  function scanFiles(where: string): void {
+    for (const base of [dir, home, tmp]) {
+      for (const [rel, text] of filesUnder(base)) {
+        if (base === dir && SOURCES.has(rel)) continue;
+        filesScanned++;
+        expectAbsent(text, EVERY, `${where}: file ${join(base, rel)}`);
+      }
+    }
+  }
+
+  /**
+   * Runs one deploy command three ways — plain, with --debug, with COMPOSE2K8S_VERBOSE=1 — (or once), checks the exit
+   * status, stdout, stderr and every file, and returns the runs.
+   */
+  function deploy(args: string[], status: number, opts: { once?: boolean; env?: Record<string, string>; timeout?: number } = {}): Run[] {
+    const variants: { pre: string[]; env: Record<string, string> }[] = [{ pre: [], env: {} }];
+    if (!opts.once) variants.push({ pre: ['--debug'], env: {} }, { pre: [], env: { COMPOSE2K8S_VERBOSE: '1' } });
+    return variants.map((v) => {
+      const argv = [...v.pre, ...args, '--kubeconfig', KUBECONFIG!, '-n', ns];
+      const r = cli(argv, dir, { env: { HOME: home, TMPDIR: tmp, ...opts.env, ...v.env }, timeout: opts.timeout ?? 120_000 });
+      const where = `${argv.join(' ')}${v.env.COMPOSE2K8S_VERBOSE ? ' (COMPOSE2K8S_VERBOSE=1)' : ''}`;
+      expect(r.status, `${where}\n${r.stdout}\n${r.stderr}`).toBe(status);
+      expect(r.stderr, where).not.toMatch(STACK_LINE);
+      expectAbsent(r.stdout, EVERY, `${where} stdout`);
+      expectAbsent(r.stderr, EVERY, `${where} stderr`);
+      scanFiles(where);
+      return r;
+    });
+  }
+
+  /** The live Secret's decoded data: proves the content did reach the cluster (the test would be vacuous otherwise). */
+  async function liveSecret(name: string): Promise<Record<string, string> | undefined> {
+    const o = await cluster.client.getOptional<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/secrets/${name}`);
+    return o && Object.fromEntries(Object.entries(o.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  }
+
+  /** In diff output, every value of a Secret's data and its applied-hash annotation are masked. */
+  function expectMasked(diff: string, where: string): number {
+    let secrets = 0;
+    for (const section of diff.split(/^(?=--- )/m)) {
+      if (!/^--- \S*\/Secret\/|^\+\+\+ \S*\/Secret\//m.test(section) || /compose2k8s-/.test(section.split('\n')[0]!)) continue;
+      secrets++;
+      const lines = section.split('\n');
+      const data = lines.findIndex((l) => /^[-+ ]data:$/.test(l));
+      expect(data, `${where}: Secret section without data:\n${section}`).toBeGreaterThan(0);
+      for (let i = data + 1; i < lines.length && /^[-+ ] {2}/.test(lines[i]!); i++) {
+        expect(lines[i], `${where}: unmasked Secret data`).toMatch(/^[-+ ] {2}[\w.-]+: "\*\*\*(?: \((?:before|after)\))?"$/);
+      }
+      for (const l of lines.filter((x) => x.includes('compose2k8s.io/applied-hash'))) {
+        expect(l, `${where}: a Secret's applied-hash is a hash of its data`).toMatch(/applied-hash: "\*\*\*(?: \((?:before|after)\))?"$/);
+      }
+    }
+    return secrets;
+  }
+
+  test('apply, diff, up, status, down (plain, --debug, COMPOSE2K8S_VERBOSE): the content reaches the cluster and nowhere else', async () => {
+    // Offline first: a client dry run sends nothing.
+    deploy(['apply', '--secrets', 'inline', '--dry-run=client'], 0);
+    expect(await liveSecret('db-file')).toBeUndefined();
+
+    const [first] = deploy(['apply', '--secrets', 'inline', '--report', '--report-file', 'report.json'], 0);
+    expect(first!.stdout).toMatch(/^secret\/db-file created$/m);
+    expect(first!.stderr).toMatch(/service|secret/i); // the --report table went to stderr
+    expect(existsSync(join(dir, 'report.json'))).toBe(true);
+    expect(await liveSecret('db-file')).toEqual({ db_file: CONTENT.file });
+    expect(await liveSecret('db-env')).toEqual({ db_env: CONTENT.env });
+    deploy(['apply', '--secrets', 'inline', '--dry-run=server'], 0);
+
+    // Nothing changed: diff is empty.
+    for (const r of deploy(['diff', '--secrets', 'inline'], 0)) expect(r.stdout).toBe('');
+
+    // Both secrets change: diff shows which keys change, masked.
+    writeFileSync(join(dir, 'secret.txt'), CONTENT.file2);
+    writeFileSync(join(dir, '.env'), `SECRET_VAR=${MARK.env2}\n`);
+    for (const r of deploy(['diff', '--secrets', 'inline'], 1)) {
+      expect(r.stdout).toContain('db_file: "*** (before)"');
+      expect(r.stdout).toContain('db_env: "*** (after)"');
+      expect(expectMasked(r.stdout, 'diff after a change')).toBe(2);
+    }
+    // Reference mode with --prune: the Secrets would be deleted; their removal is shown masked too.
+    for (const r of deploy(['diff', '--prune'], 1)) expect(expectMasked(r.stdout, 'diff --prune')).toBe(2);
+
+    // Another field manager takes db_file's data (with a value of its own): apply and diff report the conflict by
+    // field and manager, never by value.
+    const other = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-file', namespace: ns }, data: { db_file: b64(CONTENT.other) } };
+    await cluster.client.applyPatch(`/api/v1/namespaces/${ns}/secrets/db-file`, other, { fieldManager: 'intruder', force: true });
+    for (const r of deploy(['apply', '--secrets', 'inline'], 1)) expect(r.stderr).toMatch(/secret\/db-file failed: .*\.data\.db_file.*intruder/);
+    for (const r of deploy(['diff', '--secrets', 'inline'], 2)) expect(r.stdout).toMatch(/^# Secret\/db-file \(namespace \S+\): error: conflict: \.data\.db_file is owned by "intruder"/m);
+    deploy(['apply', '--secrets', 'inline', '--force-conflicts'], 0, { once: true });
+    expect(await liveSecret('db-file')).toEqual({ db_file: CONTENT.file2 });
+    expect(await liveSecret('db-env')).toEqual({ db_env: CONTENT.env2 });
+
+    // up = apply + prune + wait (no service has build:, so no Docker is needed); then status and down.
+    for (const r of deploy(['up', '--secrets', 'inline', '--timeout', '90s'], 0)) expect(r.stdout).toMatch(/object\(s\) ready/);
+    const [st] = deploy(['status'], 0);
+    expect(st!.stdout).toMatch(/^Secret\s+db-file\s/m);
+    deploy(['down', '--dry-run'], 0, { once: true });
+    const [down] = deploy(['down', '--wait', '--timeout', '60s'], 0, { once: true });
+    expect(down!.stdout).toMatch(/^secret\/db-file -n \S+ deleted$/m);
+    expect(await liveSecret('db-file')).toBeUndefined();
+    expect(filesScanned).toBeGreaterThan(0);
+  }, 600_000);
+
+  test.skipIf(!DOCKER)('up with a build (private dockerd and registry): the build output holds no secret material either', async () => {
+    const app = join(dir, 'app');
+    mkdirSync(app, { recursive: true });
+    copyFileSync('/bin/busybox', join(app, 'busybox'));
+    writeFileSync(
+      join(dir, 'compose.yaml'),
+      `${COMPOSE.replace('secrets:\n  db_file:', `  app:\n    build:\n      context: ./app\n      dockerfile_inline: |\n        FROM scratch\n        COPY busybox /bin/busybox\n        ENTRYPOINT ["/bin/busybox", "sleep", "3600"]\n    secrets: [db_file, db_env]\nsecrets:\n  db_file:`)}`,
+    );
+    writeFileSync(join(dir, 'secret.txt'), CONTENT.file);
+    writeFileSync(join(dir, '.env'), `SECRET_VAR=${MARK.env}\n`);
+    const env = { DOCKER_HOST: process.env.DOCKER_HOST!, REGISTRY: process.env.REGISTRY! };
+    const [up] = deploy(['up', '--secrets', 'inline', '--registry', process.env.REGISTRY!, '--timeout', '120s'], 0, { once: true, env, timeout: 300_000 });
+    expect(up!.stdout).toMatch(/^deployment\.apps\/app (created|configured)$/m);
+    expect(await liveSecret('db-env')).toEqual({ db_env: CONTENT.env });
+    deploy(['down', '--wait', '--timeout', '60s'], 0, { once: true, env });
+  }, 600_000);
 });
