@@ -2,10 +2,11 @@
 // `stringify(value, { version: '1.1', lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false })` of the `yaml`
 // package produces, without building its node tree (the library spends most of `convert` on large projects there).
 //
-// It only handles what it can reproduce with certainty: plain objects and arrays, finite numbers, booleans, and
-// strings of printable ASCII. Anything else in a document (null, undefined in an array, a Buffer, non-ASCII or
-// multi-line text, very long keys, `<<`, text starting with a document marker) makes that whole document go through
-// the library instead, so the output is always the library's. test/lower/yaml-writer.test.ts compares the two.
+// It only handles what it can reproduce with certainty: plain objects and arrays, finite numbers, booleans, strings
+// of printable ASCII, and multi-line values of printable ASCII, tabs and newlines (block literals: config files and
+// scripts in ConfigMaps). Anything else in a document (null, undefined in an array, a Buffer, non-ASCII text,
+// multi-line keys, `|+` blocks, very long keys, `<<`, text starting with a document marker) makes that whole document
+// go through the library instead, so the output is always the library's. test/lower/yaml-writer.test.ts compares them.
 
 import { Document, stringify } from 'yaml';
 
@@ -50,9 +51,58 @@ function str(s: string): string {
   return out;
 }
 
-function scalar(v: unknown): string {
+/** Multi-line text the block writer below takes: printable ASCII, tabs and newlines. */
+const MULTILINE = /^[\x20-\x7e\t\n]*\n[\x20-\x7e\t\n]*$/;
+/** The library's test for newlines inside a block's trailing whitespace that need indenting. */
+const BLOCK_END_NEWLINES = /(^|(?<!\n))\n+(?!\n|$)/g;
+
+/**
+ * A multi-line value as the library writes it with lineWidth 0 at `indent` (stringifyString.js blockString, literal
+ * style, its steps in its order). Text it would quote, and `|+` (which changes how the library ends the collection),
+ * go to the library.
+ */
+function blockLiteral(value: string, indent: string): string {
+  if (/\n[\t ]+$/.test(value)) throw FALLBACK;
+  let endStart: number;
+  for (endStart = value.length; endStart > 0; --endStart) {
+    const ch = value[endStart - 1];
+    if (ch !== '\n' && ch !== '\t' && ch !== ' ') break;
+  }
+  let end = value.substring(endStart);
+  const endNlPos = end.indexOf('\n');
+  let chomp: string;
+  if (endNlPos === -1) chomp = '-';
+  else if (value === end || endNlPos !== end.length - 1) throw FALLBACK;
+  else chomp = '';
+  if (end) {
+    value = value.slice(0, -end.length);
+    if (end[end.length - 1] === '\n') end = end.slice(0, -1);
+    end = end.replace(BLOCK_END_NEWLINES, `$&${indent}`);
+  }
+  let startWithSpace = false;
+  let startEnd: number;
+  let startNlPos = -1;
+  for (startEnd = 0; startEnd < value.length; ++startEnd) {
+    const ch = value[startEnd];
+    if (ch === ' ') startWithSpace = true;
+    else if (ch === '\n') startNlPos = startEnd;
+    else break;
+  }
+  let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
+  if (start) {
+    value = value.substring(start.length);
+    start = start.replace(/\n+/g, `$&${indent}`);
+  }
+  const header = (startWithSpace ? '2' : '') + chomp;
+  value = value.replace(/\n+/g, `$&${indent}`);
+  return `|${header}\n${indent}${start}${value}${end}`;
+}
+
+/** A value (never a key) at `indent`, the indentation of a block scalar's lines. */
+function scalar(v: unknown, indent: string): string {
   switch (typeof v) {
     case 'string':
+      if (v.includes('\n') && MULTILINE.test(v)) return blockLiteral(v, indent);
       return str(v);
     case 'number':
       if (!Number.isFinite(v)) throw FALLBACK;
@@ -85,7 +135,7 @@ function collection(v: object, indent: string): string {
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
       if (i > 0) out += `\n${indent}`;
-      out += '- ' + (item !== null && typeof item === 'object' ? collection(item, itemIndent) : scalar(item));
+      out += '- ' + (item !== null && typeof item === 'object' ? collection(item, itemIndent) : scalar(item, itemIndent));
     }
     return out;
   }
@@ -109,7 +159,7 @@ function collection(v: object, indent: string): string {
     if (value !== null && typeof value === 'object') {
       const body = collection(value, valueIndent);
       out += body === '{}' || body === '[]' ? ` ${body}` : `\n${valueIndent}${body}`;
-    } else out += ' ' + scalar(value);
+    } else out += ' ' + scalar(value, valueIndent);
   }
   // Only undefined values: the library writes an empty map.
   return first ? '{}' : out;

@@ -66,6 +66,38 @@ describe('stringifyKube writes exactly what the yaml package writes', () => {
   });
 });
 
+describe('multi-line values (block literals) are written exactly as the yaml package writes them', () => {
+  const multiline = [
+    'a\nb', 'a\nb\n', 'a\nb\n\n', 'a\n', '\n', '\n\n', '\na', ' a\nb', '  a\n b\n', '\n a\n', 'a\n\n\nb\n', 'a \nb', 'a\n ',
+    'a\n\t', 'a\t\nb\t\n', '\tindented\n', '- a\n- b\n', 'key: v\nother: w\n', '# c\nx\n', '---\na\n', 'a\n---\nb\n', '...\n',
+    'server {\n  listen 80;\n  location / { proxy_pass http://api:3000; }\n}\n', '#!/bin/sh\nset -e\necho "$HOME"\n', 'x  \n', ' \n',
+    'a\n  \nb\n', 'a\n\n', 'yes\nno', '|\n>', "it's\n\"q\"\n",
+  ];
+  it('for known shapes as a map value, a sequence item and deeper', () => {
+    for (const s of multiline) {
+      for (const v of [{ k: s }, { k: [s, [s], { j: s }] }, { a: { b: { c: s } } }, { data: { 'f.conf': s, other: 'x' } }]) {
+        expect(stringifyKube(v), JSON.stringify(v)).toBe(library(v));
+      }
+    }
+  });
+
+  it('for random multi-line text in random trees', () => {
+    const line = fc.string({ unit: fc.constantFrom('a', ' ', '\t', '-', ':', '#', '|', '>', "'", '"', '.', '1', 'y') , maxLength: 6 });
+    const text = fc.array(line, { minLength: 1, maxLength: 6 }).map((lines) => lines.join('\n'));
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, text, tie('list'), tie('map')),
+      list: fc.array(tie('node'), { maxLength: 3 }),
+      map: fc.dictionary(fc.constantFrom('a', 'b', 'data', 'script'), tie('node'), { maxKeys: 3 }),
+    })).map;
+    fc.assert(
+      fc.property(tree, (v) => {
+        expect(stringifyKube(v)).toBe(library(v));
+      }),
+      { numRuns: 3000, seed: 42 },
+    );
+  });
+});
+
 describe('toYamlStream writes what the yaml package writes for the canonical copy of each object', () => {
   it('for key order, status, undefined values, index-like keys and odd values', async () => {
     const { toYamlStream, canonicalize } = await import('../../src/lower/serialize.js');
