@@ -4,9 +4,26 @@ import { registerDeployCommands, type ConvertResult } from './deploy-commands.js
 import { addPackageOptions } from './package-options.js';
 import { addProjectOptions } from './project-options.js';
 
-/** Registers every command; each action imports its implementation lazily so a command loads only what it uses. */
-export function registerCommands(program: Command): void {
-  addProjectOptions(
+const BUILD_COMMANDS = ['build', 'images'];
+const DEPLOY_COMMANDS = ['apply', 'diff', 'up', 'down', 'status'];
+const COMMANDS = ['config', 'convert', 'report', ...BUILD_COMMANDS, ...DEPLOY_COMMANDS];
+
+/**
+ * The command `argv` runs when it names one (after the global options); undefined for help, unknown commands and
+ * no command, which need every command registered.
+ */
+export function invokedCommand(argv: readonly string[]): string | undefined {
+  const first = argv.find((a) => a !== '--debug');
+  return first !== undefined && COMMANDS.includes(first) ? first : undefined;
+}
+
+/**
+ * Registers the commands (only `only`'s group when given: setting up a dozen commands' options is a noticeable part
+ * of a small `convert`); each action imports its implementation lazily so a command loads only what it uses.
+ */
+export function registerCommands(program: Command, only?: string): void {
+  const want = (...names: string[]) => only === undefined || names.includes(only);
+  if (want('config')) addProjectOptions(
     program
       .command('config')
       .description('print the normalized compose model, like `docker compose config`')
@@ -24,16 +41,16 @@ export function registerCommands(program: Command): void {
     await configCommand(services, opts);
   });
 
-  addPackageOptions(addConvertOptions(addProjectOptions(program.command('convert').description('convert the compose project into Kubernetes manifests')))).action(
+  if (want('convert')) addPackageOptions(addConvertOptions(addProjectOptions(program.command('convert').description('convert the compose project into Kubernetes manifests')))).action(
     async (opts) => {
       const { convertCommand } = await import('./convert.js');
       await convertCommand(opts);
     },
   );
 
-  registerBuildCommands(program, addProjectOptions);
+  if (want(...BUILD_COMMANDS)) registerBuildCommands(program, addProjectOptions);
 
-  registerDeployCommands(program, {
+  if (want(...DEPLOY_COMMANDS)) registerDeployCommands(program, {
     addProjectOptions: (cmd) => addImageOptions(addLoweringOptions(addProjectOptions(cmd))),
     convert: async (flags) => {
       const { convertForDeploy } = await import('./convert.js');
@@ -42,6 +59,7 @@ export function registerCommands(program: Command): void {
     },
   });
 
+  if (!want('report')) return;
   const report = program
     .command('report')
     .description('write a self-contained HTML page (or Markdown) with the topology, the per-key conversion table and all warnings');

@@ -19,8 +19,8 @@ export async function run(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const { registerCommands } = await import('./commands.js');
-  registerCommands(program);
+  const { registerCommands, invokedCommand } = await import('./commands.js');
+  registerCommands(program, invokedCommand(argv));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,38 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { invokedCommand, registerCommands } from '../../src/cli/commands.js';
+
+const names = (only?: string) => {
+  const program = new Command('compose2k8s');
+  registerCommands(program, only);
+  return program.commands.map((c) => c.name()).sort();
+};
+
+describe('only the invoked command is registered', () => {
+  it('finds the command after the global options', () => {
+    expect(invokedCommand(['convert', '-f', 'x.yaml'])).toBe('convert');
+    expect(invokedCommand(['--debug', 'apply'])).toBe('apply');
+    expect(invokedCommand(['images', 'prune'])).toBe('images');
+  });
+
+  it('registers everything for help, unknown commands and no command', () => {
+    expect(invokedCommand([])).toBeUndefined();
+    expect(invokedCommand(['--help'])).toBeUndefined();
+    expect(invokedCommand(['help', 'convert'])).toBeUndefined();
+    expect(invokedCommand(['bogus'])).toBeUndefined();
+    expect(invokedCommand(['-f', 'convert'])).toBeUndefined();
+    expect(names()).toEqual(['apply', 'build', 'config', 'convert', 'diff', 'down', 'images', 'report', 'status', 'up']);
+  });
+
+  it('registers one command, or its group, when one is named', () => {
+    expect(names('convert')).toEqual(['convert']);
+    expect(names('config')).toEqual(['config']);
+    expect(names('report')).toEqual(['report']);
+    expect(names('build')).toEqual(['build', 'images']);
+    expect(names('diff')).toEqual(['apply', 'diff', 'down', 'status', 'up']);
+  });
+
+  it('registers every command that invokedCommand can name', () => {
+    for (const name of names()) expect(names(invokedCommand([name]))).toContain(name);
+  });
+});
