@@ -3,6 +3,7 @@
 // so that `convert` and friends never load it (nor @kubernetes/client-node).
 import { Command, Option } from 'commander';
 import type { KubeObject } from '../deploy/types.js';
+import { UsageError } from './run.js';
 
 export interface ConvertResult {
   objects: KubeObject[];
@@ -44,8 +45,32 @@ function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--concurrency <n>', 'objects sent at once').default('32').hideHelp());
 }
 
+function addLockOptions(cmd: Command): Command {
+  return cmd
+    .option('--lock-timeout <duration>', "how long to wait while another apply/up/down of the project holds its lock (0: don't wait)", '2m')
+    .addOption(new Option('--lock-ttl <duration>', 'how long the lock lives without renewal').default('30s').hideHelp());
+}
+
+/** The apply lock of the CLI: held while writing, released at the end, on errors, and on Ctrl-C/SIGTERM. */
+async function lockOptionsOf(flags: DeployFlags, command: string): Promise<import('../deploy/lock.js').LockOptions> {
+  const timeoutMs = await durationFlag('--lock-timeout', String(flags.lockTimeout ?? '2m'));
+  const ttlMs = await durationFlag('--lock-ttl', String(flags.lockTtl ?? '30s'));
+  if (ttlMs < 1000) throw new UsageError(`--lock-ttl must be at least 1s, not ${flags.lockTtl}`);
+  return { timeoutMs, ttlMs, command, releaseOnSignals: true, log: logLine };
+}
+
+/** A duration flag; a malformed one is a usage error (exit 2), named. */
+async function durationFlag(name: string, value: string): Promise<number> {
+  const { parseDuration } = await import('../deploy/report.js');
+  try {
+    return parseDuration(value);
+  } catch (e) {
+    throw new UsageError(`${name}: ${(e as Error).message}`);
+  }
+}
+
 function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean }): Command {
-  addConnectionOptions(cmd)
+  addLockOptions(addConnectionOptions(cmd))
     .addOption(new Option('--dry-run [mode]', 'only show what would happen: server (validated by the API server) or client').choices(['server', 'client', 'none']).preset('server'))
     .option('--force-conflicts', 'take ownership of fields other field managers own')
     .option('--timeout <duration>', 'how long --wait waits', '5m')
@@ -60,11 +85,23 @@ function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean
 
 const logLine = (line: string) => process.stderr.write(`${line}\n`);
 
-async function withCluster<T>(flags: DeployFlags, fn: (cluster: import('../deploy/client.js').Cluster) => Promise<T>): Promise<T> {
+async function withCluster<T>(
+  flags: DeployFlags,
+  fn: (cluster: import('../deploy/client.js').Cluster) => Promise<T>,
+  exitOnApiError = 1,
+): Promise<T | undefined> {
   const { connect } = await import('../deploy/client.js');
   const cluster = await connect({ kubeconfig: flags.kubeconfig, context: flags.context, log: logLine });
   try {
     return await fn(cluster);
+  } catch (e) {
+    // The API server failed a request beyond the retries (down, overloaded, refusing): that ends the run with the
+    // request's context, not as an internal error.
+    const { ApiError } = await import('../deploy/errors.js');
+    if (!(e instanceof ApiError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exitCode = exitOnApiError;
+    return undefined;
   } finally {
     cluster.close();
   }
@@ -82,8 +119,8 @@ function concurrencyOf(flags: DeployFlags): number {
 
 /** apply and up: convert, server-side apply, optionally prune and wait. */
 async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'apply' | 'up'): Promise<void> {
-  const { parseDuration } = await import('../deploy/report.js');
-  const timeoutMs = parseDuration(flags.timeout);
+  const timeoutMs = await durationFlag('--timeout', flags.timeout);
+  const lock = await lockOptionsOf(flags, command);
   const converted = await deps.convert({ ...flags, command });
   const dryRun = flags.dryRun ?? 'none';
   const { applyObjects } = await import('../deploy/apply.js');
@@ -109,6 +146,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
       createNamespace: flags.createNamespace !== false,
       skipUnchanged: flags.skipUnchanged !== false,
       concurrency: concurrencyOf(flags),
+      lock,
       log: logLine,
     });
     const text = formatApply(result, { dryRun });
@@ -153,7 +191,7 @@ async function diffCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
       process.stdout.write(result.text);
       // Like kubectl diff: 0 no differences, 1 differences, >1 error.
       process.exitCode = result.failed ? 2 : result.changed ? 1 : 0;
-    });
+    }, 2);
   } catch (e) {
     const { DiagnosticError, formatDiagnostic } = await import('../model/diagnostics.js');
     if (e instanceof DiagnosticError) for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
@@ -163,6 +201,7 @@ async function diffCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
 }
 
 async function downCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> {
+  const lock = await lockOptionsOf(flags, 'down');
   const converted = await projectOf(flags, deps, 'down');
   await withCluster(flags, async (cluster) => {
     const { deleteSet } = await import('../deploy/set.js');
@@ -176,6 +215,7 @@ async function downCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
       dryRun: flags.dryRun === 'server',
       concurrency: concurrencyOf(flags),
       waitTimeoutMs: flags.wait ? parseDuration(flags.timeout) : undefined,
+      lock,
       log: undefined,
     });
     const text = formatDelete(result, `project ${converted.projectName} in namespace ${namespace}`, flags.dryRun === 'server');
@@ -235,7 +275,7 @@ export function registerDeployCommands(program: Command, deps: DeployDeps): void
     .option('--no-push', "don't push images")
     .action(async (opts: DeployFlags) => applyCommand(opts, deps, 'up'));
 
-  addConnectionOptions(deps.addProjectOptions(program.command('down').description('delete every object this project applied')))
+  addLockOptions(addConnectionOptions(deps.addProjectOptions(program.command('down').description('delete every object this project applied'))))
     .addOption(new Option('--dry-run [mode]', 'only show what would be deleted (server)').choices(['server']).preset('server'))
     .option('--wait', 'wait until the objects are gone')
     .option('--timeout <duration>', 'how long --wait waits', '5m')

@@ -17,12 +17,13 @@ import {
 } from './applyset.js';
 import type { Cluster } from './client.js';
 import { collectionPath, objectPath, type ResourceInfo } from './discovery.js';
-import { ApiError, parseConflicts, type FieldConflict } from './errors.js';
+import { ApiError, parseConflicts, withContext, type FieldConflict } from './errors.js';
 import { applyParent, deleteRefs, DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER, fetchParent, listMembers, type Member } from './set.js';
 import { mapLimit, planStages } from './stages.js';
 import { unchangedSince, withAppliedHash, type LiveMetadata } from './fieldset.js';
 import { describeRef, groupOf, parseGroupKind, refKey, refOf, type KubeObject, type Logger, type ObjectRef } from './types.js';
 import { waitFor } from './wait.js';
+import { acquireLock, LockNamespaceMissing, type ApplyLock, type LockOptions } from './lock.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER };
 
@@ -70,6 +71,12 @@ export interface ApplyOptions {
   skipUnchanged?: boolean;
   /** How long to wait for CRDs of this set to be established before applying the rest. */
   crdTimeoutMs?: number;
+  /**
+   * Hold the project's apply lock (lock.ts: an annotation on the ApplySet parent) while applying and pruning, so
+   * that two runs of the same project never interleave; waits for another holder up to `lock.timeoutMs`. Not taken
+   * for dry runs. Default: no lock (the CLI always passes one).
+   */
+  lock?: LockOptions;
   log?: Logger;
 }
 
@@ -247,132 +254,201 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
     return { ok: true, results, pruned: [], pruneErrors: [], applySetId: id, parent };
   }
 
-  if (opts.createNamespace) objects = await withProjectNamespace(cluster, objects, opts.namespace, id);
-  const { prepared } = await prepareObjects(cluster, objects, opts.namespace, id);
-  const desiredKeys = new Set(prepared.map((p) => refKey(p.ref)));
-  const gks = groupKindsOf(prepared.map((p) => p.body));
-  const extraNamespaces = parent ? additionalNamespacesOf(prepared.map((p) => p.body), parent.namespace) : [];
+  if (opts.createNamespace) {
+    const all = objects;
+    objects = await withContext(`reading namespace ${opts.namespace}`, () => withProjectNamespace(cluster, all, opts.namespace, id));
+  }
+  const { prepared } = await withContext("looking up the objects' resources (API discovery)", () => prepareObjects(cluster, objects, opts.namespace, id));
+  const results = new Map<string, ObjectResult>();
+  const applyOne = async (p: PreparedObject, before?: Before): Promise<boolean> => {
+    const key = refKey(p.ref);
+    try {
+      const res = await cluster.client.applyPatch(
+        objectPath(p.info, p.ref.name, p.ref.namespace),
+        p.body,
+        { fieldManager, force: opts.forceConflicts, dryRun: dryRun === 'server', fieldValidation: 'Strict' },
+        describeRef(p.ref),
+      );
+      const outcome = dryRun === 'server' ? 'dry-run' : outcomeOf(res.created, before, res.object, fieldManager, res.date);
+      results.set(key, { ref: p.ref, outcome, object: p.body, live: res.object });
+      return true;
+    } catch (e) {
+      const err = e as Error;
+      const conflicts = e instanceof ApiError && e.status === 409 ? parseConflicts(e) : [];
+      const message = conflicts.length > 0 ? conflictMessage(conflicts) : failureMessage(err);
+      results.set(key, { ref: p.ref, outcome: 'failed', message, conflicts: conflicts.length ? conflicts : undefined, object: p.body });
+      return false;
+    }
+  };
 
-  // The parent and the live members (for resourceVersions, and later for pruning).
-  let liveParent: KubeObject | undefined;
-  let previous = { groupKinds: [] as string[], namespaces: [] as string[] };
-  const before = new Map<string, Before>();
-  if (parent && id) {
-    liveParent = await fetchParent(cluster, parent);
-    previous = readParent(liveParent);
-    if (liveParent) {
-      const members = await listMembers(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]);
-      for (const m of members) {
-        before.set(refKey(m), {
-          resourceVersion: m.resourceVersion,
-          generation: m.generation,
-          applyTime: applyTime(m.managedFields, fieldManager),
-          meta: { annotations: m.annotations, deletionTimestamp: m.deletionTimestamp, managedFields: m.managedFields },
-        });
+  // The apply lock, before anything is read for the run: another run's writes must not interleave with ours.
+  let lock: ApplyLock | undefined;
+  let failedEarly = false;
+  if (opts.lock && parent && dryRun === 'none') {
+    const lockOpts = { ...opts.lock, log: opts.lock.log ?? log };
+    try {
+      lock = await withContext(`taking the apply lock on ${describeParent(parent)}`, () => acquireLock(cluster, parent, lockOpts));
+    } catch (e) {
+      if (!(e instanceof LockNamespaceMissing)) throw e;
+      // The lock lives in the project's namespace: create it first (it is a member of the set, stage 0 anyway).
+      const nsItem = prepared.find((p) => p.body.kind === 'Namespace' && p.ref.group === '' && p.ref.name === parent.namespace);
+      if (!nsItem) {
+        throw error('deploy.namespace-missing', `namespace "${parent.namespace}" does not exist (create it, or apply without --no-create-namespace)`);
       }
+      log(`applying 1 object(s): ${planStages([nsItem.body])[0]!.name}`);
+      if (await applyOne(nsItem)) lock = await withContext(`taking the apply lock on ${describeParent(parent)}`, () => acquireLock(cluster, parent, lockOpts));
+      else failedEarly = true;
     }
   }
+  try {
+    return await applyLocked();
+  } finally {
+    await lock?.release();
+  }
 
-  const results = new Map<string, ObjectResult>();
-  const stages = planStages(prepared.map((p) => p.body));
-  const byKey = new Map(prepared.map((p) => [refKey(p.ref), p]));
-  let failed = false;
-  let parentDone = false;
-  const unionGks = [...new Set([...previous.groupKinds, ...gks])].sort();
-  const unionNs = [...new Set([...previous.namespaces, ...extraNamespaces])].sort();
+  async function applyLocked(): Promise<ApplyResult> {
+    const desiredKeys = new Set(prepared.map((p) => refKey(p.ref)));
+    const gks = groupKindsOf(prepared.map((p) => p.body));
+    const extraNamespaces = parent ? additionalNamespacesOf(prepared.map((p) => p.body), parent.namespace) : [];
 
-  for (const [si, stage] of stages.entries()) {
-    const items = stage.objects.map((o) => byKey.get(refKey(refOf(o)))!);
-    if (failed) {
-      for (const p of items) results.set(refKey(p.ref), { ref: p.ref, outcome: 'skipped', message: 'not applied: an earlier stage failed' });
-      continue;
-    }
-    // The parent goes out before any member outside stage 0 (whose Namespaces the parent may live in), and lists
-    // the union of old and new group-kinds so that an interrupted run can still prune everything later.
-    // (A server dry run skips it: it would change nothing, and fails while the namespace is only dry-run created.)
-    if (parent && !parentDone && dryRun === 'none' && (si > 0 || !items.some((p) => p.body.kind === 'Namespace'))) {
-      try {
-        await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager });
-        parentDone = true;
-      } catch (e) {
-        failed = true;
-        const message = `ApplySet parent ${parent.kind} ${parent.namespace}/${parent.name}: ${(e as Error).message}`;
-        log(`error: ${message}`);
-        for (const p of items) results.set(refKey(p.ref), { ref: p.ref, outcome: 'skipped', message: `not applied: ${message}` });
-        continue;
-      }
-    }
-    log(`applying ${items.length} object(s): ${stage.name}`);
-    await mapLimit(items, concurrency, async (p) => {
-      const key = refKey(p.ref);
-      if (dryRun === 'none' && opts.skipUnchanged !== false && unchangedSince(p.body, before.get(key)?.meta, fieldManager)) {
-        results.set(key, { ref: p.ref, outcome: 'unchanged', object: p.body });
-        return;
-      }
-      try {
-        const res = await cluster.client.applyPatch(
-          objectPath(p.info, p.ref.name, p.ref.namespace),
-          p.body,
-          { fieldManager, force: opts.forceConflicts, dryRun: dryRun === 'server', fieldValidation: 'Strict' },
-          describeRef(p.ref),
+    // The parent and the live members (for resourceVersions, and later for pruning).
+    let liveParent: KubeObject | undefined;
+    let previous = { groupKinds: [] as string[], namespaces: [] as string[] };
+    const before = new Map<string, Before>();
+    if (parent && id) {
+      liveParent = await withContext(`reading the ApplySet parent ${describeParent(parent)}`, () => fetchParent(cluster, parent));
+      previous = readParent(liveParent);
+      if (liveParent) {
+        const members = await withContext(`listing the members of the ApplySet ${describeParent(parent)}`, () =>
+          listMembers(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]),
         );
-        const outcome = dryRun === 'server' ? 'dry-run' : outcomeOf(res.created, before.get(key), res.object, fieldManager, res.date);
-        results.set(key, { ref: p.ref, outcome, object: p.body, live: res.object });
-      } catch (e) {
-        failed = true;
-        const err = e as Error;
-        const conflicts = e instanceof ApiError && e.status === 409 ? parseConflicts(e) : [];
-        const message = conflicts.length > 0 ? conflictMessage(conflicts) : err.message;
-        results.set(key, { ref: p.ref, outcome: 'failed', message, conflicts: conflicts.length ? conflicts : undefined, object: p.body });
-      }
-    });
-    // Custom resources of this set need their CRDs established (and discovery refreshed) first.
-    const crds = items.filter((p) => p.body.kind === 'CustomResourceDefinition' && results.get(refKey(p.ref))?.outcome !== 'failed');
-    if (!failed && crds.length > 0 && dryRun === 'none') {
-      log(`waiting for ${crds.length} CustomResourceDefinition(s) to be established`);
-      const waited = await waitFor(
-        crds.map((p) => p.body),
-        { cluster, timeoutMs: opts.crdTimeoutMs ?? 60_000, namespace: opts.namespace },
-      );
-      if (!waited.ok) {
-        failed = true;
-        for (const w of waited.objects) {
-          if (w.status !== 'Current') results.set(refKey(w.ref), { ref: w.ref, outcome: 'failed', message: `not established: ${w.message}` });
+        for (const m of members) {
+          before.set(refKey(m), {
+            resourceVersion: m.resourceVersion,
+            generation: m.generation,
+            applyTime: applyTime(m.managedFields, fieldManager),
+            meta: { annotations: m.annotations, deletionTimestamp: m.deletionTimestamp, managedFields: m.managedFields },
+          });
         }
       }
-      cluster.discovery.invalidate();
     }
-  }
-  if (parent && !parentDone && !failed && dryRun === 'none') {
+
+    const stages = planStages(prepared.map((p) => p.body));
+    const byKey = new Map(prepared.map((p) => [refKey(p.ref), p]));
+    let failed = failedEarly;
+    let lockLost: string | undefined;
+    let parentDone = false;
+    const unionGks = [...new Set([...previous.groupKinds, ...gks])].sort();
+    const unionNs = [...new Set([...previous.namespaces, ...extraNamespaces])].sort();
+
+    for (const [si, stage] of stages.entries()) {
+      // Objects applied before the stages (the namespace the lock needed) are not sent again.
+      const items = stage.objects.map((o) => byKey.get(refKey(refOf(o)))!).filter((p) => !results.has(refKey(p.ref)));
+      if (!failed && lock?.lost) {
+        failed = true;
+        lockLost = `not applied: lost the apply lock (${lock.lostReason})`;
+      }
+      if (failed) {
+        for (const p of items) results.set(refKey(p.ref), { ref: p.ref, outcome: 'skipped', message: lockLost ?? 'not applied: an earlier stage failed' });
+        continue;
+      }
+      if (items.length === 0) continue;
+      // The parent goes out before any member outside stage 0 (whose Namespaces the parent may live in), and lists
+      // the union of old and new group-kinds so that an interrupted run can still prune everything later.
+      // (A server dry run skips it: it would change nothing, and fails while the namespace is only dry-run created.)
+      if (parent && !parentDone && dryRun === 'none' && (si > 0 || !items.some((p) => p.body.kind === 'Namespace'))) {
+        try {
+          await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager });
+          parentDone = true;
+        } catch (e) {
+          failed = true;
+          const message = `ApplySet parent ${parent.kind} ${parent.namespace}/${parent.name}: ${(e as Error).message}`;
+          log(`error: ${message}`);
+          for (const p of items) results.set(refKey(p.ref), { ref: p.ref, outcome: 'skipped', message: `not applied: ${message}` });
+          continue;
+        }
+      }
+      log(`applying ${items.length} object(s): ${stage.name}`);
+      await mapLimit(items, concurrency, async (p) => {
+        const key = refKey(p.ref);
+        if (dryRun === 'none' && opts.skipUnchanged !== false && unchangedSince(p.body, before.get(key)?.meta, fieldManager)) {
+          results.set(key, { ref: p.ref, outcome: 'unchanged', object: p.body });
+          return;
+        }
+        if (!(await applyOne(p, before.get(key)))) failed = true;
+      });
+      // Custom resources of this set need their CRDs established (and discovery refreshed) first.
+      const crds = items.filter((p) => p.body.kind === 'CustomResourceDefinition' && results.get(refKey(p.ref))?.outcome !== 'failed');
+      if (!failed && crds.length > 0 && dryRun === 'none') {
+        log(`waiting for ${crds.length} CustomResourceDefinition(s) to be established`);
+        const waited = await waitFor(
+          crds.map((p) => p.body),
+          { cluster, timeoutMs: opts.crdTimeoutMs ?? 60_000, namespace: opts.namespace },
+        );
+        if (!waited.ok) {
+          failed = true;
+          for (const w of waited.objects) {
+            if (w.status !== 'Current') results.set(refKey(w.ref), { ref: w.ref, outcome: 'failed', message: `not established: ${w.message}` });
+          }
+        }
+        cluster.discovery.invalidate();
+      }
+    }
+    if (parent && !parentDone && !failed && dryRun === 'none') {
+      try {
+        await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager });
+      } catch (e) {
+        failed = true;
+        log(`error: ApplySet parent: ${(e as Error).message}`);
+      }
+    }
+
+    const ordered = prepared.map((p) => results.get(refKey(p.ref))!);
+    const result: ApplyResult = { ok: !failed, results: ordered, pruned: [], pruneErrors: [], applySetId: id, parent };
+    if (failed || !opts.prune || !parent || !id) return result;
+
+    // Prune: every desired object is applied, so anything else labelled part-of this set goes — provided we still
+    // hold the lock (a run that took it over may have applied other objects since).
+    if (lock) {
+      await lock.renew();
+      if (lock.lost) {
+        result.ok = false;
+        result.pruneErrors.push({ ref: { group: '', kind: parent.kind, namespace: parent.namespace, name: parent.name }, message: `nothing pruned: lost the apply lock (${lock.lostReason})` });
+        return result;
+      }
+    }
+    const members = await withContext(`listing the members of the ApplySet ${describeParent(parent)} to prune (nothing was pruned)`, () =>
+      listMembers(cluster, id, unionGks, [parent.namespace, ...unionNs]),
+    );
+    const desiredRefs = [...desiredKeys].map((k) => byKey.get(k)!.ref);
+    const doomed = pruneCandidates(members, desiredRefs, parent) as Member[];
+    const del = await deleteRefs(cluster, doomed, { dryRun: dryRun === 'server', concurrency, log });
+    result.pruned = del.deleted;
+    result.pruneErrors = del.errors;
+    if (del.errors.length > 0) {
+      result.ok = false;
+      return result;
+    }
+    // The set now holds exactly the desired group-kinds and namespaces.
     try {
-      await applyParent(cluster, parent, liveParent, unionGks, unionNs, { fieldManager });
+      await applyParent(cluster, parent, parentObject(parent, unionGks, unionNs), gks, extraNamespaces, { fieldManager, dryRun: dryRun === 'server' });
     } catch (e) {
-      failed = true;
-      log(`error: ApplySet parent: ${(e as Error).message}`);
+      result.ok = false;
+      result.pruneErrors.push({ ref: { group: '', kind: parent.kind, namespace: parent.namespace, name: parent.name }, message: (e as Error).message });
     }
-  }
-
-  const ordered = prepared.map((p) => results.get(refKey(p.ref))!);
-  const result: ApplyResult = { ok: !failed, results: ordered, pruned: [], pruneErrors: [], applySetId: id, parent };
-  if (failed || !opts.prune || !parent || !id) return result;
-
-  // Prune: every desired object is applied, so anything else labelled part-of this set goes.
-  const members = await listMembers(cluster, id, unionGks, [parent.namespace, ...unionNs]);
-  const desiredRefs = [...desiredKeys].map((k) => byKey.get(k)!.ref);
-  const doomed = pruneCandidates(members, desiredRefs, parent) as Member[];
-  const del = await deleteRefs(cluster, doomed, { dryRun: dryRun === 'server', concurrency, log });
-  result.pruned = del.deleted;
-  result.pruneErrors = del.errors;
-  if (del.errors.length > 0) {
-    result.ok = false;
     return result;
   }
-  // The set now holds exactly the desired group-kinds and namespaces.
-  try {
-    await applyParent(cluster, parent, parentObject(parent, unionGks, unionNs), gks, extraNamespaces, { fieldManager, dryRun: dryRun === 'server' });
-  } catch (e) {
-    result.ok = false;
-    result.pruneErrors.push({ ref: { group: '', kind: parent.kind, namespace: parent.namespace, name: parent.name }, message: (e as Error).message });
+}
+
+/**
+ * The message of a failed apply. When the connection broke after the request was sent, the server may have applied
+ * it: say so (a rerun converges either way: server-side apply is idempotent).
+ */
+const describeParent = (p: ParentRef) => `${p.kind} ${p.namespace}/${p.name}`;
+
+export function failureMessage(err: Error): string {
+  if (err instanceof ApiError && err.status === 0 && err.reason !== 'ECONNREFUSED') {
+    return `${err.message} (the server may or may not have applied it; rerun to converge)`;
   }
-  return result;
+  return err.message;
 }

@@ -140,3 +140,16 @@ export function parseConflicts(err: ApiError): FieldConflict[] {
   for (const m of err.message.matchAll(re)) out.push({ manager: m[1]!, apiVersion: m[2], field: m[3]! });
   return out;
 }
+
+/**
+ * Runs `fn`; an ApiError it throws comes out with `what` in front of its message (`reading the ApplySet parent
+ * Secret shop/compose2k8s-shop: connection refused`), so an error that ends a run says what was being done.
+ */
+export async function withContext<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ApiError) throw new ApiError(e.status, e.reason, `${what}: ${e.message}`, e.causes, e.retryAfter);
+    throw e;
+  }
+}

@@ -18,6 +18,7 @@ import { deletionOrder, mapLimit } from './stages.js';
 import { computeStatus, type Status } from './status.js';
 import { describeRef, parseGroupKind, refKey, type KubeObject, type Logger, type ObjectRef } from './types.js';
 import { waitFor } from './wait.js';
+import { acquireLock, type ApplyLock, type LockOptions } from './lock.js';
 
 export const DEFAULT_FIELD_MANAGER = 'compose2k8s';
 export const DEFAULT_CONCURRENCY = 32;
@@ -219,11 +220,35 @@ export interface DeleteSetResult extends DeleteResult {
  * down: deletes every member of the project's set, then its parent. Namespaces of the set go last (deleting one
  * deletes what is left in it, the parent included). With `waitTimeoutMs`, waits until the members are gone.
  */
-export async function deleteSet(opts: SetOptions & { waitTimeoutMs?: number }): Promise<DeleteSetResult> {
+export async function deleteSet(opts: SetOptions & { waitTimeoutMs?: number; lock?: LockOptions }): Promise<DeleteSetResult> {
   const parent = parentOf(opts);
   const id = applySetId(parent);
-  const live = await fetchParent(opts.cluster, parent);
+  let live = await fetchParent(opts.cluster, parent);
   if (!live) return { found: false, deleted: [], errors: [], applySetId: id, remaining: [] };
+  // With a lock: wait for a running apply of the project, and keep others out until the parent is gone.
+  let lock: ApplyLock | undefined;
+  if (opts.lock && !opts.dryRun) {
+    lock = await acquireLock(opts.cluster, parent, { command: 'down', ...opts.lock, createParent: false, log: opts.lock.log ?? opts.log });
+    live = lock ? await fetchParent(opts.cluster, parent) : undefined;
+    if (!live) {
+      await lock?.release();
+      return { found: false, deleted: [], errors: [], applySetId: id, remaining: [] };
+    }
+  }
+  try {
+    return await deleteSetLocked(opts, parent, id, live, lock);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function deleteSetLocked(
+  opts: SetOptions & { waitTimeoutMs?: number },
+  parent: ParentRef,
+  id: string,
+  live: KubeObject,
+  lock: ApplyLock | undefined,
+): Promise<DeleteSetResult> {
   const state = readParent(live);
   const members = await listMembers(opts.cluster, id, state.groupKinds, [parent.namespace, ...state.namespaces]);
   const isParentNs = (m: Member) => m.kind === 'Namespace' && m.group === '' && m.name === parent.namespace;
@@ -232,6 +257,9 @@ export async function deleteSet(opts: SetOptions & { waitTimeoutMs?: number }): 
   if (result.errors.length > 0) return result; // keep the parent: a rerun must still find the rest
   const parentRef = { group: '', kind: parent.kind, namespace: parent.namespace, name: parent.name };
   try {
+    lock?.check();
+    // The lock goes with the parent: stop renewing it first.
+    lock?.detach();
     if (await opts.cluster.client.delete(parentPath(parent), { dryRun: opts.dryRun, preconditionUid: live.metadata.uid as string | undefined })) {
       opts.log?.(`${opts.dryRun ? 'would delete' : 'deleted'} ApplySet parent ${describeRef(parentRef)}`);
     }

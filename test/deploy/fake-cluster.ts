@@ -210,6 +210,29 @@ export class FakeCluster implements Transport {
     if (!p) return { status: 404, body: status(404, 'NotFound', `no route ${req.path}`), headers: {} };
     const { res, namespace, name } = p;
     const q = req.query ?? {};
+    const nsMissing = () =>
+      res.namespaced && namespace && namespace !== 'default' && !this.objects.has(FakeCluster.keyOf(RESOURCES[0]!, undefined, namespace));
+    if (!name && req.method === 'POST') {
+      // Create: 409 AlreadyExists when the name is taken (the apply lock relies on it).
+      const body = JSON.parse(req.body!) as KubeObject;
+      if (nsMissing()) return { status: 404, body: status(404, 'NotFound', `namespaces "${namespace}" not found`), headers: {} };
+      const key = FakeCluster.keyOf(res, res.namespaced ? namespace : undefined, body.metadata.name);
+      if (this.objects.has(key)) return { status: 409, body: status(409, 'AlreadyExists', `${res.resource} "${body.metadata.name}" already exists`), headers: {} };
+      const stored: KubeObject = {
+        ...body,
+        metadata: {
+          ...body.metadata,
+          namespace: res.namespaced ? namespace : undefined,
+          uid: `uid-${++this.uid}`,
+          resourceVersion: String(++this.rv),
+          generation: 1,
+          managedFields: [{ manager: q.fieldManager, operation: 'Update' }],
+        },
+      };
+      this.objects.set(key, stored);
+      this.emit(res, stored.metadata.namespace, 'ADDED', stored);
+      return ok(stored, 201);
+    }
     if (!name) {
       if (req.method !== 'GET') return { status: 405, body: status(405, 'MethodNotAllowed', 'no'), headers: {} };
       const items = [...this.objects.values()].filter((o) => {
@@ -236,12 +259,45 @@ export class FakeCluster implements Transport {
       }
       return ok(status(200, '', 'deleted'));
     }
+    if (req.method === 'PATCH' && req.contentType === 'application/merge-patch+json') {
+      // Only metadata labels/annotations (null removes), with a resourceVersion precondition like the API server's.
+      if (!existing) return { status: 404, body: status(404, 'NotFound', `${res.resource} "${name}" not found`), headers: {} };
+      const patch = JSON.parse(req.body!) as { metadata?: { resourceVersion?: string; annotations?: Record<string, string | null>; labels?: Record<string, string | null> } };
+      const want = patch.metadata?.resourceVersion;
+      if (want !== undefined && want !== existing.metadata.resourceVersion) {
+        return {
+          status: 409,
+          body: status(409, 'Conflict', `Operation cannot be fulfilled on ${res.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`),
+          headers: {},
+        };
+      }
+      const mergeMap = (a: Record<string, string> | undefined, b: Record<string, string | null> | undefined) => {
+        const out = { ...(a ?? {}) };
+        for (const [k, v] of Object.entries(b ?? {})) if (v === null) delete out[k];
+        else out[k] = v;
+        return out;
+      };
+      const stored: KubeObject = {
+        ...existing,
+        metadata: {
+          ...existing.metadata,
+          annotations: mergeMap(existing.metadata.annotations, patch.metadata?.annotations),
+          labels: mergeMap(existing.metadata.labels, patch.metadata?.labels),
+          resourceVersion: String(++this.rv),
+        },
+      };
+      if (!Object.keys(stored.metadata.annotations!).length) delete stored.metadata.annotations;
+      if (!Object.keys(stored.metadata.labels!).length) delete stored.metadata.labels;
+      this.objects.set(key, stored);
+      this.emit(res, stored.metadata.namespace, 'MODIFIED', stored);
+      return ok(stored);
+    }
     if (req.method === 'PATCH' && req.contentType === 'application/apply-patch+yaml') {
       const body = JSON.parse(req.body!) as KubeObject;
       if (!q.fieldManager) return { status: 422, body: status(422, 'Invalid', 'fieldManager is required'), headers: {} };
       if (body.metadata.name !== name) return { status: 400, body: status(400, 'BadRequest', 'name mismatch'), headers: {} };
       if (res.namespaced && body.metadata.namespace !== namespace) return { status: 400, body: status(400, 'BadRequest', 'namespace mismatch'), headers: {} };
-      if (res.namespaced && namespace && !this.objects.has(FakeCluster.keyOf(RESOURCES[0]!, undefined, namespace)) && namespace !== 'default') {
+      if (nsMissing()) {
         return { status: 404, body: status(404, 'NotFound', `namespaces "${namespace}" not found`), headers: {} };
       }
       if (q.fieldValidation === 'Strict' && 'bogus' in ((body.spec as object) ?? {})) {
