@@ -9,6 +9,15 @@
 #   cluster.sh env     print KUBECONFIG=<path> if the cluster is up
 #   cluster.sh status  print component PIDs/health; exit 0 only if healthy
 #   cluster.sh build   only build/cached binaries (no cluster)
+#   cluster.sh apiserver-kill   SIGKILL the running kube-apiserver (fault tests;
+#                      etcd and the rest keep running, the state is kept)
+#   cluster.sh apiserver-start  start it again on the same port, same
+#                      certificates and tokens (the kubeconfig stays valid)
+#
+# COMPOSE2K8S_CLUSTER_DIR picks the state directory: each one is a separate
+# cluster (ports are picked free at random). COMPOSE2K8S_CLUSTER_MINIMAL=1
+# starts only etcd and kube-apiserver (no controllers, scheduler, kwok or node:
+# enough for apply/diff/prune, not for --wait), in about half the time.
 #
 # See docs/e2e-cluster.md for versions, flags, timings and limitations.
 # Progress goes to stderr; stdout carries only machine-readable results.
@@ -35,7 +44,12 @@ STOP_TIMEOUT=${COMPOSE2K8S_CLUSTER_STOP_TIMEOUT:-15}
 # hostPath provisioner (PVCs bind; directories appear under /tmp/hostpath_pv).
 WITH_STORAGE=${COMPOSE2K8S_CLUSTER_STORAGE:-1}
 
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+MINIMAL=${COMPOSE2K8S_CLUSTER_MINIMAL:-0}
+if [[ $MINIMAL == 1 ]]; then
+  COMPONENTS=(etcd kube-apiserver)
+else
+  COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+fi
 
 # ----------------------------------------------------------------- helpers --
 log() { printf '[cluster] %s\n' "$*" >&2; }
@@ -453,9 +467,10 @@ start_etcd() {
     bash -c "curl -fsS --max-time 3 http://127.0.0.1:$port/health | grep -q '\"health\":\"true\"'"
 }
 
+# start_apiserver [port]: a new free port unless one is given (a restart).
 start_apiserver() {
-  local port
-  port=$(free_port)
+  local port=${1:-}
+  [[ -n $port ]] || port=$(free_port)
   echo "$port" >"$RUN/kube-apiserver.port"
   # Nodes and pods are fake (node IP 127.0.0.1, pod IPs from kwok's --cidr):
   # whatever the apiserver would dial "in the cluster" (pods/proxy,
@@ -684,14 +699,16 @@ cmd_up() {
   start_apiserver
   write_kubeconfig "$KUBECONFIG_FILE.tmp" "$ADMIN_TOKEN_FILE" admin
   mv -f "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
-  # these three only need the apiserver: start together, then wait for each
-  start_controller_manager
-  start_scheduler
-  start_kwok
-  wait_controller_manager
-  wait_scheduler
-  wait_kwok
-  create_node_and_defaults
+  if [[ $MINIMAL != 1 ]]; then
+    # these three only need the apiserver: start together, then wait for each
+    start_controller_manager
+    start_scheduler
+    start_kwok
+    wait_controller_manager
+    wait_scheduler
+    wait_kwok
+    create_node_and_defaults
+  fi
   log "up in $(elapsed "$t0")s: kube-apiserver https://127.0.0.1:$(port_of kube-apiserver), logs in $LOGS"
   for c in "${COMPONENTS[@]}"; do
     log "  $c pid $(comp_pid "$c") rss $(rss_mib "$(comp_pid "$c")") MiB"
@@ -708,6 +725,37 @@ cmd_down() {
   fi
   stop_all
   log "down"
+}
+
+# Fault tests: kill the apiserver the hard way (no graceful shutdown), by its
+# recorded PID; etcd and the other components keep running.
+cmd_apiserver_kill() {
+  local pid
+  with_lock
+  pid=$(comp_pid kube-apiserver) || die "kube-apiserver is not running (state dir $STATE)"
+  log "killing kube-apiserver (pid $pid) with SIGKILL"
+  kill -KILL "$pid"
+  for _ in $(seq 100); do
+    comp_pid kube-apiserver >/dev/null || return 0
+    sleep 0.1
+  done
+  die "kube-apiserver (pid $pid) is still there 10s after SIGKILL"
+}
+
+# Start the apiserver again on its old port (so the kubeconfig stays valid).
+cmd_apiserver_start() {
+  local t0
+  t0=$(now)
+  with_lock
+  [[ -f $RUN/kube-apiserver.port && -f $ADMIN_TOKEN_FILE ]] || die "no cluster state in $STATE (run up first)"
+  comp_pid etcd >/dev/null || die "etcd is not running (state dir $STATE); run down and up"
+  if comp_pid kube-apiserver >/dev/null; then
+    log "kube-apiserver is already running"
+    return 0
+  fi
+  [[ -f $LOGS/kube-apiserver.log ]] && mv -f "$LOGS/kube-apiserver.log" "$LOGS/kube-apiserver.previous.log"
+  start_apiserver "$(port_of kube-apiserver)"
+  log "kube-apiserver ready again in $(elapsed "$t0")s on https://127.0.0.1:$(port_of kube-apiserver) (pid $(comp_pid kube-apiserver))"
 }
 
 cmd_env() {
@@ -743,8 +791,10 @@ case ${1:-} in
   env) cmd_env ;;
   status) cmd_status ;;
   build) cmd_build ;;
+  apiserver-kill) cmd_apiserver_kill ;;
+  apiserver-start) cmd_apiserver_start ;;
   *)
-    echo "usage: $0 up|down|env|status|build" >&2
+    echo "usage: $0 up|down|env|status|build|apiserver-kill|apiserver-start" >&2
     exit 2
     ;;
 esac
