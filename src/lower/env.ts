@@ -4,7 +4,6 @@
 
 import type { EnvVar, EnvFromSource } from 'kubernetes-types/core/v1.js';
 import { unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
-import { parseDotenv } from './dotenv.js';
 import type { Pass } from './pass.js';
 import { escapeKubeExpansion } from './units.js';
 
@@ -15,28 +14,52 @@ function byKey<T>([a]: [string, T], [b]: [string, T]): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+type ParsedEnvFile = { values: Record<string, string | null> } | { unreadable: string } | { invalid: string };
+/** Each lowering run reads and parses an env_file once, however many services use it. */
+const envFileCache = new WeakMap<LowerContext['options'], Map<string, ParsedEnvFile>>();
+
+function readEnvFile(ctx: LowerContext, file: string, format: string | undefined): ParsedEnvFile {
+  let cache = envFileCache.get(ctx.options);
+  if (!cache) envFileCache.set(ctx.options, (cache = new Map()));
+  const key = `${format ?? ''}\0${file}`;
+  let parsed = cache.get(key);
+  if (!parsed) {
+    let content: string | undefined;
+    try {
+      content = ctx.options.files.read(file).toString('utf8');
+    } catch (e) {
+      parsed = { unreadable: (e as Error).message };
+    }
+    if (content !== undefined) {
+      try {
+        parsed = { values: ctx.options.parseEnvFile(content, file, format) };
+      } catch (e) {
+        parsed = { invalid: (e as Error).message };
+      }
+    }
+    cache.set(key, parsed!);
+  }
+  return parsed!;
+}
+
 function lowerEnvFiles(ctx: LowerContext, unit: ServiceUnit): EnvFromSource[] {
   const files = unit.compose.env_file ?? [];
   const path = `${unit.path}.env_file`;
   const envFrom: EnvFromSource[] = [];
   const made: string[] = [];
   files.forEach((file, i) => {
-    let content: string;
-    try {
-      content = ctx.options.files.read(file.path).toString('utf8');
-    } catch (e) {
+    const parsed = readEnvFile(ctx, file.path, file.format);
+    if ('unreadable' in parsed) {
       if (file.required) {
-        ctx.diagnostics.error('env.file-unreadable', `${unit.service}: cannot read env_file ${file.path}: ${(e as Error).message}`, { path: `${path}[${i}]` });
+        ctx.diagnostics.error('env.file-unreadable', `${unit.service}: cannot read env_file ${file.path}: ${parsed.unreadable}`, { path: `${path}[${i}]` });
       }
       return; // `required: false` skips a missing file, as Compose does
     }
-    let values: Record<string, string | null>;
-    try {
-      values = (ctx.options.parseEnvFile ?? parseDotenv)(content, file.path, file.format);
-    } catch (e) {
-      ctx.diagnostics.error('env.file-invalid', `${unit.service}: ${file.path}: ${(e as Error).message}`, { path: `${path}[${i}]` });
+    if ('invalid' in parsed) {
+      ctx.diagnostics.error('env.file-invalid', `${unit.service}: ${file.path}: ${parsed.invalid}`, { path: `${path}[${i}]` });
       return;
     }
+    const values = parsed.values;
     const entries = Object.entries(values).filter((e): e is [string, string] => e[1] !== null);
     const invalid = entries.filter(([k]) => !CONFIGMAP_KEY.test(k)).map(([k]) => k);
     if (invalid.length) {

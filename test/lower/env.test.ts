@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../../src/lower/metadata.js';
-import { parseDotenv } from '../../src/lower/dotenv.js';
+import { parseDotenv } from '../../src/compose/dotenv.js';
+import { lowerProject } from '../../src/lower/index.js';
+import { Diagnostics } from '../../src/model/diagnostics.js';
 import { find, lower, mainContainer, memFiles, project } from './helpers.js';
 
 describe('env', () => {
@@ -66,9 +68,21 @@ describe('env', () => {
     });
     expect(find(r.objects, 'ConfigMap', 'web-e').data).toEqual({ FROM_LOADER: 'yes' });
   });
-  test('fallback dotenv parser', () => {
-    expect(
-      parseDotenv('# c\nexport A=1\nB = two # comment\nC="x\\ny"\nD=\'$lit\'\nE\nF=\n'),
-    ).toEqual({ A: '1', B: 'two', C: 'x\ny', D: '$lit', E: null, F: '' });
+  test('without a parser from the loader, an env_file is an error naming the file, not a second grammar', () => {
+    const d = new Diagnostics();
+    lowerProject(project({ web: { image: 'x', env_file: [{ path: '/e', required: true }] } }), { files: memFiles({ '/e': 'A=1' }) }, d);
+    expect(d.errors.map((e) => [e.code, e.path, e.message])).toEqual([['env.file-invalid', 'services.web.env_file[0]', 'web: /e: no env_file parser configured (reading /e)']]);
+  });
+  test('an env_file used by several services is read and parsed once', () => {
+    let reads = 0;
+    let parses = 0;
+    const files = memFiles({ '/e': 'A=1' });
+    const r = lower(project({ a: { image: 'x', env_file: [{ path: '/e', required: true }] }, b: { image: 'x', env_file: [{ path: '/e', required: true }] } }), {
+      files: { ...files, read: (p: string) => (reads++, files.read(p)) },
+      parseEnvFile: (content, path) => (parses++, parseDotenv(content, { file: path, lookup: () => undefined })),
+    });
+    expect([reads, parses]).toEqual([1, 1]);
+    expect(find(r.objects, 'ConfigMap', 'a-e').data).toEqual({ A: '1' });
+    expect(find(r.objects, 'ConfigMap', 'b-e').data).toEqual({ A: '1' });
   });
 });
