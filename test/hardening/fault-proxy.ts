@@ -209,6 +209,7 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
   let stats: FaultStats = { requests: 0, forwarded: 0, faults: 0, byRule: {}, byRequest: {} };
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket) => {
+    if (sockets.has(s)) return; // a kept-alive socket, reused
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
