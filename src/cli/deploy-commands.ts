@@ -42,6 +42,7 @@ function addConnectionOptions(cmd: Command): Command {
     .option('--context <name>', 'kubeconfig context (default: the current context)')
     .option('-n, --namespace <namespace>', "namespace (default: the project's, else the context's, else default)")
     .option('--field-manager <name>', 'server-side apply field manager', 'compose2k8s')
+    .option('--request-timeout <duration>', 'give up on a request (and retry it) when the server sends nothing for this long', '60s')
     .addOption(new Option('--concurrency <n>', 'objects sent at once').default('32').hideHelp());
 }
 
@@ -91,7 +92,9 @@ async function withCluster<T>(
   exitOnApiError = 1,
 ): Promise<T | undefined> {
   const { connect } = await import('../deploy/client.js');
-  const cluster = await connect({ kubeconfig: flags.kubeconfig, context: flags.context, log: logLine });
+  const timeoutMs = await durationFlag('--request-timeout', String(flags.requestTimeout ?? '60s'));
+  if (timeoutMs < 1) throw new UsageError(`--request-timeout must be positive, not ${flags.requestTimeout}`);
+  const cluster = await connect({ kubeconfig: flags.kubeconfig, context: flags.context, log: logLine, timeoutMs });
   try {
     return await fn(cluster);
   } catch (e) {
