@@ -447,7 +447,7 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
 const describeParent = (p: ParentRef) => `${p.kind} ${p.namespace}/${p.name}`;
 
 export function failureMessage(err: Error): string {
-  if (err instanceof ApiError && err.status === 0 && err.reason !== 'ECONNREFUSED') {
+  if (err instanceof ApiError && err.maybeApplied) {
     return `${err.message} (the server may or may not have applied it; rerun to converge)`;
   }
   return err.message;

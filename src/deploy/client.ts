@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { VERSION } from '../version.js';
-import { ApiError, errorFromNetwork, errorFromResponse } from './errors.js';
+import { ApiError, errorFromNetwork, errorFromResponse, maybeDelivered } from './errors.js';
 import { loadKubeconfig, type KubeConfigLite, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js';
 import { Discovery } from './discovery.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
@@ -225,18 +225,27 @@ export class KubeClient {
 
   /** Like request, with the HTTP status (server-side apply answers 201 when it created the object). */
   async requestFull(req: KubeRequest, what?: string): Promise<KubeResponse> {
-    return withRetry(
-      this.retry,
-      async () => {
-        const res = await this.transport.request(req);
-        if (res.status >= 200 && res.status < 300) return res;
-        throw errorFromResponse(res.status, res.body, res.headers?.['retry-after']);
-      },
-      (err, attempt, delay) =>
-        this.log?.(
-          `retrying ${req.method} ${what ?? req.path} after ${err.status ? `HTTP ${err.status}` : err.reason} (attempt ${attempt + 1}/${this.retry.attempts} in ${delay} ms)`,
-        ),
-    );
+    let delivered = false;
+    try {
+      return await withRetry(
+        this.retry,
+        async () => {
+          const res = await this.transport.request(req);
+          if (res.status >= 200 && res.status < 300) return res;
+          throw errorFromResponse(res.status, res.body, res.headers?.['retry-after']);
+        },
+        (err, attempt, delay) => {
+          delivered ||= maybeDelivered(err);
+          this.log?.(
+            `retrying ${req.method} ${what ?? req.path} after ${err.status ? `HTTP ${err.status}` : err.reason} (attempt ${attempt + 1}/${this.retry.attempts} in ${delay} ms)`,
+          );
+        },
+      );
+    } catch (e) {
+      // The last attempt may have been refused while an earlier one reached the server: say so.
+      if (e instanceof ApiError && req.method !== 'GET' && (delivered || maybeDelivered(e))) e.maybeApplied = true;
+      throw e;
+    }
   }
 
   get<T = KubeObject>(path: string, query?: Query): Promise<T> {

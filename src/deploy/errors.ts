@@ -15,6 +15,11 @@ export class ApiError extends Error {
   readonly causes: StatusCause[];
   /** Seconds the server asked us to wait (Retry-After), if any. */
   readonly retryAfter?: number;
+  /**
+   * Some attempt may have reached the server even though none was answered (the connection broke after sending, or
+   * a gateway timed out): a write may have been carried out. Set by the client after its retries.
+   */
+  maybeApplied = false;
   constructor(status: number, reason: string, message: string, causes: StatusCause[] = [], retryAfter?: number) {
     super(message);
     this.name = 'ApiError';
@@ -149,7 +154,18 @@ export async function withContext<T>(what: string, fn: () => Promise<T>): Promis
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof ApiError) throw new ApiError(e.status, e.reason, `${what}: ${e.message}`, e.causes, e.retryAfter);
+    if (e instanceof ApiError) {
+      const wrapped = new ApiError(e.status, e.reason, `${what}: ${e.message}`, e.causes, e.retryAfter);
+      wrapped.maybeApplied = e.maybeApplied;
+      throw wrapped;
+    }
     throw e;
   }
+}
+
+/** Whether a failed attempt may still have been carried out by the server: no answer, but the request may have left. */
+export function maybeDelivered(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return false;
+  if (err.status === 0) return !['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(err.reason);
+  return err.status === 504;
 }

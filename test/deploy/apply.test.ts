@@ -285,3 +285,18 @@ describe('diffObjects', () => {
     expect(f.get('ConfigMap', 'b')).toBeUndefined();
   });
 });
+
+describe('failures that may have been applied', () => {
+  it('says so when an attempt broke after sending, even if the last one was refused; not when every attempt was refused', async () => {
+    const f = new FakeCluster();
+    const isPatch = (name: string) => (r: { method: string; path: string }) => r.method === 'PATCH' && r.path.endsWith(`/configmaps/${name}`);
+    f.fail({ match: isPatch('sent'), status: 'ECONNRESET', times: 1 });
+    f.fail({ match: isPatch('sent'), status: 'ECONNREFUSED', times: 3 });
+    f.fail({ match: isPatch('refused'), status: 'ECONNREFUSED', times: 4 });
+    const res = await applyObjects([cm('sent'), cm('refused')], { cluster: f.cluster({ attempts: 4 }), namespace: 'default', projectName: 'shop' });
+    const msg = (name: string) => res.results.find((r) => r.ref.name === name)!.message;
+    expect(msg('sent')).toBe('cannot reach the API server: ECONNREFUSED (the server may or may not have applied it; rerun to converge)');
+    expect(msg('refused')).toBe('cannot reach the API server: ECONNREFUSED');
+  });
+});
+

@@ -62,6 +62,11 @@ export interface FaultRule {
   dropAfterBytes?: number;
   /** Never answer (the connection stays open until the client gives up or the proxy stops). */
   hang?: boolean;
+  /**
+   * HTTP mode: hold the request (before forwarding) until `openGate(name)`; makes "while X is in progress"
+   * deterministic. A request whose client went away meanwhile is not forwarded.
+   */
+  gate?: string;
 }
 
 export interface FaultProxyOptions {
@@ -122,6 +127,11 @@ export interface FaultProxy {
   clearRules(): void;
   /** While down, every new connection is reset at once and open ones are cut (the target looks dead). */
   setDown(down: boolean): void;
+  /** Lets the requests held by rules with this `gate` go on, and all later ones pass; `closeGate` holds them again. */
+  openGate(name: string): void;
+  closeGate(name: string): void;
+  /** Requests currently held at a gate. */
+  held(name: string): number;
   stats(): FaultStats;
   /** Clears the log and counters (not the rules). */
   resetStats(): void;
@@ -237,6 +247,16 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
   };
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const gates = new Map<string, { open: boolean; waiting: (() => void)[] }>();
+  const gate = (name: string) => {
+    let g = gates.get(name);
+    if (!g) gates.set(name, (g = { open: false, waiting: [] }));
+    return g;
+  };
+  const passGate = (name: string) => {
+    const g = gate(name);
+    return g.open ? Promise.resolve() : new Promise<void>((r) => g.waiting.push(r));
+  };
   let server: net.Server;
   let ca: string | undefined;
   const upstreamAgent =
@@ -262,6 +282,15 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
       const rule = st?.rule;
       if (st) entry.rule = st.name;
       if (rule?.delayMs) await sleep(rule.delayMs);
+      if (rule?.gate) {
+        entry.action = `held at gate ${rule.gate}`;
+        await passGate(rule.gate);
+        if (req.socket.destroyed) {
+          entry.action = `client gone at gate ${rule.gate}`;
+          return;
+        }
+        entry.action = 'forwarded';
+      }
       if (rule?.hang) {
         entry.action = 'hang';
         return; // the socket is destroyed by stop() or when the client gives up
@@ -457,12 +486,22 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
       down = d;
       if (d) for (const s of sockets) s.destroy();
     },
+    openGate: (name) => {
+      const g = gate(name);
+      g.open = true;
+      for (const w of g.waiting.splice(0)) w();
+    },
+    closeGate: (name) => {
+      gate(name).open = false;
+    },
+    held: (name) => gate(name).waiting.length,
     stats: () => structuredClone(stats),
     resetStats: () => {
       log.length = 0;
       stats = { requests: 0, forwarded: 0, faults: 0, byRule: {}, byRequest: {} };
     },
     stop: async () => {
+      for (const g of gates.values()) for (const w of g.waiting.splice(0)) w();
       const closed = new Promise<void>((r) => server.close(() => r()));
       for (const s of sockets) s.destroy();
       sockets.clear();
