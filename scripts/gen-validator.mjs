@@ -67,13 +67,41 @@ export function generate(target = TARGETS[0]) {
 const ANNOTATIONS = new Set(['title', 'description', 'deprecated', 'default', 'examples']);
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'dependentSchemas']);
 
+/**
+ * compose-go validates with Go's regexp, where `.` matches every character but `\n`; in JavaScript it also stops at
+ * `\r`, U+2028 and U+2029, so `^.+$` refused keys docker compose accepts (an environment variable named "\r").
+ * Every `.` outside a character class becomes `[^\n]`.
+ */
+function goPattern(pattern) {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      out += c + (pattern[++i] ?? '');
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') inClass = true;
+    else if (c === '.') {
+      out += '[^\\n]';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 function withoutAnnotations(schema) {
   if (Array.isArray(schema)) return schema.map(withoutAnnotations);
   if (schema === null || typeof schema !== 'object') return schema;
   const out = {};
   for (const [key, value] of Object.entries(schema)) {
     if (ANNOTATIONS.has(key)) continue;
-    if (SCHEMA_MAPS.has(key)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutAnnotations(v)]));
+    if (key === 'patternProperties') out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [goPattern(k), withoutAnnotations(v)]));
+    else if (SCHEMA_MAPS.has(key)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutAnnotations(v)]));
+    else if (key === 'pattern' && typeof value === 'string') out[key] = goPattern(value);
     else if (key === 'enum' || key === 'const' || key === 'required') out[key] = value;
     else out[key] = withoutAnnotations(value);
   }

@@ -4,11 +4,13 @@
 // follow YAML's precedence, and alias expansion is bounded so a "billion laughs" file fails fast.
 import {
   Alias,
+  CST,
   isAlias,
   isMap,
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   parseAllDocuments,
   parseDocument,
@@ -50,11 +52,48 @@ export function parseComposeYaml(text: string, file: string): ParsedFile {
   if (text.includes('\u0000')) {
     throw error('yaml.binary', 'file is not text (it contains NUL bytes)', { file, line: lineOfOffset(text, text.indexOf('\u0000')) });
   }
+  text = goLineBreaks(text);
   // Most files are plain block YAML, which yaml-fast.ts reads directly with the same result; anything else (and
   // every error) goes through the `yaml` package below.
   const fast = fastParseCompose(text, file, resolvePlain);
   if (fast) return { file, ...fast };
   return parseWithLibrary(text, file);
+}
+
+const GO_BREAKS = /[\u0085\u2028\u2029]/;
+
+/**
+ * go-yaml (YAML 1.1, docker compose's parser) reads NEL (U+0085), LS (U+2028) and PS (U+2029) as line breaks; the
+ * `yaml` package (YAML 1.2) reads them as ordinary characters, so a raw LS could make a key docker compose never
+ * sees (`  <LS>: x` is a syntax error there). Outside quoted scalars they become `\n` here (one character for one:
+ * offsets stay, and lines are counted as docker compose counts them). Inside quoted scalars they are left alone:
+ * go-yaml keeps LS and PS in the value (the `yaml` package folds them to a space) and drops NEL; inside block
+ * scalars go-yaml keeps an LS of the text where this makes it `\n`. Both are rarer than a scanner of our own is
+ * worth; they are listed in docs/front-end.md.
+ */
+export function goLineBreaks(text: string): string {
+  if (!GO_BREAKS.test(text)) return text;
+  const quoted: [number, number][] = [];
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === CST.DOCUMENT || token === CST.FLOW_END || token === CST.SCALAR) continue;
+    if (token[0] === '"' || token[0] === "'") quoted.push([offset, offset + token.length]);
+    offset += token.length;
+  }
+  // The lexer's tokens cover the text exactly; if they ever did not, treat every character as outside quotes.
+  if (offset !== text.length) quoted.length = 0;
+  let q = 0;
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x85 && c !== 0x2028 && c !== 0x2029) continue;
+    while (q < quoted.length && quoted[q]![1] <= i) q++;
+    if (q < quoted.length && quoted[q]![0] <= i) continue;
+    out += text.slice(last, i) + '\n';
+    last = i + 1;
+  }
+  return out + text.slice(last);
 }
 
 /** @internal The `yaml` package's reading of a file (what the fast reader must match; see yaml-fast.ts). */
@@ -169,10 +208,31 @@ class NodeReader {
 
   private readUntagged(node: YamlNode, path: string, depth: number): unknown {
     if (isAlias(node)) return this.readAlias(node, path, depth);
-    if (isScalar(node)) return scalarValue(node);
+    if (isScalar(node)) {
+      const v = scalarValue(node);
+      return v !== null && typeof v === 'object' ? this.taggedScalar(node, v, path) : v;
+    }
     if (isSeq(node)) return this.readSeq(node, path, depth);
     if (isMap(node)) return this.readMap(node, path, depth);
     this.fail('yaml.unsupported', 'unsupported YAML node', node, path);
+  }
+
+  /**
+   * Explicit YAML 1.1 tags the `yaml` package turns into objects: go-yaml makes `!!binary` the decoded string (an
+   * invalid one is an error) and `!!timestamp` a time.Time. (A Buffer left as is was spread into a mapping later.)
+   */
+  private taggedScalar(node: Scalar, value: object, path: string): unknown {
+    const source = String(node.source ?? '');
+    if (value instanceof Uint8Array) {
+      const decoded = goBase64(source);
+      if (decoded === undefined) this.fail('yaml.binary-invalid', '!!binary value contains invalid base64 data', node, path);
+      return decoded;
+    }
+    if (value instanceof Date) {
+      const t = goTimestamp(source);
+      if (t !== undefined) return t;
+    }
+    this.fail('yaml.unsupported', `unsupported value for the tag ${node.tag ?? '(none)'}`, node, path);
   }
 
   private readAlias(node: Alias, path: string, depth: number): unknown {
@@ -280,6 +340,13 @@ class NodeReader {
     if (path) d.path = path;
     throw error(code, message, d);
   }
+}
+
+/** Go's base64.StdEncoding.DecodeString: padding required, `\r` and `\n` ignored, nothing else; undefined if invalid. */
+function goBase64(text: string): string | undefined {
+  const t = text.replace(/[\r\n]/g, '');
+  if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(t)) return undefined;
+  return Buffer.from(t, 'base64').toString('utf8');
 }
 
 /**
