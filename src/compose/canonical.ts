@@ -547,7 +547,11 @@ function canonicalUlimits(v: unknown, path: string): Record<string, Dict> {
       for (const key of ['single', 'soft', 'hard']) if (out[key] != null) out[key] = toInt(out[key], `${at}.${key}`);
       return out;
     }
-    if (typeof limit === 'number' || typeof limit === 'string') return { single: toInt(limit, at) };
+    if (typeof limit === 'number' || typeof limit === 'string') {
+      // compose-go's UlimitsConfig: `single` is omitempty, so `nofile: 0` is soft 0 / hard 0, and config prints it so.
+      const n = toInt(limit, at);
+      return n === 0 ? { soft: 0, hard: 0 } : { single: n };
+    }
     fail('canonical.type', `${at}: invalid type ${goType(limit)} for ulimits`, at);
   });
 }

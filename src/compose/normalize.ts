@@ -5,6 +5,7 @@
 // in canonicalize, which has the project environment.
 
 import type { DependsOn, Project, Service } from '../model/project.js';
+import { cleanPath } from './syntax/volumes.js';
 
 const SERVICE_PREFIX = 'service:';
 const CONTAINER_PREFIX = 'container:';
@@ -59,6 +60,10 @@ function normalizeService(service: Service): void {
     if (!from.startsWith(CONTAINER_PREFIX)) addImplicit(from.split(':')[0]!, false);
   }
   if (Object.keys(dependsOn).length > 0) service.depends_on = dependsOn;
+
+  // loader/normalize.go cleans every mount target once more after the merge, and path.Clean("") is ".": a long-form
+  // `target: ""` is printed (and reloads) as `target: .`.
+  for (const volume of service.volumes ?? []) if (typeof volume.target === 'string') volume.target = volume.target === '' ? '.' : cleanPath(volume.target);
 
   // compose-spec#647: a pre_start hook runs the service image unless it names its own.
   if (service.image !== undefined) {

@@ -82,3 +82,68 @@ test('an integer kompose label beyond int32 is an error, not an invalid object',
   lowerProject(loaded.project, lowerOptionsFor(loaded), d);
   expect(d.errors.map((e) => e.code)).toEqual(['kompose.invalid-label']);
 });
+
+// The four findings of the 100,000-input nightly run (seed 100001), each checked against docker compose v5.5.1.
+describe('nightly run 100001: config output reloads, errors have lines, as docker compose', () => {
+  const idempotent = (text: string) => expect(check(text, { dir, idempotence: true }).violations).toEqual([]);
+  const configYaml = (text: string) => composeConfigYaml(composeConfigObject(loadText(text, { dir }), { escape: true, nestedExtensions: true }));
+
+  test('a raw U+2028 (LINE SEPARATOR) is a line break, as in go-yaml: `<LS>: x` is not an environment key', () => {
+    // The fuzzer's input loaded with the key "\u2028", which config printed raw and the schema then refused.
+    const e = rejected('services:\n  a:\n    image: x\n    environment:\n      \u2028: -2134021928\n');
+    // docker compose: "did not find expected key" (L1-L6); here the `: -2134021928` line is a key-less top-level pair.
+    expect(e.diagnostics[0]).toMatchObject({ code: 'yaml.non-string-key', file: '(stdin)' });
+    expect(e.diagnostics[0]!.line).toBeGreaterThan(0);
+    // It ends a comment like a newline: docker compose reads the rest as the next line.
+    const loaded = loadText('services:\n  a:\n    image: x # c\u2028    labels:\n      l: a\n', { dir });
+    expect(loaded.project.services.a!.labels).toEqual({ l: 'a' });
+    // NEL and PS as well; inside quotes they stay characters of the value.
+    expect(rejected('services:\n  a:\n    image: x\n    environment:\n      \u0085: 1\n').diagnostics[0]!.line).toBeGreaterThan(0);
+    expect(loadText("services:\n  a:\n    image: x\n    labels:\n      l: 'a\u2029b'\n", { dir }).project.services.a!.labels).toEqual({ l: 'a\u2029b' }); // docker compose: the same
+  });
+
+  test('schema patterns use Go regexp semantics: `.` matches \\r and U+2028 (environment keys docker compose accepts)', () => {
+    for (const key of ['\\r', '\\u2028', 'a\\u2029']) {
+      const loaded = loadText(`services:\n  a:\n    image: x\n    environment:\n      "${key}": x\n`, { dir });
+      expect(Object.keys(loaded.project.services.a!.environment!)).toEqual([JSON.parse(`"${key}"`)]);
+    }
+    expect(rejected('services:\n  a:\n    image: x\n    environment:\n      "\\n": x\n').diagnostics[0]).toMatchObject({ code: 'schema.invalid', line: 5 });
+    idempotent('services:\n  a:\n    image: x\n    environment:\n      "\\r": x\n');
+  });
+
+  test('ulimits `nofile: 0` is soft 0 / hard 0 (compose-go: single is omitempty), not a `single` key', () => {
+    for (const text of ['services:\n  a:\n    image: x\n    ulimits:\n      nofile: 0\n', 'services:\n  a:\n    image: x\n    ulimits:\n      nofile: "0"\n']) {
+      expect(loadText(text, { dir }).project.services.a!.ulimits).toEqual({ nofile: { soft: 0, hard: 0 } });
+      expect(configYaml(text)).toMatch(/nofile:\n\s+hard: 0\n\s+soft: 0\n/);
+      idempotent(text);
+    }
+    expect(loadText('services:\n  a:\n    image: x\n    ulimits:\n      nofile: 5\n', { dir }).project.services.a!.ulimits).toEqual({ nofile: { single: 5 } });
+  });
+
+  test('a long-form mount with `target: ""` gets target "." (path.Clean in normalize.go), so config reloads', () => {
+    // From corpus compose-with-paths.yaml (source C:\docker\project) with the target emptied.
+    const text = 'services:\n  test:\n    image: x\n    volumes:\n      - type: bind\n        source: C:\\docker\\project\n        target: ""\n';
+    expect(loadText(text, { dir }).project.services.test!.volumes).toEqual([{ type: 'bind', source: 'C:\\docker\\project', target: '.' }]);
+    idempotent(text);
+    // Without a target at all it stays an error with its line.
+    expect(rejected('services:\n  test:\n    image: x\n    volumes:\n      - type: bind\n        source: /src\n').diagnostics[0]).toMatchObject({ code: 'unique.missing-target', line: 5 });
+  });
+
+  test('!!binary is decoded like go-yaml; top-level or invalid base64 is a located error, not keys 0, 1, ...', () => {
+    // The fuzzer's input: the yaml package's Buffer was spread into a mapping with keys '0'..'6', without a line.
+    expect(rejected('!!binary \u7f3cervice0755\n').diagnostics[0]).toMatchObject({ code: 'yaml.binary-invalid', line: 1 });
+    expect(rejected('!!binary aGVsbG8=\n').diagnostics[0]).toMatchObject({ line: 1 });
+    expect(loadText('services:\n  a:\n    image: !!binary eA==\n    labels:\n      l: !!binary 4pyT\n      t: !!timestamp 2001-12-14\n', { dir }).project.services.a).toMatchObject({
+      image: 'x',
+      labels: { l: '✓', t: '2001-12-14 00:00:00 +0000 UTC' },
+    });
+    expect(rejected('services:\n  a:\n    image: !!binary aGVsbG8\n').diagnostics[0]).toMatchObject({ code: 'yaml.binary-invalid', line: 3, path: 'services.a.image' });
+  });
+});
+
+// Open (src/emit/compose-config.ts, not the loader): config writes U+2028/U+2029 raw in a plain scalar, which
+// go-yaml and now our reader take as a line break, so `l: "a\u2028b"` does not reload (docker compose writes
+// it quoted). This test fails — and must become a plain `test` — once the emitter quotes and escapes them.
+test.fails('open: config output of a value holding U+2028 reloads to the same model', () => {
+  expect(check('services:\n  a:\n    image: x\n    labels:\n      l: "a\\u2028b"\n', { dir, idempotence: true }).violations).toEqual([]);
+});
