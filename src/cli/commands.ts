@@ -85,6 +85,8 @@ export function addLoweringOptions(cmd: Command): Command {
     .option('--helper-image <image>', 'image of the init containers that wait for dependencies')
     .option('--wait-for-started', 'also wait (by DNS) for depends_on: service_started dependencies')
     .option('--allow-host-paths', 'turn bind mounts that cannot become ConfigMaps into hostPath volumes')
+    .addOption(new Option('--service-group-mode <mode>', 'run services in one pod by equal kompose.service.group labels (default), by shared writable volumes, or never').choices(['label', 'volume', 'none']))
+    .option('--service-group-name <name>', 'with --service-group-mode volume: the workload name of the group')
     .addOption(new Option('--secrets <mode>', 'write secret data (inline) or only reference existing Secrets').choices(['inline', 'reference']))
     .option('--validate', 'validate every object against the Kubernetes schema')
     .option('--strict', 'fail when any compose key is ignored')

@@ -22,6 +22,8 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   helperImage?: string;
   waitForStarted?: boolean;
   allowHostPaths?: boolean;
+  serviceGroupMode?: LowerOptions['serviceGroupMode'];
+  serviceGroupName?: string;
   secrets?: LowerOptions['secrets'];
   validate?: boolean;
   strict?: boolean;
@@ -56,6 +58,8 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     helperImage: flags.helperImage,
     waitForStarted: flags.waitForStarted,
     allowHostPaths: flags.allowHostPaths,
+    serviceGroupMode: flags.serviceGroupMode,
+    serviceGroupName: flags.serviceGroupName,
     secrets: flags.secrets,
     validate: flags.validate,
     strict: flags.strict,

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { LowerContext, KubeObject, ServiceUnit } from './context.js';
+import { mergeGroup } from './groups.js';
 import { CONFIG_CHECKSUM_ANNOTATION, projectLabels } from './metadata.js';
 import { applyJsonPatch } from './patches.js';
 import type { PatchSpec } from './settings-types.js';
@@ -201,10 +202,10 @@ export function sortForApply(objects: KubeObject[]): KubeObject[] {
   });
 }
 
-function applyPatches(ctx: LowerContext, objects: KubeObject[], patches: PatchSpec[], defaultName?: string): KubeObject[] {
+function applyPatches(ctx: LowerContext, objects: KubeObject[], patches: PatchSpec[], defaultName?: (kind: string) => string): KubeObject[] {
   let out = objects;
   for (const spec of patches) {
-    const name = spec.target.name ?? defaultName;
+    const name = spec.target.name ?? defaultName?.(spec.target.kind);
     let matched = 0;
     out = out.map((o) => {
       if (o.kind !== spec.target.kind || (name !== undefined && o.metadata.name !== name)) return o;
@@ -221,20 +222,38 @@ function applyPatches(ctx: LowerContext, objects: KubeObject[], patches: PatchSp
   return out;
 }
 
+/** Kinds whose per-service object is the pod's: a group member's patches target the group's by default. */
+const POD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'ServiceAccount']);
+
+/** One unit per pod: each service's own, or a group's members merged into one (groups.ts). */
+function podUnits(ctx: LowerContext): ServiceUnit[] {
+  const out: ServiceUnit[] = [];
+  const done = new Set<string>();
+  for (const unit of ctx.units.values()) {
+    if (!unit.group) out.push(unit);
+    else if (!done.has(unit.group.name)) {
+      done.add(unit.group.name);
+      out.push(mergeGroup(ctx, unit.group));
+    }
+  }
+  return out;
+}
+
 /** The final object list, in apply order. */
 export function assemble(ctx: LowerContext): KubeObject[] {
-  const workloads = new Map<ServiceUnit, KubeObject>();
-  for (const unit of ctx.units.values()) workloads.set(unit, buildWorkload(unit));
-  let objects: KubeObject[] = [...ctx.emitted(), ...workloads.values()];
+  const pods = podUnits(ctx);
+  let objects: KubeObject[] = [...ctx.emitted(), ...pods.map(buildWorkload)];
   if (ctx.namespace) {
     objects.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.namespace, labels: projectLabels(ctx.project.name) } });
     objects = objects.map((o) => (CLUSTER_SCOPED.has(o.kind) ? o : { ...o, metadata: { ...o.metadata, namespace: ctx.namespace } }));
   }
   objects = applyPatches(ctx, objects, ctx.settings.project.patches);
-  for (const unit of ctx.units.values()) objects = applyPatches(ctx, objects, unit.settings.patches, unit.name);
+  for (const unit of ctx.units.values()) {
+    objects = applyPatches(ctx, objects, unit.settings.patches, (kind) => (POD_KINDS.has(kind) ? unit.workload : unit.name));
+  }
   // Checksums last, over the final (patched) ConfigMaps and Secrets. Setting them changes no kind or name.
   const index = indexObjects(objects);
-  for (const unit of ctx.units.values()) {
+  for (const unit of pods) {
     const sum = configChecksum(unit.configRefs, objects, index);
     if (!sum) continue;
     const workload = index.get(`${unit.kind}\0${unit.name}`);

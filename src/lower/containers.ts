@@ -2,7 +2,7 @@
 // security, lifecycle hooks, hosts and DNS, shared memory and tmpfs, pull policy, platform and GPUs.
 
 import type { Service, DeviceRequest } from '../model/project.js';
-import { addMount, addVolume, setResource, type LowerContext, type ServiceUnit } from './context.js';
+import { addMount, addVolume, setResource, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { applyHooks } from './hooks.js';
 import { isDnsLabel } from './names.js';
 import type { Pass } from './pass.js';
@@ -25,7 +25,7 @@ export function lowerContainer(ctx: LowerContext, unit: ServiceUnit): void {
   const s = unit.compose;
   const { report, diagnostics: d } = ctx;
   const c = unit.container;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   const p = (k: string) => `${unit.path}.${k}`;
 
   // Image: without one, Compose names the built image <project>-<service>; the build stage rewrites it.
@@ -80,7 +80,7 @@ export function lowerContainer(ctx: LowerContext, unit: ServiceUnit): void {
 function applyHostsAndDns(ctx: LowerContext, unit: ServiceUnit): void {
   const s = unit.compose;
   const { report, diagnostics: d } = ctx;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   const p = (k: string) => `${unit.path}.${k}`;
   if (s.extra_hosts && Object.keys(s.extra_hosts).length) {
     const byIp = new Map<string, string[]>();
@@ -122,7 +122,10 @@ function applyHostsAndDns(ctx: LowerContext, unit: ServiceUnit): void {
   if (s.hostname !== undefined) {
     if (isDnsLabel(s.hostname)) {
       unit.pod.hostname = s.hostname;
-      report.mapped(p('hostname'), `${to} hostname`);
+      // A group's pod has one hostname: the first member's (service-name order) that sets one (groups.ts).
+      const first = unit.group?.members.map((m) => ctx.units.get(m)!.compose.hostname).find((h) => h !== undefined && isDnsLabel(h));
+      if (first !== undefined && first !== s.hostname) report.approximated(p('hostname'), `${to} hostname`, `the pod of ${unit.workload} has one hostname, "${first}"`);
+      else report.mapped(p('hostname'), `${to} hostname`);
     } else {
       d.warn('container.hostname', `${unit.service}: hostname "${s.hostname}" is not a DNS label and is ignored`, { path: p('hostname') });
       report.ignored(p('hostname'), 'not a valid DNS label');
@@ -139,7 +142,7 @@ function applyHostsAndDns(ctx: LowerContext, unit: ServiceUnit): void {
 
 function applyMemoryVolumes(ctx: LowerContext, unit: ServiceUnit): void {
   const s = unit.compose;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   if (s.shm_size !== undefined) {
     addVolume(unit, { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: bytesToQuantity(s.shm_size) } });
     addMount(unit.container, { name: 'dshm', mountPath: '/dev/shm' });
@@ -174,7 +177,7 @@ function applyPullPolicy(ctx: LowerContext, unit: ServiceUnit): void {
   const s = unit.compose;
   const fromSettings = unit.settings.imagePullPolicy;
   const path = `${unit.path}.pull_policy`;
-  const to = `${unit.kind}/${unit.name} imagePullPolicy`;
+  const to = `${workloadRef(unit)} imagePullPolicy`;
   if (fromSettings) unit.container.imagePullPolicy = fromSettings;
   if (s.pull_policy === undefined) return;
   const mapped = PULL_POLICY[s.pull_policy];
@@ -193,7 +196,7 @@ function applyPlatform(ctx: LowerContext, unit: ServiceUnit): void {
   if (os) selector['kubernetes.io/os'] = os;
   if (arch) selector['kubernetes.io/arch'] = ARCH[arch] ?? arch;
   unit.pod.nodeSelector = { ...unit.pod.nodeSelector, ...selector };
-  const to = `${unit.kind}/${unit.name} nodeSelector`;
+  const to = `${workloadRef(unit)} nodeSelector`;
   if (variant) ctx.report.approximated(`${unit.path}.platform`, to, `variant ${variant} cannot be selected by a well-known node label`);
   else ctx.report.mapped(`${unit.path}.platform`, to);
 }
@@ -226,7 +229,7 @@ function applyGpus(ctx: LowerContext, unit: ServiceUnit): void {
       totals.set(resource, (totals.get(resource) ?? 0) + count);
       used++;
     }
-    const to = `${unit.kind}/${unit.name} resources.limits`;
+    const to = `${workloadRef(unit)} resources.limits`;
     if (!used) ctx.report.ignored(path, notes.join('; '));
     else if (notes.length) ctx.report.approximated(path, to, notes.join('; '));
     else ctx.report.mapped(path, to);
@@ -238,9 +241,13 @@ function applyGpus(ctx: LowerContext, unit: ServiceUnit): void {
 /** `pid: host` and `ipc: host` share the node's namespaces; other modes have no pod equivalent. */
 function applyNamespaces(ctx: LowerContext, unit: ServiceUnit): void {
   const s = unit.compose;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
+  const sibling = (mode: string) => unit.group !== undefined && mode.startsWith('service:') && ctx.units.get(mode.slice('service:'.length))?.workload === unit.workload;
   if (s.pid !== undefined && s.pid !== null) {
-    if (s.pid === 'host') {
+    if (sibling(s.pid)) {
+      unit.pod.shareProcessNamespace = true;
+      ctx.report.approximated(`${unit.path}.pid`, `${to} shareProcessNamespace`, 'every container of the pod shares one PID namespace');
+    } else if (s.pid === 'host') {
       unit.pod.hostPID = true;
       ctx.report.mapped(`${unit.path}.pid`, `${to} hostPID`);
     } else ctx.report.ignored(`${unit.path}.pid`, `pid "${s.pid}" cannot be shared between pods`);
@@ -249,7 +256,8 @@ function applyNamespaces(ctx: LowerContext, unit: ServiceUnit): void {
     if (s.ipc === 'host') {
       unit.pod.hostIPC = true;
       ctx.report.mapped(`${unit.path}.ipc`, `${to} hostIPC`);
-    } else if (s.ipc === 'private' || s.ipc === 'shareable') ctx.report.mapped(`${unit.path}.ipc`, `${to} (pod IPC namespace)`);
+    } else if (sibling(s.ipc)) ctx.report.mapped(`${unit.path}.ipc`, `${to} (same pod as ${s.ipc.slice('service:'.length)}: one IPC namespace)`);
+    else if (s.ipc === 'private' || s.ipc === 'shareable') ctx.report.mapped(`${unit.path}.ipc`, `${to} (pod IPC namespace)`);
     else ctx.report.ignored(`${unit.path}.ipc`, `ipc "${s.ipc}" cannot be shared between pods`);
   }
 }

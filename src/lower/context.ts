@@ -34,14 +34,38 @@ export interface JobSpecParts {
   ttlSecondsAfterFinished?: number;
 }
 
+/**
+ * Services that run as containers of ONE pod and workload (`kompose.service.group`, or shared volumes with
+ * `serviceGroupMode: volume`). Every member keeps its own ServiceUnit (container, Services, report entries);
+ * the assembler merges the members' pod-level contributions into one workload (groups.ts).
+ */
+export interface PodGroup {
+  /** Kubernetes name of the group's workload (also its HPA, ServiceAccount and wait Role). */
+  readonly name: string;
+  /** Compose service names of the members, in name order; the first one leads (its values win ties). */
+  readonly members: readonly string[];
+  /** The group in messages: `service group "x" (kompose.service.group)` or `service group "a-b" (shared volumes)`. */
+  readonly why: string;
+  /** Per member, the Compose path that put it in the group (its label, else the service). */
+  readonly origins: Readonly<Record<string, string>>;
+  readonly selector: Record<string, string>;
+  /** Labels and annotations of the group's own objects (workload, HPA, ServiceAccount, Role). */
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
 export interface ServiceUnit {
   /** Compose service name. */
   readonly service: string;
   readonly compose: Service;
   /** Compose path of the service, `services.<name>`. */
   readonly path: string;
-  /** Kubernetes name of the workload, its Service, and every other per-service object. */
+  /** Kubernetes name of the service's container, its Service, and every other per-service object. */
   readonly name: string;
+  /** Kubernetes name of the workload the service runs in: `name`, or its group's name. */
+  readonly workload: string;
+  /** The group whose pod this service shares, if any. */
+  readonly group?: PodGroup;
   readonly settings: ServiceSettings;
   /** Decided by the workloads pass (first); read by every later pass. */
   kind: WorkloadKind;
@@ -59,6 +83,11 @@ export interface ServiceUnit {
   /** Pod-level fields except containers, initContainers and volumes. */
   pod: Omit<PodSpec, 'containers' | 'initContainers' | 'volumes'>;
   volumes: Volume[];
+  /**
+   * What each emptyDir volume stands for (`bind:<source>`, `named:<volume>`, `anon:<service>:<target>`), so a
+   * group pod can keep ONE volume where Compose shared one; emptyDirs without a key stay private per container.
+   */
+  emptyDirKeys: Record<string, string>;
   /** Pod-template labels besides the selector (which is always added and cannot be overridden). */
   podLabels: Record<string, string>;
   podAnnotations: Record<string, string>;
@@ -116,6 +145,16 @@ export function addMount(container: Container, mount: VolumeMount): void {
   container.volumeMounts = [...(container.volumeMounts ?? []), mount];
 }
 
+/** The metadata owner of pod-level objects (workload, HPA, ServiceAccount): the group, else the unit itself. */
+export function podOwner(unit: ServiceUnit): { name: string; labels: Record<string, string>; annotations: Record<string, string> } {
+  return unit.group ? { name: unit.group.name, labels: unit.group.labels, annotations: unit.group.annotations } : unit;
+}
+
+/** How the report names the unit's workload: `Deployment/web`, or `Deployment/grp container web` in a group. */
+export function workloadRef(unit: ServiceUnit): string {
+  return unit.group ? `${unit.kind}/${unit.workload} container ${unit.name}` : `${unit.kind}/${unit.name}`;
+}
+
 /** Sets an env var on the main container, replacing one of the same name. */
 export function setEnv(container: Container, variable: EnvVar): void {
   container.env = [...(container.env ?? []).filter((e) => e.name !== variable.name), variable];
@@ -136,9 +175,11 @@ export function newUnit(args: {
   selector: Record<string, string>;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  group?: PodGroup;
 }): ServiceUnit {
   return {
     ...args,
+    workload: args.group?.name ?? args.name,
     path: `services.${args.service}`,
     kind: 'Deployment',
     container: { name: args.name },
@@ -146,6 +187,7 @@ export function newUnit(args: {
     sidecars: [],
     pod: {},
     volumes: [],
+    emptyDirKeys: {},
     podLabels: {},
     podAnnotations: {},
     workloadLabels: {},
@@ -156,7 +198,7 @@ export function newUnit(args: {
 }
 
 /** Metadata for an object belonging to a unit (the assembler adds the namespace to every namespaced object). */
-export function unitMetadata(unit: ServiceUnit, name = unit.name): KubeObject['metadata'] {
+export function unitMetadata(unit: Pick<ServiceUnit, 'name' | 'labels' | 'annotations'>, name = unit.name): KubeObject['metadata'] {
   return {
     name,
     labels: { ...unit.labels },

@@ -3,7 +3,7 @@
 // later envFrom source precedence over an earlier one, so envFrom lists the files in order and env follows.
 
 import type { EnvVar, EnvFromSource } from 'kubernetes-types/core/v1.js';
-import { unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import { escapeKubeExpansion } from './units.js';
 
@@ -77,7 +77,7 @@ function lowerEnvFiles(ctx: LowerContext, unit: ServiceUnit): EnvFromSource[] {
     made.push(`ConfigMap/${name}`);
   });
   if (files.length) {
-    const to = `${made.join(', ') || '(none)'} + ${unit.kind}/${unit.name} envFrom`;
+    const to = `${made.join(', ') || '(none)'} + ${workloadRef(unit)} envFrom`;
     ctx.report.mapped(path, to);
   }
   return envFrom;
@@ -103,7 +103,7 @@ export function lowerEnv(ctx: LowerContext, unit: ServiceUnit): void {
       }
       env.push({ name, value: escapeKubeExpansion(value) });
     }
-    ctx.report.mapped(path, `${unit.kind}/${unit.name} env`);
+    ctx.report.mapped(path, `${workloadRef(unit)} env`);
   }
   const c = unit.container;
   if (envFrom.length) c.envFrom = [...(c.envFrom ?? []), ...envFrom];

@@ -2,7 +2,7 @@
 
 import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import type { ServiceHook } from '../model/project.js';
-import type { LowerContext, ServiceUnit } from './context.js';
+import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { parseUser } from './security.js';
 import { escapeKubeExpansion } from './units.js';
 
@@ -30,7 +30,7 @@ function handlerFor(hooks: ServiceHook[]): LifecycleHandler {
 export function applyHooks(ctx: LowerContext, unit: ServiceUnit): void {
   const s = unit.compose;
   const { report } = ctx;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   for (const [key, event] of [['post_start', 'postStart'], ['pre_stop', 'preStop']] as const) {
     const hooks = s[key];
     if (!hooks?.length) continue;

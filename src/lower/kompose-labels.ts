@@ -114,7 +114,9 @@ export function parseKomposeLabels(
         else bad(path, key, raw, 'cluster or local');
         break;
       case 'kompose.service.group':
-        set('serviceGroup', value, path);
+        // Reported by the group resolution (groups.ts), which knows whether the grouping mode uses it.
+        if (value) set('serviceGroup', value, path);
+        else bad(path, key, raw, 'a group name');
         break;
       case 'kompose.service.name_override':
         set('name', value, path);
@@ -215,6 +217,7 @@ export function parseKomposeLabels(
           consumed = probeLabel(liveness, key.slice('kompose.service.healthcheck.liveness.'.length), value, false);
         } else consumed = false;
     }
+    if (consumed && key === 'kompose.service.group' && layer.serviceGroup !== undefined) continue;
     if (consumed) report.mapped(path, 'compose2k8s settings (kompose compatibility)');
     else {
       report.ignored(path, 'unknown kompose label');

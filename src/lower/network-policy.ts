@@ -11,7 +11,7 @@
 // Runs after `ordering` (it reads the wait init containers it added) and before `pod-metadata`.
 
 import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort } from 'kubernetes-types/networking/v1.js';
-import { asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { asKube, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { exposurePlan } from './ingress.js';
 import { projectLabels } from './metadata.js';
 import type { Pass } from './pass.js';
@@ -107,7 +107,7 @@ export function lowerNetworkPolicies(ctx: LowerContext): void {
     if (unit.compose.networks && !nets.length) ctx.report.mapped(`${unit.path}.networks`, '(empty)');
     if (nets.length) {
       const statics = Object.values(unit.compose.networks ?? {}).some((n) => n?.ipv4_address || n?.ipv6_address || n?.mac_address || n?.link_local_ips);
-      const to = `${unit.kind}/${unit.name} pod labels ${nets.map((n) => networkLabel(ctx, n)).join(', ')}`;
+      const to = `${workloadRef(unit)} pod labels ${nets.map((n) => networkLabel(ctx, n)).join(', ')}`;
       if (unit.compose.network_mode !== undefined) ctx.report.approximated(`${unit.path}.networks`, '(none)', `network_mode ${unit.compose.network_mode} takes precedence`);
       else if (statics) ctx.report.approximated(`${unit.path}.networks`, to, 'static addresses are assigned by the cluster instead');
       else ctx.report.mapped(`${unit.path}.networks`, to);

@@ -2,6 +2,12 @@
 // per-service `x-kubernetes` fields and `kompose.*` labels override them (see settings.ts).
 
 export type ExposeMode = 'none' | 'nodeport' | 'loadbalancer' | 'ingress';
+/**
+ * How services are grouped into one pod (Kompose's `--service-group-mode`): `label` by equal
+ * `kompose.service.group` values (the default: the label is explicit intent), `volume` by shared volumes,
+ * `none` never.
+ */
+export type ServiceGroupMode = 'label' | 'volume' | 'none';
 /** Controllers a user may request for long-running services; one-shot services stay Jobs (B10). */
 export type ControllerOption = 'deployment' | 'statefulset' | 'daemonset';
 
@@ -44,6 +50,9 @@ export interface LowerOptions {
   /** Also wait (by DNS) for `depends_on: service_started` dependencies. */
   waitForStarted: boolean;
   allowHostPaths: boolean;
+  serviceGroupMode: ServiceGroupMode;
+  /** With `serviceGroupMode: volume`: the workload name of the (single) group, instead of its members' names joined. */
+  serviceGroupName?: string;
   secrets: 'inline' | 'reference';
   /** Validate every object with kubernetes-models (see validate.ts; heavy, loaded on demand). */
   validate: boolean;
@@ -79,6 +88,7 @@ export function resolveOptions(partial: Partial<LowerOptions> = {}): LowerOption
     helperImage: DEFAULT_HELPER_IMAGE,
     waitForStarted: false,
     allowHostPaths: false,
+    serviceGroupMode: 'label',
     secrets: 'reference',
     validate: false,
     strict: false,

@@ -9,7 +9,7 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
-import { asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { asKube, podOwner, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import { escapeKubeExpansion } from './units.js';
 
@@ -39,16 +39,16 @@ function helper(ctx: LowerContext, name: string, script: string): Container {
   };
 }
 
-interface ApiNeeds {
+export interface ApiNeeds {
   endpointSlices: boolean;
   jobs: string[];
 }
 
-export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit): void {
+/** The wait init containers of one service; what they need from the API is added to `needs`. */
+export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit, needs: ApiNeeds = { endpointSlices: false, jobs: [] }): ApiNeeds {
   const deps = Object.entries(unit.compose.depends_on ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
-  if (!deps.length) return;
+  if (!deps.length) return needs;
   const waits: Container[] = [];
-  const needs: ApiNeeds = { endpointSlices: false, jobs: [] };
   for (const [dep, spec] of deps) {
     const path = `${unit.path}.depends_on.${dep}`;
     const target = ctx.units.get(dep);
@@ -57,9 +57,18 @@ export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit): void {
       else ctx.report.mapped(path, '(optional dependency not in the project)');
       continue;
     }
+    if (unit.group && target.workload === unit.workload) {
+      // Init containers run before every container of the pod: waiting for a sibling would never end.
+      const condition = spec.condition ?? 'service_started';
+      if (condition !== 'service_started') {
+        ctx.diagnostics.warn('group.depends-on', `${unit.service} waits for ${dep} (${condition}), but both are containers of one pod, which start together: the order is not enforced`, { path });
+      }
+      ctx.report.approximated(path, `${workloadRef(unit)} (same pod as ${dep})`, `containers of one pod start together; ${condition} is not waited for`);
+      continue;
+    }
     const waitName = ctx.names.claim(`initContainer:${unit.service}`, dep, `wait-for-${target.name}`);
     const restartNote = spec.restart ? '; restart: true (restart with the dependency) has no equivalent' : '';
-    const to = `${unit.kind}/${unit.name} initContainer ${waitName}`;
+    const to = `${workloadRef(unit)} initContainer ${waitName}`;
     switch (spec.condition) {
       case 'service_healthy': {
         if (!target.container.readinessProbe) {
@@ -77,11 +86,11 @@ export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit): void {
           ctx.report.ignored(path, `${dep} is a ${target.kind}, not a Job`);
           break;
         }
-        const url = `${API}/apis/batch/v1/namespaces/$POD_NAMESPACE/jobs/${target.name}`;
+        const url = `${API}/apis/batch/v1/namespaces/$POD_NAMESPACE/jobs/${target.workload}`;
         waits.push(
           helper(ctx, waitName, pollScript(url, '"type":"Complete","status":"True"', `waiting for ${dep} to complete`, ['"type":"Failed","status":"True"', `${dep} failed`])),
         );
-        needs.jobs.push(target.name);
+        if (!needs.jobs.includes(target.workload)) needs.jobs.push(target.workload);
         report(ctx, path, to, restartNote);
         break;
       }
@@ -98,7 +107,7 @@ export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit): void {
     }
   }
   unit.initContainers = [...waits, ...unit.initContainers];
-  if (needs.endpointSlices || needs.jobs.length) grantApiAccess(ctx, unit, needs);
+  return needs;
 }
 
 function report(ctx: LowerContext, path: string, to: string, restartNote: string): void {
@@ -106,27 +115,33 @@ function report(ctx: LowerContext, path: string, to: string, restartNote: string
   else ctx.report.mapped(path, to);
 }
 
-/** The ServiceAccount (unless the user chose one), Role and RoleBinding the waiting init containers need. */
-function grantApiAccess(ctx: LowerContext, unit: ServiceUnit, needs: ApiNeeds): void {
-  let account = unit.settings.serviceAccountName;
+/**
+ * The ServiceAccount (unless the user chose one), Role and RoleBinding the waiting init containers of one pod
+ * need: per service, or once for a group's pod (the token is the pod's).
+ */
+function grantApiAccess(ctx: LowerContext, units: ServiceUnit[], needs: ApiNeeds): void {
+  const unit = units[0]!;
+  const owner = podOwner(unit);
+  const key = unit.group ? `group:${unit.workload}` : unit.service;
+  let account = units.map((u) => u.settings.serviceAccountName).find(Boolean);
   if (!account) {
-    account = ctx.names.claim('ServiceAccount', unit.service, unit.name);
-    const sa: ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: unitMetadata(unit, account) };
+    account = ctx.names.claim('ServiceAccount', key, owner.name);
+    const sa: ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: unitMetadata(owner, account) };
     ctx.emit(asKube(sa));
-    unit.pod.serviceAccountName = account;
   }
-  const name = ctx.names.claim('Role', unit.service, `${unit.name}-wait`);
+  for (const u of units) u.pod.serviceAccountName = account;
+  const name = ctx.names.claim('Role', key, `${owner.name}-wait`);
   const rules: Role['rules'] = [];
   if (needs.endpointSlices) rules.push({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] });
   if (needs.jobs.length) rules.push({ apiGroups: ['batch'], resources: ['jobs'], resourceNames: [...needs.jobs].sort(), verbs: ['get'] });
-  const role: Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: unitMetadata(unit, name), rules };
+  const role: Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: unitMetadata(owner, name), rules };
   if (!ctx.namespace) {
     ctx.diagnostics.warn('ordering.namespace-unknown', 'RoleBindings name the ServiceAccount\'s namespace; assuming "default" (pass a namespace to set it)');
   }
   const binding: RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: unitMetadata(unit, name),
+    metadata: unitMetadata(owner, name),
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name: account, namespace: ctx.namespace ?? 'default' }],
   };
@@ -137,6 +152,16 @@ function grantApiAccess(ctx: LowerContext, unit: ServiceUnit, needs: ApiNeeds): 
 export const orderingPass: Pass = {
   name: 'ordering',
   run(ctx) {
-    for (const unit of ctx.units.values()) lowerOrdering(ctx, unit);
+    // One grant per pod: a group's members share the pod's ServiceAccount.
+    const pods = new Map<string, { units: ServiceUnit[]; needs: ApiNeeds }>();
+    for (const unit of ctx.units.values()) {
+      const pod = pods.get(unit.workload) ?? { units: [], needs: { endpointSlices: false, jobs: [] } };
+      pods.set(unit.workload, pod);
+      pod.units.push(unit);
+      lowerOrdering(ctx, unit, pod.needs);
+    }
+    for (const { units, needs } of pods.values()) {
+      if (needs.endpointSlices || needs.jobs.length) grantApiAccess(ctx, units, needs);
+    }
   },
 };

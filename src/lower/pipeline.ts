@@ -4,7 +4,8 @@ import type { Diagnostics } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { assemble } from './assemble.js';
 import { containersPass } from './containers.js';
-import { newUnit, type KubeObject, type LowerContext, type ServiceUnit } from './context.js';
+import { newUnit, type KubeObject, type LowerContext, type PodGroup, type ServiceUnit } from './context.js';
+import { resolveGroups } from './groups.js';
 import { configsSecretsPass } from './configs-secrets.js';
 import { envPass } from './env.js';
 import { ingressPass } from './ingress.js';
@@ -72,13 +73,26 @@ export function lowerProject(
     diagnostics.error('namespace.invalid', `namespace "${namespace}" is not a valid DNS label`);
   }
 
+  // x-kubernetes labels go on every object but can never change the selector.
+  const extraLabels = (service: string, selector: Record<string, string>) =>
+    Object.fromEntries(Object.entries(settings.services[service]!.labels).filter(([k]) => !(k in selector)));
+  const groupOf = new Map<string, PodGroup>();
+  for (const plan of resolveGroups(project, settings, options, names, diagnostics, report)) {
+    const selector = selectorLabels(project.name, plan.name);
+    // The group's own objects carry every member's x-kubernetes labels and annotations (first member wins a key).
+    const extra = Object.assign({}, ...[...plan.members].reverse().map((m) => extraLabels(m, selector))) as Record<string, string>;
+    const annotations = Object.assign({}, ...[...plan.members].reverse().map((m) => settings.services[m]!.annotations)) as Record<string, string>;
+    const group: PodGroup = { ...plan, selector, labels: { ...serviceLabels(project.name, plan.name), ...extra }, annotations };
+    for (const m of plan.members) groupOf.set(m, group);
+  }
+
   const units = new Map<string, ServiceUnit>();
   for (const service of Object.keys(project.services).sort()) {
     const st = settings.services[service]!;
     const name = names.service(service);
-    const selector = selectorLabels(project.name, name);
-    // x-kubernetes labels go on every object but can never change the selector.
-    const extra = Object.fromEntries(Object.entries(st.labels).filter(([k]) => !(k in selector)));
+    const group = groupOf.get(service);
+    // A group member's pods are the group's: its Services select them.
+    const selector = group?.selector ?? selectorLabels(project.name, name);
     units.set(
       service,
       newUnit({
@@ -87,8 +101,9 @@ export function lowerProject(
         name,
         settings: st,
         selector,
-        labels: { ...serviceLabels(project.name, name), ...extra },
+        labels: { ...serviceLabels(project.name, name), ...extraLabels(service, selector) },
         annotations: { ...st.annotations },
+        ...(group ? { group } : {}),
       }),
     );
   }

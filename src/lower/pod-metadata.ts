@@ -3,13 +3,13 @@
 // pod-template annotations: label values are too restricted to carry arbitrary Compose values.
 // `deploy.labels` (Swarm service labels) become workload labels when legal, workload annotations otherwise.
 
-import type { LowerContext, ServiceUnit } from './context.js';
+import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { isControlLabel, isLabelKey, isLabelValue } from './metadata.js';
 import type { Pass } from './pass.js';
 
 export function lowerPodMetadata(ctx: LowerContext, unit: ServiceUnit): void {
   const s = unit.compose;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   const labels = Object.entries(s.labels ?? {}).filter(([k]) => !isControlLabel(k));
   for (const [k, v] of labels) unit.podAnnotations[k] = v;
   if (s.labels) {

@@ -20,11 +20,6 @@ export function applyPodSettings(ctx: LowerContext, unit: ServiceUnit): void {
     const { name, image, command } = st.initContainer;
     unit.initContainers.push({ name: ctx.names.claim(`initContainer:${unit.service}`, 'kompose', name), image, ...(command ? { command } : {}) });
   }
-  if (st.serviceGroup !== undefined) {
-    ctx.diagnostics.warn('settings.service-group', `${unit.service}: kompose.service.group (several services in one pod) is not supported; the service keeps its own pod`, {
-      path: st.origin.serviceGroup,
-    });
-  }
 }
 
 export const podSettingsPass: Pass = {

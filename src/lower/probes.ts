@@ -5,7 +5,7 @@
 
 import type { Probe } from 'kubernetes-types/core/v1.js';
 import type { Healthcheck } from '../model/project.js';
-import type { LowerContext, ServiceUnit } from './context.js';
+import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import type { ProbeSetting } from './settings-types.js';
 import { durationSeconds } from './units.js';
@@ -91,7 +91,7 @@ export function lowerProbes(ctx: LowerContext, unit: ServiceUnit): void {
   }
 
   if (!hc) return;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   if (disabled) {
     ctx.report.mapped(path, `${to} (no probes: healthcheck disabled)`);
   } else if (!handler) {

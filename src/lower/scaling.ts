@@ -2,7 +2,7 @@
 
 import type { HorizontalPodAutoscaler, MetricSpec } from 'kubernetes-types/autoscaling/v2.js';
 import type { NodeSelectorRequirement, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
-import { asKube, setResource, unitMetadata, type LowerContext, type Rollout, type ServiceUnit } from './context.js';
+import { asKube, podOwner, setResource, unitMetadata, workloadRef, type LowerContext, type Rollout, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import type { MetricTarget } from './settings-types.js';
 import { bytesToQuantity, cpusToQuantity, durationSeconds } from './units.js';
@@ -18,7 +18,7 @@ function lowerReplicas(ctx: LowerContext, unit: ServiceUnit): void {
     (x): x is string => Boolean(x),
   );
   if (replicas === undefined) return;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = `${workloadRef(unit)}`;
   if (unit.kind === 'DaemonSet') {
     for (const path of sources) ctx.report.ignored(path, 'a DaemonSet runs one pod per node');
     return;
@@ -40,7 +40,7 @@ function lowerResources(ctx: LowerContext, unit: ServiceUnit): void {
   const s = unit.compose;
   const res = s.deploy?.resources;
   const c = unit.container;
-  const to = `${unit.kind}/${unit.name} resources`;
+  const to = `${workloadRef(unit)} resources`;
   // deploy.resources wins over the service-level keys (Compose requires them to agree anyway).
   const limitCpus = res?.limits?.cpus ?? s.cpus;
   const limitMemory = res?.limits?.memory ?? s.mem_limit;
@@ -96,7 +96,7 @@ function lowerRollout(ctx: LowerContext, unit: ServiceUnit): void {
     update.max_failure_ratio !== undefined && 'max_failure_ratio',
     unit.kind === 'StatefulSet' && 'parallelism (StatefulSets update one pod at a time)',
   ].filter(Boolean);
-  const to = `${unit.kind}/${unit.name} strategy`;
+  const to = `${workloadRef(unit)} strategy`;
   if (lost.length) ctx.report.approximated(path, to, `not mapped exactly: ${lost.join(', ')}`);
   else ctx.report.mapped(path, to);
 }
@@ -114,7 +114,7 @@ function lowerPlacement(ctx: LowerContext, unit: ServiceUnit): void {
   const placement = unit.compose.deploy?.placement;
   if (!placement) return;
   const base = `${unit.path}.deploy.placement`;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = `${workloadRef(unit)}`;
   const notes: string[] = [];
   let mapped = false;
 
@@ -173,7 +173,7 @@ function lowerPlacement(ctx: LowerContext, unit: ServiceUnit): void {
 }
 
 /** Default requests when utilization targets need one and Compose gives neither reservation nor limit. */
-const DEFAULT_REQUEST: Record<'cpu' | 'memory', string> = { cpu: '100m', memory: '128Mi' };
+export const DEFAULT_REQUEST: Record<'cpu' | 'memory', string> = { cpu: '100m', memory: '128Mi' };
 
 function metric(resource: 'cpu' | 'memory', target: MetricTarget): MetricSpec {
   return {
@@ -185,6 +185,15 @@ function metric(resource: 'cpu' | 'memory', target: MetricTarget): MetricSpec {
   };
 }
 
+/** The metrics an autoscale setting asks for (CPU utilization 50% when none is given). */
+export function autoscaleTargets(auto: NonNullable<ServiceUnit['settings']['autoscale']>): ['cpu' | 'memory', MetricTarget][] {
+  const targets: ['cpu' | 'memory', MetricTarget][] = [];
+  if (auto.cpu) targets.push(['cpu', auto.cpu]);
+  if (auto.memory) targets.push(['memory', auto.memory]);
+  if (!targets.length) targets.push(['cpu', { utilization: 50 }]);
+  return targets;
+}
+
 /** HPA (B17): targets the real workload kind, ensures requests exist, and takes `replicas` away from the workload. */
 function lowerAutoscale(ctx: LowerContext, unit: ServiceUnit): void {
   const auto = unit.settings.autoscale;
@@ -194,16 +203,19 @@ function lowerAutoscale(ctx: LowerContext, unit: ServiceUnit): void {
     ctx.diagnostics.warn('hpa.not-scalable', `${unit.service}: a ${unit.kind} cannot be autoscaled; autoscale is ignored`, { path: origin });
     return;
   }
+  // A group's pod has one autoscaler: the first member asking emits it (a second one is a merge error).
+  const first = unit.group?.members.map((m) => ctx.units.get(m)!).find((m) => m.settings.autoscale);
+  if (first && first !== unit) {
+    unit.replicas = undefined;
+    return;
+  }
   const min = auto.min ?? unit.replicas ?? 1;
   const max = auto.max ?? Math.max(min, 3);
   if (max < min) {
     ctx.diagnostics.error('hpa.range', `${unit.service}: autoscale max (${max}) is below min (${min})`, { path: origin });
     return;
   }
-  const targets: ['cpu' | 'memory', MetricTarget][] = [];
-  if (auto.cpu) targets.push(['cpu', auto.cpu]);
-  if (auto.memory) targets.push(['memory', auto.memory]);
-  if (!targets.length) targets.push(['cpu', { utilization: 50 }]);
+  const targets = autoscaleTargets(auto);
   for (const [resource, target] of targets) {
     if (!('utilization' in target) || unit.container.resources?.requests?.[resource]) continue;
     const limit = unit.container.resources?.limits?.[resource];
@@ -216,9 +228,9 @@ function lowerAutoscale(ctx: LowerContext, unit: ServiceUnit): void {
   const hpa: HorizontalPodAutoscaler = {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
-    metadata: unitMetadata(unit),
+    metadata: unitMetadata(podOwner(unit)),
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: unit.kind, name: unit.name },
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: unit.kind, name: unit.workload },
       minReplicas: min,
       maxReplicas: max,
       metrics: targets.map(([r, t]) => metric(r, t)),

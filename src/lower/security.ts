@@ -2,7 +2,7 @@
 
 import type { PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1.js';
 import type { Service } from '../model/project.js';
-import type { LowerContext, ServiceUnit } from './context.js';
+import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 
 /** Sysctls the kubelet allows without --allowed-unsafe-sysctls (Kubernetes "safe" set). */
 const SAFE_SYSCTLS = new Set([
@@ -33,7 +33,7 @@ export function applySecurity(ctx: LowerContext, unit: ServiceUnit): void {
   const { report, diagnostics: d } = ctx;
   const sc: SecurityContext = {};
   const psc: PodSecurityContext = {};
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   const p = (k: string) => `${unit.path}.${k}`;
 
   if (s.user !== undefined) {
@@ -104,7 +104,7 @@ function applySecurityOpts(ctx: LowerContext, unit: ServiceUnit, opts: string[],
       sc.seLinuxOptions = { ...sc.seLinuxOptions, [field!]: rest.join(':') };
     } else lost.push(opt);
   }
-  const to = `${unit.kind}/${unit.name} securityContext`;
+  const to = `${workloadRef(unit)} securityContext`;
   if (lost.length) {
     ctx.diagnostics.warn('container.security-opt', `${unit.service}: security_opt ${lost.join(', ')} has no Kubernetes equivalent and is ignored`, { path });
     if (lost.length === opts.length) ctx.report.ignored(path, `no Kubernetes equivalent for ${lost.join(', ')}`);

@@ -13,7 +13,7 @@
 // Publishing outside the cluster is the ingress pass's job (ingress.ts).
 
 import type { ContainerPort, Service as KubeService, ServicePort } from 'kubernetes-types/core/v1.js';
-import { asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { asKube, podOwner, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { LABEL, projectLabels } from './metadata.js';
 import { isDnsLabel } from './names.js';
 import type { Pass } from './pass.js';
@@ -123,7 +123,7 @@ function lowerNetworkMode(ctx: LowerContext, unit: ServiceUnit): void {
   const mode = unit.compose.network_mode;
   if (mode === undefined) return;
   const path = `${unit.path}.network_mode`;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   if (mode === 'host') {
     unit.pod.hostNetwork = true;
     // Keep cluster DNS so Service names still resolve from a host-network pod.
@@ -135,6 +135,10 @@ function lowerNetworkMode(ctx: LowerContext, unit: ServiceUnit): void {
     ctx.report.ignored(path, 'every pod has a network interface; isolate it with a NetworkPolicy (networkPolicies option)');
   } else if (mode.startsWith('service:')) {
     const other = mode.slice('service:'.length);
+    if (unit.group && ctx.units.get(other)?.workload === unit.workload) {
+      ctx.report.mapped(path, `${to} (same pod as ${other}: one network namespace)`);
+      return;
+    }
     ctx.diagnostics.warn('network.shared-namespace', `${unit.service}: network_mode ${mode} shares ${other}'s network namespace, which only containers of one pod can do; it gets its own pod network and reaches ${other} through its Service`, { path });
     ctx.report.approximated(path, `${to} (own pod network)`, `only containers of one pod share a network namespace; ${other} is reached through its Service, not localhost`);
   } else {
@@ -239,6 +243,7 @@ function lowerSubdomains(ctx: LowerContext): void {
 export function lowerServices(ctx: LowerContext): void {
   const referenced = referencedServices(ctx);
   const plans = new Map<ServiceUnit, ServicePlan>();
+  const governing = new Set<string>();
   for (const unit of ctx.units.values()) {
     const plan = planService(ctx, unit, referenced);
     plans.set(unit, plan);
@@ -246,8 +251,12 @@ export function lowerServices(ctx: LowerContext): void {
     lowerEndpointMode(ctx, unit, plan);
     lowerNetworkMode(ctx, unit);
     if (plan.emitted) ctx.emit(asKube(kubeService(unit, unit.name, plan, plan.headless)));
-    if (unit.kind === 'StatefulSet' && unit.headlessServiceName) {
-      ctx.emit(asKube(kubeService(unit, unit.headlessServiceName, plan, true)));
+    if (unit.kind === 'StatefulSet' && unit.headlessServiceName && !governing.has(unit.headlessServiceName)) {
+      // A group's members share one governing Service, labelled like the group's workload; it needs no ports
+      // (each member's own Service carries them).
+      governing.add(unit.headlessServiceName);
+      const owner = unit.group ? { ...unit, ...podOwner(unit) } : unit;
+      ctx.emit(asKube(kubeService(owner, unit.headlessServiceName, unit.group ? { ...plan, ports: [] } : plan, true)));
     }
     if (unit.settings.serviceType === 'Headless') {
       ctx.report.mapped(unit.settings.origin.serviceType ?? unit.path, `Service/${unit.name} headless`);

@@ -89,7 +89,7 @@ export interface ServiceSettings {
   containerSecurityContext: SecurityContext;
   /** kompose.controller.port.expose: publish container ports as hostPorts. */
   hostPortExpose?: boolean;
-  /** kompose.service.group: not supported yet (reported). */
+  /** kompose.service.group: services with one value share a pod (groups.ts). */
   serviceGroup?: string;
   /** kompose.init.containers.*: one extra init container. */
   initContainer?: { name: string; image: string; command?: string[] };

@@ -13,7 +13,7 @@
 import type { PersistentVolumeClaim, PersistentVolumeClaimSpec, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import type { ServiceVolume } from '../model/project.js';
 import { configMapData, triageBind, type BindTriage } from './bind-mounts.js';
-import { addMount, addVolume, asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { addMount, addVolume, asKube, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { isControlLabel, projectLabels } from './metadata.js';
 import { toKubeName } from './names.js';
 import type { Pass } from './pass.js';
@@ -82,7 +82,8 @@ function planClaims(ctx: LowerContext, entries: Map<ServiceUnit, Entry[]>): Map<
     const vs = ctx.settings.volumes[volume] ?? { origin: {} };
     const notes: string[] = [];
     const byService = (pick: (u: ServiceUnit) => [unknown, string | undefined]) => us.map(pick).find(([v, o]) => v !== undefined && explicit(o))?.[0];
-    const shared = us.length > 1;
+    // Shared between pods; the containers of one group's pod share a volume as one pod.
+    const shared = new Set(us.map((u) => u.workload)).size > 1;
     const accessModes = vs.accessModes ?? (byService((u) => [u.settings.accessModes, u.settings.origin.accessModes]) as string[] | undefined) ?? [shared ? 'ReadWriteMany' : 'ReadWriteOnce'];
     const size = vs.size ?? (byService((u) => [u.settings.volumeSize, u.settings.origin.volumeSize]) as string | undefined) ?? ctx.options.volumeSize;
     const storageClass = vs.storageClass ?? (byService((u) => [u.settings.storageClass, u.settings.origin.storageClass]) as string | undefined) ?? ctx.options.storageClass;
@@ -101,7 +102,7 @@ function planClaims(ctx: LowerContext, entries: Map<ServiceUnit, Entry[]>): Map<
       existing = vs.existingClaim ?? toKubeName(top.name ?? volume);
       ctx.diagnostics.warn('storage.external-volume', `volume ${volume} is external: the PersistentVolumeClaim "${existing}" must already exist in the namespace`, { path: `volumes.${volume}` });
     } else if (vs.existingClaim) existing = vs.existingClaim;
-    const onlySts = us.length === 1 && us[0]!.kind === 'StatefulSet' && !existing;
+    const onlySts = !shared && us.every((u) => u.kind === 'StatefulSet') && !existing;
     if (us.some((u) => u.kind === 'StatefulSet') && !onlySts && !existing) {
       ctx.diagnostics.warn('storage.statefulset-shared', `volume ${volume} is shared with other services: the StatefulSet's pods all mount one claim instead of one claim each`, { path: `volumes.${volume}` });
     }
@@ -132,7 +133,7 @@ function emitClaims(ctx: LowerContext, plans: Map<string, ClaimPlan>): void {
       continue;
     }
     if (plan.template) {
-      const to = `StatefulSet/${plan.template.name} volumeClaimTemplate ${plan.claimName}`;
+      const to = `StatefulSet/${plan.template.workload} volumeClaimTemplate ${plan.claimName}`;
       plan.template.volumeClaimTemplates.push({
         metadata: { name: plan.claimName, ...(Object.keys(annotations).length ? { annotations } : {}) },
         spec: plan.spec,
@@ -188,7 +189,7 @@ function lowerUnitVolumes(ctx: LowerContext, unit: ServiceUnit, entries: Entry[]
   const pv = new PodVolumes(unit);
   const outcomes = new Map<string, Outcome[]>();
   const record = (path: string, o: Outcome) => outcomes.set(path, [...(outcomes.get(path) ?? []), o]);
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   const st = unit.settings;
   let rwo = false;
   const subpathAll = st.volumeSubpath;
@@ -198,7 +199,10 @@ function lowerUnitVolumes(ctx: LowerContext, unit: ServiceUnit, entries: Entry[]
   const mount = (m: VolumeMount) => addMount(unit.container, m);
   const emptyDir = (e: Entry, key: string, desired: string, why: string, status: Outcome['status'] = 'approximated') => {
     const { name, fresh } = pv.name(key, desired);
-    if (fresh) addVolume(unit, { name, emptyDir: {} });
+    if (fresh) {
+      addVolume(unit, { name, emptyDir: {} });
+      unit.emptyDirKeys[name] = key;
+    }
     mount({ name, mountPath: e.volume.target, ...(e.volume.read_only ? { readOnly: true } : {}), ...(subpathAll ? { subPath: subpathAll } : {}) });
     record(e.path, { status, to: `${to} emptyDir ${name}`, why });
   };
@@ -210,8 +214,10 @@ function lowerUnitVolumes(ctx: LowerContext, unit: ServiceUnit, entries: Entry[]
     switch (v.type) {
       case 'volume': {
         if (!v.source) {
-          emptyDir(e, `anon:${v.target}`, `anon-${i + 1}`, `${fromNote}an anonymous volume lives as long as the pod`, e.from ? 'approximated' : 'mapped');
-          if (e.from) ctx.diagnostics.warn('storage.volumes-from-anonymous', `${unit.service}: the anonymous volume ${v.target} of ${e.from} cannot be shared between pods; it gets its own empty volume`, { path: e.path });
+          // Keyed by its owner: through volumes_from in one group's pod it is the same volume.
+          const samePod = e.from !== undefined && ctx.units.get(e.from)?.workload === unit.workload;
+          emptyDir(e, `anon:${e.from ?? unit.service}:${v.target}`, `anon-${i + 1}`, `${fromNote}an anonymous volume lives as long as the pod`, e.from && !samePod ? 'approximated' : 'mapped');
+          if (e.from && !samePod) ctx.diagnostics.warn('storage.volumes-from-anonymous', `${unit.service}: the anonymous volume ${v.target} of ${e.from} cannot be shared between pods; it gets its own empty volume`, { path: e.path });
           return;
         }
         if (st.volumeType === 'emptyDir') {
@@ -269,7 +275,8 @@ function lowerUnitVolumes(ctx: LowerContext, unit: ServiceUnit, entries: Entry[]
   for (const key of ['volumes', 'volumes_from'] as const) {
     if (unit.compose[key]?.length === 0) ctx.report.mapped(`${unit.path}.${key}`, '(empty)');
   }
-  if (unit.compose.volumes_from?.length) {
+  const elsewhere = (unit.compose.volumes_from ?? []).some((spec) => ctx.units.get(spec.split(':')[0]!)?.workload !== unit.workload);
+  if (elsewhere) {
     ctx.diagnostics.warn('storage.volumes-from', `${unit.service}: volumes_from mounts the same claims and ConfigMaps in another pod; anonymous and tmpfs volumes cannot be shared`, { path: `${unit.path}.volumes_from` });
   }
   return { rwo };
@@ -286,7 +293,7 @@ function lowerBind(
 ): void {
   const v = e.volume;
   const source = v.source ?? '';
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   const st = unit.settings;
   const ro = v.read_only ? { readOnly: true } : {};
   const hostPath = (why: string, type: 'DirectoryOrCreate' | 'Socket' | 'FileOrCreate' | '' = '') => {

@@ -2,6 +2,7 @@
 // Keys handled before lowering (by the loader or the build stage) are recorded as mapped there.
 
 import type { Service } from '../model/project.js';
+import { workloadRef } from './context.js';
 import type { Pass } from './pass.js';
 
 type Key = keyof Service & string;
@@ -65,7 +66,7 @@ export const unsupportedPass: Pass = {
         const value = unit.compose[key as Key];
         if (value === undefined) continue;
         // A key set to its Compose default loses nothing; say so without a warning.
-        if (key === 'attach' || key === 'container_name') ctx.report.approximated(`${unit.path}.${key}`, `${unit.kind}/${unit.name}`, why);
+        if (key === 'attach' || key === 'container_name') ctx.report.approximated(`${unit.path}.${key}`, workloadRef(unit), why);
         else ctx.report.ignored(`${unit.path}.${key}`, why);
       }
     }

@@ -4,7 +4,7 @@
 // Deployment with restartPolicy Never.
 
 import type { Service } from '../model/project.js';
-import type { LowerContext, ServiceUnit, JobSpecParts } from './context.js';
+import { workloadRef, type LowerContext, type ServiceUnit, type JobSpecParts } from './context.js';
 import type { Pass } from './pass.js';
 import type { WorkloadKind } from './settings-types.js';
 
@@ -105,16 +105,19 @@ export function decideWorkload(ctx: LowerContext, unit: ServiceUnit): void {
     });
   }
   if (kind === 'StatefulSet') {
-    unit.headlessServiceName = ctx.names.claim('service', `headless:${unit.service}`, `${unit.name}-headless`, { startWithLetter: true });
+    // One governing Service per StatefulSet: a group's members share theirs.
+    const owner = unit.group ? `headless:group:${unit.workload}` : `headless:${unit.service}`;
+    unit.headlessServiceName = ctx.names.claim('service', owner, `${unit.workload}-headless`, { startWithLetter: true });
   }
-  if (kind === 'CronJob' && unit.name.length > MAX_CRONJOB_NAME) {
-    d.error('workload.name-too-long', `${unit.service}: CronJob names are limited to ${MAX_CRONJOB_NAME} characters; set x-kubernetes.name`, { path: unit.path });
+  if (kind === 'CronJob' && unit.workload.length > MAX_CRONJOB_NAME) {
+    const fix = unit.group ? 'choose a shorter group name' : 'set x-kubernetes.name';
+    d.error('workload.name-too-long', `${unit.service}: CronJob names are limited to ${MAX_CRONJOB_NAME} characters; ${fix}`, { path: unit.group?.origins[unit.service] ?? unit.path });
   }
   reportRestart(ctx, unit);
   if (mode !== undefined) {
     const exact = mode === 'replicated' || mode === 'global' || mode === 'replicated-job';
-    if (exact) ctx.report.mapped(modePath, `${kind}/${unit.name}`);
-    else ctx.report.approximated(modePath, `${kind}/${unit.name}`, 'a global job runs once, not once per node');
+    if (exact) ctx.report.mapped(modePath, workloadRef(unit));
+    else ctx.report.approximated(modePath, workloadRef(unit), 'a global job runs once, not once per node');
   }
 }
 
@@ -133,7 +136,7 @@ function jobParts(ctx: LowerContext, unit: ServiceUnit, intent: RestartIntent): 
 
 function reportRestart(ctx: LowerContext, unit: ServiceUnit): void {
   const { compose } = unit;
-  const to = `${unit.kind}/${unit.name}`;
+  const to = workloadRef(unit);
   const rp = compose.deploy?.restart_policy;
   const unboundedRetries = unit.job?.restartPolicy === 'OnFailure' && unit.job.backoffLimit === undefined;
   const restartNote = unboundedRetries ? 'unlimited retries become the Kubernetes default backoffLimit (6)' : undefined;
