@@ -242,7 +242,8 @@ export class KubeClient {
         },
       );
     } catch (e) {
-      // The last attempt may have been refused while an earlier one reached the server: say so.
+      // An earlier attempt may have reached the server although the last one was refused (or answered 404/409,
+      // possibly because of that earlier attempt): say so.
       if (e instanceof ApiError && req.method !== 'GET' && (delivered || maybeDelivered(e))) e.maybeApplied = true;
       throw e;
     }
@@ -293,7 +294,8 @@ export class KubeClient {
       await this.request({ method: 'DELETE', path, body: JSON.stringify(body) }, what);
       return true;
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) return false;
+      // Already gone; when an earlier attempt of ours broke after sending, that attempt deleted it.
+      if (e instanceof ApiError && e.status === 404) return e.maybeApplied;
       throw e;
     }
   }

@@ -305,7 +305,16 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
   };
   let observed: { value: string; since: number } | undefined;
   let announced = false;
+  let spins = 0;
   for (;;) {
+    // Lost races go round at once, but not forever: the parent changing all the time waits like a held lock.
+    if (spins > 3) {
+      if (Date.now() >= deadline) {
+        throw error('deploy.locked', `could not take the apply lock on ${where(parent)}: the parent kept changing (another run is taking it)`);
+      }
+      await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+      spins = 0;
+    }
     const live = await cluster.client.getOptional<KubeObject>(parentPathOf(parent));
     if (!live) {
       if (opts.createParent === false) return undefined;
@@ -324,6 +333,7 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
       } catch (e) {
         if (e instanceof ApiError && e.status === 409) {
           // Created meanwhile: by another run, or by our own first attempt whose answer was lost. Look again.
+          spins++;
           continue;
         }
         if (e instanceof ApiError && e.status === 404) throw new LockNamespaceMissing(parent.namespace);
@@ -353,6 +363,7 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
         return held();
       } catch (e) {
         if (!isConflict(e)) throw e;
+        spins++;
         continue; // someone else wrote the parent in between: look again
       }
     }

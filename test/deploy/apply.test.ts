@@ -298,5 +298,17 @@ describe('failures that may have been applied', () => {
     expect(msg('sent')).toBe('cannot reach the API server: ECONNREFUSED (the server may or may not have applied it; rerun to converge)');
     expect(msg('refused')).toBe('cannot reach the API server: ECONNREFUSED');
   });
+
+  it('a prune whose DELETE answer was lost (the object is gone on the retry) still reports it pruned', async () => {
+    const f = new FakeCluster();
+    const cluster = f.cluster();
+    await applyObjects([cm('keep'), cm('old')], { cluster, namespace: 'default', projectName: 'shop' });
+    f.fail({ match: (r) => r.method === 'DELETE' && r.path.endsWith('/configmaps/old'), status: 'ECONNRESET', afterExecuting: true });
+    const res = await applyObjects([cm('keep')], { cluster, namespace: 'default', projectName: 'shop', prune: true });
+    expect(res.ok).toBe(true);
+    expect(f.get('ConfigMap', 'old')).toBeUndefined();
+    expect(res.pruned.map((r) => r.name)).toEqual(['old']);
+    expect(f.requests.filter((r) => r.method === 'DELETE')).toHaveLength(2);
+  });
 });
 

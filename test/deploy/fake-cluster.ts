@@ -36,6 +36,8 @@ export interface Injected {
   body?: unknown;
   /** How many times (default 1). */
   times?: number;
+  /** Carry the request out first, then fail (an answer lost after the server did the work). */
+  afterExecuting?: boolean;
 }
 
 type Listener = (ev: WatchEvent) => void;
@@ -177,6 +179,7 @@ export class FakeCluster implements Transport {
     if (inj) {
       inj.times = (inj.times ?? 1) - 1;
       if (inj.times <= 0) this.injected.splice(this.injected.indexOf(inj), 1);
+      if (inj.afterExecuting) this.handle(req);
       if (typeof inj.status === 'string') {
         const { ApiError } = await import('../../src/deploy/errors.js');
         throw new ApiError(0, inj.status, `cannot reach the API server: ${inj.status}`);

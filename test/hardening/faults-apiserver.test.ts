@@ -450,14 +450,14 @@ describe.skipIf(!KUBECONFIG)('API server faults (real kube-apiserver behind the 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/retrying PATCH Deployment\.apps\/web .* after ETIMEDOUT/);
     expect(await liveSet(direct, ns)).toEqual(desired(dir, ns));
-    // Chaos: about one request in five fails in one of five ways, or is slow.
+    // Chaos: about one request in seven fails in one of five ways (six failures in a row: ~1e-5), or is slow.
     writeProject(dir, { services: 6, greeting: 'chaos' });
     proxy.setRules([
-      { probability: 0.05, status: 429, retryAfter: 1 },
-      { probability: 0.05, status: 500 },
-      { probability: 0.05, status: 503 },
-      { probability: 0.04, drop: 'request' },
-      { probability: 0.04, drop: 'response' },
+      { probability: 0.03, status: 429, retryAfter: 1 },
+      { probability: 0.03, status: 500 },
+      { probability: 0.03, status: 503 },
+      { probability: 0.03, drop: 'request' },
+      { probability: 0.03, drop: 'response' },
       { probability: 0.1, responseDelayMs: 300 },
     ]);
     const c = await cli(args(ns, '--prune'), dir);
