@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { DiagnosticError, Diagnostics, error, type Diagnostic } from '../model/diagnostics.js';
 import type { LoadedProject, Project, SourceLocation, SourceMap } from '../model/project.js';
 import { canonicalize } from './canonical.js';
+import { OverrideTag, ResetTag } from './tags.js';
 import { checkConsistency } from './consistency.js';
 import { buildProjectEnvironment, envFilesFor, type Env } from './environment.js';
 import { applyExtends } from './extends.js';
@@ -161,8 +162,12 @@ export function loadModel(input: ModelInput, session: LoadSession): Record<strin
 
 function loadDocument(dict: Record<string, unknown>, doc: unknown, file: string, input: ModelInput, session: LoadSession): Record<string, unknown> {
   try {
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-      throw error('schema.top-level', 'Top-level object must be a mapping', { file, line: 1 });
+    // `!override` on a whole mapping document is accepted by docker compose (and means nothing more); on anything
+    // else, and `!reset` on a document at all, it fails ("cannot construct !reset `` into cli.named").
+    if (doc instanceof OverrideTag && doc.value !== null && typeof doc.value === 'object' && !Array.isArray(doc.value) && !(doc.value instanceof ResetTag || doc.value instanceof OverrideTag)) doc = doc.value;
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || doc instanceof ResetTag || doc instanceof OverrideTag) {
+      const tag = doc instanceof ResetTag ? ' (tagged !reset)' : doc instanceof OverrideTag ? ' (tagged !override)' : '';
+      throw error('schema.top-level', `Top-level object must be a mapping${tag}`, { file, line: 1 });
     }
     const lookup = (name: string) => input.env[name];
     let cfg = interpolateDocument(doc, {

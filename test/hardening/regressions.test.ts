@@ -147,3 +147,12 @@ describe('nightly run 100001: config output reloads, errors have lines, as docke
 test.fails('open: config output of a value holding U+2028 reloads to the same model', () => {
   expect(check('services:\n  a:\n    image: x\n    labels:\n      l: "a\\u2028b"\n', { dir, idempotence: true }).violations).toEqual([]);
 });
+
+test('a document that is only `!override` or `!reset` is "Top-level object must be a mapping" at its line (fresh run, seed 731953)', () => {
+  // docker compose: "cannot construct !override `` into cli.named"; here it was "cannot override" without a line.
+  for (const text of ['!override \n', '!reset \n', '!reset\nservices: {}\n', '!override [a]\n']) {
+    expect(rejected(text).diagnostics[0], text).toMatchObject({ code: 'schema.top-level', line: 1 });
+  }
+  // `!override` on a whole mapping is accepted, as by docker compose.
+  expect(loadText('!override\nservices:\n  a:\n    image: x\n', { dir }).project.services.a!.image).toBe('x');
+});
