@@ -202,61 +202,136 @@ export async function runBuild(docker: Dockerode, p: BuildParams, ev: BuildEvent
 
 export interface PushEvents {
   bytes?(current: number, total: number): void;
+  /** Something worth telling the user while the push goes on (the engine retrying a layer upload). */
+  note?(text: string): void;
 }
 
 export class PushFailure extends Error {
   constructor(
     message: string,
     readonly transient: boolean,
+    /** The engine already retried a layer upload during this push (for up to ~50 s) before it failed. */
+    readonly engineRetried = false,
   ) {
     super(message);
   }
 }
 
-const TRANSIENT_PUSH = /connection refused|connection reset|i\/o timeout|timeout|temporar|EOF|broken pipe|no route to host|50[0234]|429|too many requests|unavailable|dial tcp|TLS handshake/i;
+/**
+ * Push errors worth another attempt: the registry (or the way to it) failing for a while. The engine retries
+ * layer uploads itself (5 attempts, 5, 10, 15 and 20 s apart: ~50 s) but not its /v2/ check, the manifest
+ * upload, nor a 429; those end the push at once, and a new push resumes from the layers already there.
+ * Anything about names, access or content (`unauthorized`, `denied`, `name unknown`, `manifest invalid`, no
+ * such image) is permanent.
+ */
+const TRANSIENT_PUSH =
+  /connection refused|connection reset|reset by peer|broken pipe|i\/o timeout|timeout|timed out|deadline exceeded|temporar|\bEOF\b|no route to host|dial tcp|TLS handshake|\b50[0234]\b|\b429\b|too ?many ?requests|unavailable|bad gateway|internal server error|blob upload unknown|no progress/i;
+const PERMANENT_PUSH = /unauthorized|denied|authentication required|name unknown|manifest invalid|no such image|does not exist|invalid reference|repository name must/i;
 
-/** Pushes name:tag; resolves with the manifest digest from the stream's `aux.Digest`. */
-export async function pushImage(docker: Dockerode, name: string, tag: string, auth: AuthConfig | undefined, ev: PushEvents = {}, signal?: AbortSignal): Promise<string> {
-  let stream: Readable;
+export function isTransientPushError(message: string): boolean {
+  return TRANSIENT_PUSH.test(message) && !PERMANENT_PUSH.test(message);
+}
+
+/** How long a push may go without a word from the engine before it is given up (and retried). */
+export const DEFAULT_PUSH_IDLE_MS = 120_000;
+
+/**
+ * Pushes name:tag; resolves with the manifest digest from the stream's `aux.Digest`. A push from which the engine
+ * reports nothing for `idleMs` (a registry that accepted the connection and stalls; the engine has no time limit
+ * of its own) is aborted - closing the connection makes the engine cancel it - and fails as transient.
+ */
+export async function pushImage(
+  docker: Dockerode,
+  name: string,
+  tag: string,
+  auth: AuthConfig | undefined,
+  ev: PushEvents = {},
+  signal?: AbortSignal,
+  idleMs = DEFAULT_PUSH_IDLE_MS,
+): Promise<string> {
+  const idle = new AbortController();
+  const both = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(), idleMs);
+  };
+  const stalled = () => new PushFailure(`no progress from the engine for ${Math.round(idleMs / 1000)} s (the registry stopped answering?); the push was aborted`, true);
+  arm();
   try {
-    stream = await dial(docker, {
-      path: `/images/${name}/push?`,
-      method: 'POST',
-      options: { tag },
-      authconfig: { base64: registryAuthHeader(auth) },
-      isStream: true,
-      abortSignal: signal,
-      statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
-    });
-  } catch (e) {
-    const msg = (e as Error).message;
-    throw new PushFailure(msg, TRANSIENT_PUSH.test(msg) && !/no such image/i.test(msg));
-  }
-  let digest: string | undefined;
-  let failure: string | undefined;
-  const layers = new Map<string, { current: number; total: number }>();
-  await readJsonStream(stream, (m) => {
-    if (m.errorDetail || m.error) failure = (m.errorDetail as { message?: string } | undefined)?.message ?? String(m.error);
-    const aux = m.aux as { Digest?: string } | undefined;
-    if (aux?.Digest) digest = aux.Digest;
-    const pd = m.progressDetail as { current?: number; total?: number } | undefined;
-    if (typeof m.id === 'string' && pd && typeof pd.total === 'number' && pd.total > 0) {
-      layers.set(m.id, { current: pd.current ?? 0, total: pd.total });
-      let c = 0;
-      let t = 0;
-      for (const l of layers.values()) {
-        c += l.current;
-        t += l.total;
-      }
-      ev.bytes?.(c, t);
-    } else if (typeof m.id === 'string' && (m.status === 'Pushed' || m.status === 'Layer already exists')) {
-      const l = layers.get(m.id);
-      if (l) l.current = l.total;
+    let stream: Readable;
+    try {
+      stream = await dial(docker, {
+        path: `/images/${name}/push?`,
+        method: 'POST',
+        options: { tag },
+        authconfig: { base64: registryAuthHeader(auth) },
+        isStream: true,
+        abortSignal: both,
+        statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
+      });
+    } catch (e) {
+      if (idle.signal.aborted && !signal?.aborted) throw stalled();
+      if (isEngineConnectionError(e)) throw e;
+      const msg = (e as Error).message;
+      throw new PushFailure(msg, isTransientPushError(msg));
     }
-  });
-  if (failure !== undefined) throw new PushFailure(failure, TRANSIENT_PUSH.test(failure));
-  if (!digest) throw new PushFailure('the engine ended the push without reporting a digest', false);
-  return digest;
+    let digest: string | undefined;
+    let failure: string | undefined;
+    const layers = new Map<string, { current: number; total: number }>();
+    const retrying = new Map<string, number>();
+    try {
+      await readJsonStream(stream, (m) => {
+        arm();
+        if (m.errorDetail || m.error) failure = (m.errorDetail as { message?: string } | undefined)?.message ?? String(m.error);
+        const aux = m.aux as { Digest?: string } | undefined;
+        if (aux?.Digest) digest = aux.Digest;
+        const status = typeof m.status === 'string' ? m.status : '';
+        const retry = /^Retrying in (\d+) seconds?/.exec(status);
+        if (retry && typeof m.id === 'string') {
+          // The engine counts down each retry second by second: tell the user once per retry.
+          const n = Number(retry[1]);
+          const last = retrying.get(m.id);
+          if (last === undefined || n > last) ev.note?.(`the engine failed to upload layer ${m.id} and retries it in ${n} s`);
+          retrying.set(m.id, n);
+          return;
+        }
+        // The layer is going again (or went up): its retries worked.
+        if (typeof m.id === 'string' && status && !status.startsWith('Retrying')) retrying.delete(m.id);
+        const pd = m.progressDetail as { current?: number; total?: number } | undefined;
+        if (typeof m.id === 'string' && pd && typeof pd.total === 'number' && pd.total > 0) {
+          // current can run past total (the engine counts what it sent against the size it expected): clamp.
+          layers.set(m.id, { current: Math.min(pd.current ?? 0, pd.total), total: pd.total });
+          let c = 0;
+          let t = 0;
+          for (const l of layers.values()) {
+            c += l.current;
+            t += l.total;
+          }
+          ev.bytes?.(c, t);
+        } else if (typeof m.id === 'string' && (status === 'Pushed' || status === 'Layer already exists')) {
+          const l = layers.get(m.id);
+          if (l) l.current = l.total;
+        }
+      });
+    } catch (e) {
+      if (idle.signal.aborted && !signal?.aborted) throw stalled();
+      throw e;
+    }
+    // A layer still waiting for its next retry when the push failed: the engine gave up on it after its own retries.
+    if (failure !== undefined) throw new PushFailure(failure, isTransientPushError(failure), retrying.size > 0);
+    if (!digest) throw new PushFailure('the engine ended the push without reporting a digest', false);
+    return digest;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const ENGINE_CONNECTION = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EACCES']);
+
+function isEngineConnectionError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && ENGINE_CONNECTION.has(code);
 }
 
 export interface ImageSummary {

@@ -148,6 +148,20 @@ export function engineUnreachable(ep: EngineEndpoint, e: unknown) {
   );
 }
 
+/**
+ * The engine went away in the middle of something (`doing`, e.g. `building web (REPO:c2k-...)`): it stopped or
+ * restarted. Whatever it was doing is lost on its side; a rerun redoes only that (finished images are reused).
+ */
+export function engineLost(ep: EngineEndpoint, e: unknown, doing: string) {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return engineUnreachable(ep, e);
+  const detail = (e as Error).message === code ? code : `${(e as Error).message}${code ? ` (${code})` : ''}`;
+  return error(
+    'build.engine-lost',
+    `lost the Docker engine at ${ep.host} (from ${ep.source}) while ${doing}: ${detail}; did the daemon stop or restart? Run the command again when it is back: finished images are not built or pushed again`,
+  );
+}
+
 export interface EngineInfo {
   apiVersion: string;
   /** `Builder-Version` from /_ping: "2" when the daemon's default builder is BuildKit. */

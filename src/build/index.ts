@@ -9,13 +9,13 @@ import { DiagnosticError, Diagnostics, error, type Diagnostic } from '../model/d
 import type { Project } from '../model/project.js';
 import { CredentialStore, type AuthConfig } from './auth.js';
 import { baseImages, contextTar } from './context.js';
-import { connect, engineUnreachable, isConnectionError, pingEngine, resolveEngine, type EngineEndpoint, type EngineInfo } from './engine.js';
-import { BuildFailure, inspectImage, PushFailure, pushImage, runBuild, tagImage } from './engine-ops.js';
+import { connect, engineLost, engineUnreachable, isConnectionError, pingEngine, resolveEngine, type EngineEndpoint, type EngineInfo } from './engine.js';
+import { BuildFailure, DEFAULT_PUSH_IDLE_MS, inspectImage, PushFailure, pushImage, runBuild, tagImage } from './engine-ops.js';
 import { planBuilds, resolvePlan, LABEL_INPUTS, type ResolvedPlan, type ServicePlan } from './plan.js';
 import { runPool } from './pool.js';
 import { createReporter, type ProgressMode, type ProgressReporter, type Sink } from './progress.js';
 import { apiPathOf, parseReference, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from './reference.js';
-import { RegistryClient, RegistryError } from './registry.js';
+import { DEFAULT_REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError } from './registry.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
 
 export { pinImages, type PinResult } from './pin.js';
@@ -46,6 +46,18 @@ export interface BuildOptions {
   /** Base for relative build contexts. */
   workingDir?: string;
   credentials?: CredentialStore;
+  /** Time limit of one registry API request (default: COMPOSE2K8S_REGISTRY_TIMEOUT seconds, else 30 s). */
+  registryTimeoutMs?: number;
+  /** A push the engine reports nothing about for this long is aborted and retried (default: COMPOSE2K8S_PUSH_IDLE_TIMEOUT seconds, else 120 s). */
+  pushIdleMs?: number;
+}
+
+/** Seconds from an environment variable, in ms; undefined when unset, an error when not a positive number. */
+function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) throw error('build.invalid-timeout', `${name}="${v}": expected a number of seconds greater than 0`);
+  return Math.round(Number(v) * 1000);
 }
 
 export interface BuiltImage {
@@ -89,7 +101,11 @@ export async function buildAndPush(project: Project, o: BuildOptions = {}): Prom
   const reporter = createReporter(o.progress ?? 'auto', out, plans.map((p) => p.service));
   const credentials = o.credentials ?? CredentialStore.load(env);
   const retry = { ...DEFAULT_RETRY, ...o.retry };
-  const ctx = new StageContext(env, credentials, o, reporter, retry);
+  const timeouts = {
+    registryMs: o.registryTimeoutMs ?? secondsFromEnv(env, 'COMPOSE2K8S_REGISTRY_TIMEOUT') ?? DEFAULT_REGISTRY_TIMEOUT_MS,
+    pushIdleMs: o.pushIdleMs ?? secondsFromEnv(env, 'COMPOSE2K8S_PUSH_IDLE_TIMEOUT') ?? DEFAULT_PUSH_IDLE_MS,
+  };
+  const ctx = new StageContext(env, credentials, o, reporter, retry, timeouts);
 
   const byName = new Map(plans.map((p) => [p.service, p]));
   let outcomes;
@@ -106,23 +122,48 @@ export async function buildAndPush(project: Project, o: BuildOptions = {}): Prom
 
   const errors: Diagnostic[] = [];
   const cancelled: string[] = [];
-  for (const [name, r] of outcomes) {
+  for (const { service: name } of plans) {
+    const r = outcomes.get(name)!;
     if (r.status === 'ok') results.set(name, r.value);
     else if (r.status === 'cancelled') cancelled.push(name);
     else errors.push(...toDiagnostics(r.error, byName.get(name)!));
   }
+  if (o.signal?.aborted) {
+    const unfinished = plans.map((p) => p.service).filter((s) => !results.has(s));
+    throw new DiagnosticError([
+      { severity: 'error', code: 'build.cancelled', message: `interrupted; not finished: ${unfinished.join(', ')} (the engine cancels a build or push when its connection closes)` },
+      ...finishedNote(results),
+    ]);
+  }
   if (errors.length > 0) {
-    // One unreachable engine or registry is reported once, not per service.
-    const seen = new Set<string>();
-    const unique = errors.filter((e) => {
-      const k = e.code === 'build.engine-unreachable' || e.code === 'build.registry-unreachable' ? e.code + e.message : `${e.path}${e.message}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-    const global = unique.every((e) => e.code === 'build.engine-unreachable' || e.code === 'build.registry-unreachable');
-    if (cancelled.length > 0 && !global) unique.push({ severity: 'error', code: 'build.cancelled', message: `not built because of the failure above: ${cancelled.join(', ')}` });
-    throw new DiagnosticError(unique);
+    // One unreachable (or lost) engine or registry is reported once, naming the services it stopped.
+    const unique: Diagnostic[] = [];
+    const global = new Map<string, { d: Diagnostic; services: string[] }>();
+    for (const e of errors) {
+      if (GLOBAL_CODES.has(e.code)) {
+        const k = e.code + e.message;
+        const service = e.path?.replace(/^services\.([^.]+)\..*$/, '$1') ?? '';
+        const g = global.get(k);
+        if (g) g.services.push(service);
+        else {
+          const g2 = { d: { ...e }, services: [service] };
+          global.set(k, g2);
+          unique.push(g2.d);
+        }
+      } else if (!unique.some((u) => u.path === e.path && u.message === e.message)) unique.push(e);
+    }
+    for (const { d, services } of global.values()) {
+      if (services.length > 1) {
+        d.message += ` (services ${services.join(', ')})`;
+        delete d.path;
+      }
+    }
+    if (cancelled.length > 0) {
+      // An engine or registry that is gone stops everything: say so in its one message.
+      if (unique.every((e) => GLOBAL_CODES.has(e.code))) unique[0]!.message += `; not started: ${cancelled.join(', ')}`;
+      else unique.push({ severity: 'error', code: 'build.cancelled', message: `not started because of the failure above: ${cancelled.join(', ')}` });
+    }
+    throw new DiagnosticError([...unique, ...finishedNote(results)]);
   }
   if (cancelled.length > 0) throw error('build.cancelled', `cancelled before building: ${cancelled.join(', ')}`);
   if (!o.push) {
@@ -133,6 +174,17 @@ export async function buildAndPush(project: Project, o: BuildOptions = {}): Prom
     );
   }
   return results;
+}
+
+/** Failures that are about the engine or the registry as a whole, not one service. */
+const GLOBAL_CODES = new Set(['build.engine-unreachable', 'build.engine-lost', 'build.registry-unreachable']);
+
+/** After a failure: what did finish, so the user knows the rerun will not redo it. */
+function finishedNote(results: Map<string, BuiltImage>): Diagnostic[] {
+  const done = [...results.values()].filter((r) => r.built || r.uploaded);
+  if (done.length === 0) return [];
+  const what = done.map((r) => `${r.service} (${[r.built ? 'built' : '', r.uploaded ? `pushed ${r.reference}` : ''].filter(Boolean).join(', ')})`);
+  return [{ severity: 'info', code: 'build.finished', message: `finished before the failure, a rerun reuses them: ${what.join('; ')}` }];
 }
 
 function toDiagnostics(e: unknown, p: ServicePlan): Diagnostic[] {
@@ -157,6 +209,7 @@ class StageContext {
     readonly o: BuildOptions,
     readonly reporter: ProgressReporter,
     readonly retry: typeof DEFAULT_RETRY & Partial<RetryOptions>,
+    readonly timeouts: { registryMs: number; pushIdleMs: number },
   ) {}
 
   engine() {
@@ -172,7 +225,13 @@ class StageContext {
   registry(host: string): RegistryClient {
     let c = this.registries.get(host);
     if (!c) {
-      c = new RegistryClient(host, { credentials: this.credentials, insecure: this.o.insecureRegistries, retry: this.retry });
+      c = new RegistryClient(host, {
+        credentials: this.credentials,
+        insecure: this.o.insecureRegistries,
+        retry: this.retry,
+        timeoutMs: this.timeouts.registryMs,
+        signal: this.o.signal,
+      });
       this.registries.set(host, c);
     }
     return c;
@@ -222,9 +281,18 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
   const repo = repositoryOf(p.repository);
   const base = { service: p.service, tag: p.tag, taggedRef: p.taggedRef, sourceImage: p.sourceImage };
   const host = registryOf(p.repository);
+  const interrupted = () => error('build.cancelled', `${p.service}: interrupted`);
 
   if (o.push) {
-    const digest = await ctx.registry(host).manifestDigest(apiPathOf(p.repository), p.tag);
+    let digest: string | undefined;
+    try {
+      digest = await ctx.registry(host).manifestDigest(apiPathOf(p.repository), p.tag, (line) => r.note(p.service, line));
+    } catch (e) {
+      if (o.signal?.aborted) throw interrupted();
+      // An unreachable registry is reported once for every service (see GLOBAL_CODES); an error answer is per image.
+      if (e instanceof RegistryError) throw new RegistryError(`cannot check whether ${p.taggedRef} is in the registry: ${e.message}`, e.status, e.transient);
+      throw e;
+    }
     if (digest) {
       r.phase(p.service, 'cached', `${p.taggedRef} is already in the registry`);
       return { ...base, reference: `${repo}@${digest}`, digest, pushed: true, built: false, uploaded: false };
@@ -232,27 +300,29 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
   }
 
   const { docker, info, ep } = await ctx.engine();
-  const guard = async <T>(f: () => Promise<T>): Promise<T> => {
+  /** Engine calls: a closed connection is the engine going away (or never being there), Ctrl-C an interruption. */
+  const guard = async <T>(doing: string, f: () => Promise<T>): Promise<T> => {
     try {
       return await f();
     } catch (e) {
-      if (isConnectionError(e)) throw engineUnreachable(ep, e);
+      if (o.signal?.aborted) throw interrupted();
+      if (isConnectionError(e)) throw engineLost(ep, e, doing);
       throw e;
     }
   };
   let imageId: string;
   let built = false;
-  const local = await guard(() => inspectImage(docker, p.taggedRef));
+  const local = await guard(`looking up ${p.taggedRef}`, () => inspectImage(docker, p.taggedRef));
   if (local) {
     imageId = local.id;
-    for (const t of p.extraTags) if (!local.repoTags.includes(t)) await guard(() => tagImage(docker, imageId, t));
+    for (const t of p.extraTags) if (!local.repoTags.includes(t)) await guard(`tagging ${t}`, () => tagImage(docker, imageId, t));
     if (!o.push) r.phase(p.service, 'cached', `${p.taggedRef} exists locally`);
   } else {
     r.phase(p.service, 'building', p.taggedRef);
     const registryConfig = await pullCredentials(ctx.credentials, p);
-    const version = await guard(() => ctx.builderVersion(docker, info, p, Object.keys(registryConfig).length > 0));
+    const version = await guard('asking for its networks', () => ctx.builderVersion(docker, info, p, Object.keys(registryConfig).length > 0));
     const query = buildQuery(p, version);
-    imageId = await guard(async () =>
+    imageId = await guard(`building ${p.service} (${p.taggedRef})`, async () =>
       runBuild(
         docker,
         { tar: await contextTar(p.context), query, registryConfig, signal: o.signal },
@@ -270,23 +340,26 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
   const digest = await withRetry(
     async () => {
       attempts++;
-      try {
-        return await pushImage(docker, repo, p.tag, auth, { bytes: (c, t) => r.pushBytes(p.service, c, t) }, o.signal);
-      } catch (e) {
-        if (isConnectionError(e)) throw engineUnreachable(ep, e);
-        throw e;
-      }
+      return guard(`pushing ${p.taggedRef}`, () =>
+        pushImage(docker, repo, p.tag, auth, { bytes: (c, t) => r.pushBytes(p.service, c, t), note: (text) => r.note(p.service, text) }, o.signal, ctx.timeouts.pushIdleMs),
+      );
     },
     {
       ...ctx.retry,
-      isTransient: (e) => e instanceof PushFailure && e.transient,
+      // A failure the engine already retried for ~50 s (layer uploads) is not pushed again: that is docker
+      // push's own patience; the ones it does not retry (its /v2/ check, the manifest, 429) are.
+      isTransient: (e) => e instanceof PushFailure && e.transient && !e.engineRetried,
       onRetry: (e, attempt, delay) => r.note(p.service, `push failed (${(e as Error).message}); retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1}/${ctx.retry.attempts})`),
       signal: o.signal,
     },
   ).catch((e: unknown) => {
+    if (o.signal?.aborted) throw interrupted();
     if (e instanceof PushFailure) {
-      const why = e.transient ? `; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} - is the registry ${host} running and reachable from the Docker engine?` : '';
-      throw new PushFailure(`pushing ${p.taggedRef} failed: ${e.message}${why}`, e.transient);
+      const tries = e.engineRetried
+        ? `the engine retried the upload itself${attempts > 1 ? `, and the push was tried ${attempts} times` : ''}`
+        : `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+      const why = e.transient ? `; ${tries} - is the registry ${host} running and reachable from the Docker engine?` : '';
+      throw new PushFailure(`pushing ${p.taggedRef} failed: ${e.message}${why}`, e.transient, e.engineRetried);
     }
     throw e;
   });

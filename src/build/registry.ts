@@ -2,10 +2,14 @@
 // list tags, read an image's config, delete a manifest. Token auth follows the WWW-Authenticate challenge
 // (Bearer realm/service/scope, or Basic). Plain HTTP is used only for loopback registries and the ones
 // the user listed as insecure; everything else is HTTPS.
+//
+// Every request has a time limit, and is retried with backoff on transient failures: connection errors, a
+// connection dropped before the whole answer arrived (bodies are read inside the retry), no answer in time,
+// 5xx and 429 (waiting at least what Retry-After asks).
 import { error } from '../model/diagnostics.js';
 import type { AuthConfig, CredentialStore } from './auth.js';
 import { DOCKER_HUB } from './reference.js';
-import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
+import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryOptions } from './retry.js';
 
 export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -25,8 +29,31 @@ export class RegistryError extends Error {
     readonly status?: number,
     readonly transient = false,
     readonly unreachable = false,
+    /** What the registry asked us to wait (Retry-After), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
+  }
+}
+
+/** Default time limit of one registry request (connect, answer and body). */
+export const DEFAULT_REGISTRY_TIMEOUT_MS = 30_000;
+
+/** A response whose body was read completely (inside the retry, so a connection cut mid-body is retried). */
+export class RegistryResponse {
+  constructor(
+    readonly status: number,
+    readonly headers: Headers,
+    readonly body: Buffer,
+  ) {}
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+  text(): string {
+    return this.body.toString('utf8');
+  }
+  json(): unknown {
+    return JSON.parse(this.text());
   }
 }
 
@@ -35,6 +62,10 @@ export interface RegistryClientOptions {
   /** Hosts (host[:port]) that may be spoken to over plain HTTP besides loopback ones. */
   insecure?: string[];
   retry?: Partial<RetryOptions>;
+  /** Time limit of one request, in ms (default 30 s). */
+  timeoutMs?: number;
+  /** Cancels requests and retries (Ctrl-C). */
+  signal?: AbortSignal;
   fetch?: typeof fetch;
   log?: (line: string) => void;
 }
@@ -65,8 +96,8 @@ export class RegistryClient {
   }
 
   /** The manifest digest of repo:tag, or undefined if the tag does not exist. */
-  async manifestDigest(repo: string, tag: string): Promise<string | undefined> {
-    const res = await this.request('HEAD', `/v2/${repo}/manifests/${encodeURIComponent(tag)}`, repo, 'pull', { Accept: MANIFEST_TYPES.join(', ') });
+  async manifestDigest(repo: string, tag: string, log?: (line: string) => void): Promise<string | undefined> {
+    const res = await this.request('HEAD', `/v2/${repo}/manifests/${encodeURIComponent(tag)}`, repo, 'pull', { Accept: MANIFEST_TYPES.join(', ') }, log);
     if (res.status === 404) return undefined;
     this.expectOk(res, `HEAD ${repo}:${tag}`);
     const digest = res.headers.get('docker-content-digest');
@@ -75,7 +106,7 @@ export class RegistryClient {
     const get = await this.request('GET', `/v2/${repo}/manifests/${encodeURIComponent(tag)}`, repo, 'pull', { Accept: MANIFEST_TYPES.join(', ') });
     this.expectOk(get, `GET ${repo}:${tag}`);
     const { createHash } = await import('node:crypto');
-    return `sha256:${createHash('sha256').update(Buffer.from(await get.arrayBuffer())).digest('hex')}`;
+    return `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
   }
 
   async listTags(repo: string): Promise<string[]> {
@@ -85,7 +116,7 @@ export class RegistryClient {
       const res = await this.request('GET', path, repo, 'pull');
       if (res.status === 404) return out;
       this.expectOk(res, `list tags of ${repo}`);
-      const body = (await res.json()) as { tags?: string[] | null };
+      const body = res.json() as { tags?: string[] | null };
       out.push(...(body.tags ?? []));
       const link = res.headers.get('link');
       const m = link ? /<([^>]+)>;\s*rel="?next"?/.exec(link) : null;
@@ -101,7 +132,7 @@ export class RegistryClient {
     });
     if (res.status === 404) return undefined;
     this.expectOk(res, `GET ${repo}:${tag}`);
-    const raw = Buffer.from(await res.arrayBuffer());
+    const raw = res.body;
     const { createHash } = await import('node:crypto');
     const digest = res.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
     const manifest = JSON.parse(raw.toString('utf8')) as { config?: { digest?: string }; manifests?: unknown[] };
@@ -109,7 +140,7 @@ export class RegistryClient {
     if (manifest.config?.digest) {
       const blob = await this.request('GET', `/v2/${repo}/blobs/${manifest.config.digest}`, repo, 'pull');
       if (blob.ok) {
-        const config = (await blob.json()) as { created?: string; config?: { Labels?: Record<string, string> | null } };
+        const config = blob.json() as { created?: string; config?: { Labels?: Record<string, string> | null } };
         info.created = config.created;
         info.labels = config.config?.Labels ?? {};
       }
@@ -123,12 +154,12 @@ export class RegistryClient {
     if (res.status === 202 || res.status === 200) return 'deleted';
     if (res.status === 404) return 'missing';
     if (res.status === 405) return 'unsupported';
-    const text = await res.text().catch(() => '');
+    const text = res.text();
     if (/UNSUPPORTED/.test(text)) return 'unsupported';
     throw new RegistryError(`DELETE ${repo}@${digest} on ${this.host}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
   }
 
-  private expectOk(res: Response, what: string): void {
+  private expectOk(res: RegistryResponse, what: string): void {
     if (res.ok) return;
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(`${what} on ${this.host}: access denied (HTTP ${res.status}); log in with \`docker login ${this.host}\``, res.status);
@@ -136,14 +167,31 @@ export class RegistryClient {
     throw new RegistryError(`${what} on ${this.host}: HTTP ${res.status}`, res.status, res.status >= 500 || res.status === 429);
   }
 
-  /** One request with auth negotiation, retried on transient failures. */
-  private request(method: string, path: string, repo: string, action: 'pull' | 'push' | 'delete', headers: Record<string, string> = {}): Promise<Response> {
+  /** One request with auth negotiation and a time limit, retried on transient failures; the body is read in full. */
+  private request(
+    method: string,
+    path: string,
+    repo: string,
+    action: 'pull' | 'push' | 'delete',
+    headers: Record<string, string> = {},
+    log = this.o.log,
+  ): Promise<RegistryResponse> {
     const r = { ...DEFAULT_RETRY, ...this.o.retry };
+    const signal = this.o.signal ?? r.signal;
+    let attempts = 0;
     return withRetry(
       async () => {
+        attempts++;
         const res = await this.send(method, path, repo, action, headers);
         if (res.status >= 500 || res.status === 429) {
-          throw new RegistryError(`${method} ${path} on ${this.host}: HTTP ${res.status}`, res.status, true);
+          const detail = registryErrorDetail(res.text());
+          throw new RegistryError(
+            `${method} ${path} on ${this.host}: HTTP ${res.status}${detail ? ` (${detail})` : ''}`,
+            res.status,
+            true,
+            false,
+            parseRetryAfter(res.headers.get('retry-after')),
+          );
         }
         return res;
       },
@@ -152,25 +200,30 @@ export class RegistryClient {
         baseDelayMs: r.baseDelayMs,
         maxDelayMs: r.maxDelayMs,
         isTransient: (e) => e instanceof RegistryError && e.transient,
-        onRetry: (e, attempt, delay) => this.o.log?.(`registry ${this.host}: ${(e as Error).message}; retrying in ${Math.round(delay)} ms (attempt ${attempt + 1}/${r.attempts})`),
-        signal: r.signal,
+        delayFor: (e) => (e instanceof RegistryError ? e.retryAfterMs : undefined),
+        onRetry: (e, attempt, delay) => log?.(`${(e as Error).message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1}/${r.attempts})`),
+        signal,
       },
     ).catch((e: unknown) => {
+      if (signal?.aborted) throw error('build.cancelled', `interrupted while talking to registry ${this.host}`);
+      const after = attempts > 1 ? ` (${attempts} attempts)` : '';
       if (e instanceof RegistryError && e.unreachable) {
-        throw error('build.registry-unreachable', `${e.message}; is the registry running and reachable from here?`);
+        throw error('build.registry-unreachable', `${e.message}${after}; is the registry running and reachable from here?`);
+      }
+      if (e instanceof RegistryError && e.transient) {
+        throw new RegistryError(`${e.message}${after}`, e.status, true, false, e.retryAfterMs);
       }
       throw e;
     });
   }
 
-  private async send(method: string, path: string, repo: string, action: string, headers: Record<string, string>): Promise<Response> {
+  private async send(method: string, path: string, repo: string, action: string, headers: Record<string, string>): Promise<RegistryResponse> {
     const url = this.baseUrl + path;
     const scope = `repository:${repo}:${action === 'delete' ? '*' : action === 'push' ? 'pull,push' : 'pull'}`;
     const cached = this.tokens.get(scope);
     let res = await this.fetchOnce(method, url, cached ? { ...headers, Authorization: cached } : headers);
     if (res.status !== 401) return res;
     const challenge = res.headers.get('www-authenticate');
-    await res.arrayBuffer().catch(() => undefined);
     if (!challenge) return res;
     const auth = await this.o.credentials?.get(this.host);
     const authorization = await this.authorize(challenge, scope, auth);
@@ -180,13 +233,27 @@ export class RegistryClient {
     return res;
   }
 
-  private async fetchOnce(method: string, url: string, headers: Record<string, string>): Promise<Response> {
+  /** One fetch, body included, within the time limit; failures to get a whole answer are transient RegistryErrors. */
+  private async fetchOnce(method: string, url: string, headers: Record<string, string>, init: { body?: URLSearchParams } = {}): Promise<RegistryResponse> {
+    const timeoutMs = this.o.timeoutMs ?? DEFAULT_REGISTRY_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = this.o.signal ? AbortSignal.any([timeout, this.o.signal]) : timeout;
+    const where = `registry ${this.host} (${url.replace(/\/v2\/.*/, '/v2/')})`;
+    let res: Response;
     try {
-      return await this.fetchImpl(url, { method, headers, redirect: 'follow' });
+      res = await this.fetchImpl(url, { method, headers, redirect: 'follow', signal, ...init });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const detail = cause?.code ?? cause?.message ?? (e as Error).message;
-      throw new RegistryError(`cannot reach registry ${this.host} (${url.replace(/\/v2\/.*/, '/v2/')}): ${detail}`, undefined, true, true);
+      if (timeout.aborted) throw new RegistryError(`${where} did not answer within ${seconds(timeoutMs)}`, undefined, true, true);
+      if (this.o.signal?.aborted) throw e;
+      throw new RegistryError(`cannot reach ${where}: ${connectionDetail(e)}`, undefined, true, true);
+    }
+    try {
+      const body = method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await res.arrayBuffer());
+      return new RegistryResponse(res.status, res.headers, body);
+    } catch (e) {
+      if (this.o.signal?.aborted && !timeout.aborted) throw e;
+      const why = timeout.aborted ? `did not send the whole answer within ${seconds(timeoutMs)}` : `closed the connection in the middle of the answer (${connectionDetail(e)})`;
+      throw new RegistryError(`${where} ${why}`, res.status, true, true);
     }
   }
 
@@ -204,10 +271,10 @@ export class RegistryClient {
     for (const p of m[2]!.matchAll(/(\w+)="([^"]*)"/g)) params[p[1]!] = p[2]!;
     if (!params.realm) return undefined;
     const realm = new URL(params.realm);
-    let res: Response;
+    let res: RegistryResponse;
     if (auth?.identitytoken) {
       const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: auth.identitytoken, service: params.service ?? '', scope, client_id: 'compose2k8s' });
-      res = await this.fetchImpl(realm.toString(), { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      res = await this.fetchOnce('POST', realm.toString(), { 'Content-Type': 'application/x-www-form-urlencoded' }, { body });
     } else {
       if (params.service) realm.searchParams.set('service', params.service);
       realm.searchParams.set('scope', scope);
@@ -216,8 +283,32 @@ export class RegistryClient {
       res = await this.fetchOnce('GET', realm.toString(), h);
     }
     if (!res.ok) return undefined;
-    const body = (await res.json()) as { token?: string; access_token?: string };
+    const body = res.json() as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     return token ? `Bearer ${token}` : undefined;
+  }
+}
+
+/** What went wrong with a connection, from fetch's (undici's) error: an errno code, or what undici says. */
+function connectionDetail(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  // undici reports a connection closed before (or during) the answer as UND_ERR_SOCKET "other side closed".
+  if (cause?.code === 'UND_ERR_SOCKET') return `connection closed by the other side`;
+  return cause?.code ?? cause?.message ?? (e as Error).message;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The first message of a distribution error body (`{"errors":[{"code","message"}]}`), if it is one. */
+export function registryErrorDetail(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+    const e = body.errors?.[0];
+    if (!e) return undefined;
+    return [e.code, e.message].filter(Boolean).join(': ') || undefined;
+  } catch {
+    return undefined;
   }
 }

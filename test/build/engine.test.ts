@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Dockerode from 'dockerode';
-import { resolveEngine } from '../../src/build/engine.js';
-import { BuildFailure, pushImage, PushFailure, runBuild } from '../../src/build/engine-ops.js';
+import { engineLost, resolveEngine } from '../../src/build/engine.js';
+import { BuildFailure, isTransientPushError, pushImage, PushFailure, runBuild } from '../../src/build/engine-ops.js';
 import { DiagnosticError } from '../../src/model/diagnostics.js';
 
 let home: string;
@@ -160,5 +160,99 @@ describe('push stream', () => {
     expect((e as PushFailure).transient).toBe(true);
     const denied = await pushImage(fakeDocker([{ errorDetail: { message: 'denied: requested access to the resource is denied' } }]), 'r/x', 't', undefined).catch((err: unknown) => err);
     expect((denied as PushFailure).transient).toBe(false);
+  });
+
+  it.each([
+    ['toomanyrequests: slow down', true],
+    ['received unexpected HTTP status: 503 Service Unavailable', true],
+    ['received unexpected HTTP status: 502 Bad Gateway', true],
+    ['Patch "http://127.0.0.1:5000/v2/x/blobs/uploads/u": EOF', true],
+    ['blob upload unknown: blob upload unknown to registry', true],
+    ['net/http: request canceled (Client.Timeout exceeded while awaiting headers)', true],
+    ['unauthorized: authentication required', false],
+    ['name unknown: repository name not known to registry', false],
+    ['manifest invalid: manifest invalid', false],
+    ['An image does not exist locally with the tag: r/x', false],
+  ])('push error %j is transient: %s', (message, transient) => {
+    expect(isTransientPushError(message)).toBe(transient);
+  });
+
+  it('says the engine already retried when a layer was still waiting for its retry at the failure', async () => {
+    const notes: string[] = [];
+    const gaveUp = await pushImage(
+      fakeDocker([
+        { status: 'Pushing', id: 'l1', progressDetail: { current: 10, total: 100 } },
+        ...[5, 4, 3, 2, 1].map((n) => ({ status: `Retrying in ${n} second${n > 1 ? 's' : ''}`, id: 'l1', progressDetail: {} })),
+        ...[10, 9].map((n) => ({ status: `Retrying in ${n} seconds`, id: 'l1', progressDetail: {} })),
+        { errorDetail: { message: 'received unexpected HTTP status: 503 Service Unavailable' } },
+      ]),
+      'r/x',
+      't',
+      undefined,
+      { note: (t) => notes.push(t) },
+    ).catch((err: unknown) => err);
+    expect(gaveUp).toMatchObject({ transient: true, engineRetried: true });
+    expect(notes).toEqual(['the engine failed to upload layer l1 and retries it in 5 s', 'the engine failed to upload layer l1 and retries it in 10 s']);
+    // A layer whose retry worked does not count: a later failure (the manifest) is ours to retry.
+    const later = await pushImage(
+      fakeDocker([
+        { status: 'Retrying in 5 seconds', id: 'l1', progressDetail: {} },
+        { status: 'Pushing', id: 'l1', progressDetail: { current: 100, total: 100 } },
+        { status: 'Pushed', id: 'l1' },
+        { errorDetail: { message: 'toomanyrequests: slow down' } },
+      ]),
+      'r/x',
+      't',
+      undefined,
+    ).catch((err: unknown) => err);
+    expect(later).toMatchObject({ transient: true, engineRetried: false });
+  });
+
+  it('clamps bytes that run past the layer size', async () => {
+    const seen: [number, number][] = [];
+    await pushImage(
+      fakeDocker([{ status: 'Pushing', id: 'l1', progressDetail: { current: 512, total: 17 } }, { aux: { Digest: 'sha256:dd' } }]),
+      'r/x',
+      't',
+      undefined,
+      { bytes: (c, t) => seen.push([c, t]) },
+    );
+    expect(seen).toEqual([[17, 17]]);
+  });
+
+  it('aborts a push the engine says nothing about for the idle limit, as a transient failure', async () => {
+    let closed = false;
+    const silent = {
+      modem: {
+        dial(o: Record<string, unknown>, cb: (e: unknown, s?: unknown) => void) {
+          const s = new PassThrough();
+          (o.abortSignal as AbortSignal).addEventListener('abort', () => {
+            closed = true;
+            s.destroy(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+          });
+          cb(null, s);
+          s.write(JSON.stringify({ status: 'Preparing', id: 'l1' }) + '\n');
+        },
+      },
+    } as unknown as Dockerode;
+    const t0 = Date.now();
+    const e = await pushImage(silent, 'r/x', 't', undefined, {}, undefined, 150).catch((err: unknown) => err);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(closed).toBe(true);
+    expect(e).toBeInstanceOf(PushFailure);
+    expect(e).toMatchObject({ transient: true, message: expect.stringContaining('no progress from the engine for 0 s') });
+  });
+});
+
+describe('a lost engine', () => {
+  it('names what was going on and what to do', () => {
+    const ep = resolveEngine({ DOCKER_HOST: 'unix:///run/x.sock' });
+    const d = engineLost(ep, Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), 'building web (r/web:c2k-1)').diagnostics[0]!;
+    expect(d.code).toBe('build.engine-lost');
+    expect(d.message).toBe(
+      'lost the Docker engine at unix:///run/x.sock (from DOCKER_HOST) while building web (r/web:c2k-1): aborted (ECONNRESET); did the daemon stop or restart? Run the command again when it is back: finished images are not built or pushed again',
+    );
+    // Never reachable (permissions): the plain unreachable message.
+    expect(engineLost(ep, Object.assign(new Error('x'), { code: 'EACCES' }), 'building').diagnostics[0]!.code).toBe('build.engine-unreachable');
   });
 });

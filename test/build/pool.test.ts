@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runPool } from '../../src/build/pool.js';
-import { withRetry } from '../../src/build/retry.js';
+import { parseRetryAfter, withRetry } from '../../src/build/retry.js';
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,6 +61,32 @@ describe('withRetry', () => {
     expect(n).toBe(4);
     expect(delays).toHaveLength(3);
     expect(delays[2]!).toBeGreaterThan(delays[0]!);
+  });
+
+  it('waits what the failure asks for (Retry-After) when that is longer than the backoff, up to 30 s', async () => {
+    const delays: number[] = [];
+    let n = 0;
+    await withRetry(
+      async () => {
+        if (++n < 3) throw new Error('busy');
+      },
+      { attempts: 3, baseDelayMs: 1, isTransient: () => true, delayFor: () => (n === 1 ? 40 : 0), onRetry: (_e, _a, d) => delays.push(d) },
+    );
+    expect(delays[0]).toBe(40);
+    expect(delays[1]).toBeLessThan(5);
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(new Date(Date.now() + 10_000).toUTCString())).toBeGreaterThan(8000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+
+  it('stops when interrupted during the wait, with the last failure', async () => {
+    const ac = new AbortController();
+    let n = 0;
+    const p = withRetry(async () => { n++; throw new Error(`fail ${n}`); }, { attempts: 5, baseDelayMs: 10_000, isTransient: () => true, signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await expect(p).rejects.toThrow('fail 1');
+    expect(n).toBe(1);
   });
 
   it('does not retry permanent errors', async () => {

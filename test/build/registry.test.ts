@@ -69,6 +69,68 @@ describe('registry client', () => {
     expect((e as Error).message).toContain('cannot reach registry 127.0.0.1:9 (http://127.0.0.1:9/v2/): ECONNREFUSED');
   });
 
+  it('a 429 waits for Retry-After; the error of the last attempt names the registry and the count', async () => {
+    let n = 0;
+    const { f } = fakeFetch(() => {
+      n++;
+      return new Response('{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', { status: 429, headers: { 'Retry-After': '0' } });
+    });
+    const log: string[] = [];
+    const client = new RegistryClient('127.0.0.1:1', { fetch: f, retry: { attempts: 2, baseDelayMs: 1 }, log: (l) => log.push(l) });
+    const e = await client.manifestDigest('x', 'y').catch((err: unknown) => err);
+    expect(n).toBe(2);
+    expect(log).toHaveLength(1);
+    expect((e as Error).message).toBe('HEAD /v2/x/manifests/y on 127.0.0.1:1: HTTP 429 (2 attempts)');
+    // GET answers carry the registry's own words.
+    const { f: g } = fakeFetch(() => new Response('{"errors":[{"code":"UNAVAILABLE","message":"down for maintenance"}]}', { status: 503 }));
+    const e2 = await new RegistryClient('127.0.0.1:1', { fetch: g, retry: { attempts: 1 } }).listTags('x').catch((err: unknown) => err);
+    expect((e2 as Error).message).toBe('GET /v2/x/tags/list?n=1000 on 127.0.0.1:1: HTTP 503 (UNAVAILABLE: down for maintenance)');
+  });
+
+  it('a request without an answer in time is retried, then reported as unreachable', async () => {
+    let n = 0;
+    let answerOn = 3;
+    // Answers only the `answerOn`th request; the others hang until the client's time limit aborts them.
+    const f = ((_url: string | URL, init?: RequestInit) =>
+      new Promise<Response>((resolve, reject) => {
+        if (++n === answerOn) return resolve(new Response(null, { status: 404 }));
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason));
+      })) as typeof fetch;
+    const client = new RegistryClient('127.0.0.1:1', { fetch: f, timeoutMs: 30, retry: { attempts: 3, baseDelayMs: 1 } });
+    expect(await client.manifestDigest('x', 'y')).toBeUndefined();
+    expect(n).toBe(3);
+    n = 0;
+    answerOn = 0;
+    const e = await new RegistryClient('127.0.0.1:1', { fetch: f, timeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 1 } }).manifestDigest('x', 'y').catch((err: unknown) => err);
+    expect(n).toBe(2);
+    expect(e).toBeInstanceOf(DiagnosticError);
+    expect((e as DiagnosticError).diagnostics[0]).toMatchObject({
+      code: 'build.registry-unreachable',
+      message: 'registry 127.0.0.1:1 (http://127.0.0.1:1/v2/) did not answer within 1.5 s (2 attempts); is the registry running and reachable from here?',
+    });
+  });
+
+  it('a connection cut in the middle of an answer is retried (bodies are read inside the retry)', async () => {
+    let n = 0;
+    const { f } = fakeFetch(() => {
+      n++;
+      if (n === 1) {
+        const body = new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode('{"tags":["a"'));
+            c.error(Object.assign(new TypeError('terminated'), { cause: { code: 'UND_ERR_SOCKET', message: 'other side closed' } }));
+          },
+        });
+        return new Response(body, { status: 200 });
+      }
+      return Response.json({ tags: ['a', 'b'] });
+    });
+    const log: string[] = [];
+    const client = new RegistryClient('127.0.0.1:1', { fetch: f, retry: { attempts: 2, baseDelayMs: 1 }, log: (l) => log.push(l) });
+    expect(await client.listTags('r')).toEqual(['a', 'b']);
+    expect(log[0]).toMatch(/^registry 127\.0\.0\.1:1 \(http:\/\/127\.0\.0\.1:1\/v2\/\) closed the connection in the middle of the answer \(connection closed by the other side\); retrying/);
+  });
+
   it('lists tags across pages, inspects configs, and knows when deletes are not allowed', async () => {
     const { f } = fakeFetch((c) => {
       if (c.url.endsWith('/tags/list?n=1000')) return Response.json({ tags: ['a'] }, { headers: { Link: '</v2/r/tags/list?n=1000&last=a>; rel="next"' } });
