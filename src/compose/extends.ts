@@ -5,6 +5,7 @@ import { error } from '../model/diagnostics.js';
 import { interpolateDocument } from './interpolate-tree.js';
 import type { LoadSession, ModelInput } from './loader.js';
 import { mergeModels, mergeServiceForExtends } from './merge.js';
+import { OverrideTag, ResetTag } from './tags.js';
 
 type Dict = Record<string, unknown>;
 
@@ -21,8 +22,14 @@ function refOf(v: unknown): Ref | undefined {
 }
 
 export function applyExtends(cfg: Dict, file: string, accumulated: Dict, input: ModelInput, session: LoadSession): Dict {
+  // `services: !override {...}` resolves inside the tag; `!reset`, `!override` of a scalar, a list or a scalar are
+  // left to the merge and the schema ("services must be a mapping"), not walked as if they were services.
+  if (cfg.services instanceof OverrideTag) {
+    const inner = applyExtends({ ...cfg, services: cfg.services.value }, file, accumulated, input, session);
+    return inner.services === cfg.services.value ? cfg : { ...cfg, services: new OverrideTag(inner.services) };
+  }
   const services = cfg.services as Dict | undefined;
-  if (!services || typeof services !== 'object') return cfg;
+  if (!services || typeof services !== 'object' || Array.isArray(services) || services instanceof ResetTag) return cfg;
   // A service may extend one defined in this file, an included one (already in cfg) or an earlier file.
   const scope: Dict = { ...((accumulated.services as Dict | undefined) ?? {}), ...services };
   const out: Dict = {};

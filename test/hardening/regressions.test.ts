@@ -156,3 +156,8 @@ test('a document that is only `!override` or `!reset` is "Top-level object must 
   // `!override` on a whole mapping is accepted, as by docker compose.
   expect(loadText('!override\nservices:\n  a:\n    image: x\n', { dir }).project.services.a!.image).toBe('x');
 });
+
+test('`services: !override` with nothing is "services must be a mapping" at services (extends walked the tag as services: services.value)', () => {
+  expect(rejected('services: !override\n').diagnostics[0]).toMatchObject({ code: 'schema.invalid', path: 'services', line: 1, message: 'services must be a mapping' });
+  expect(loadText('services: !override\n  a:\n    extends: b\n  b:\n    image: y\n', { dir }).project.services.a!.image).toBe('y');
+});
