@@ -9,6 +9,7 @@
 import type { Secret as KubeSecret } from 'kubernetes-types/core/v1.js';
 import type { Config, FileReference, Secret } from '../model/project.js';
 import { isTextContent } from './bind-mounts.js';
+import { inRange } from './units.js';
 import { addMount, addVolume, asKube, type LowerContext, type ServiceUnit } from './context.js';
 import { projectLabels } from './metadata.js';
 import { toKubeName } from './names.js';
@@ -94,7 +95,7 @@ function resolveObject(ctx: LowerContext, kind: Kind, key: string, cache: Map<st
           kind: 'ConfigMap',
           metadata: { name, labels: projectLabels(ctx.project.name) },
           ...(text ? { data: { [out.key]: data.toString('utf8') } } : { binaryData: { [out.key]: data.toString('base64') } }),
-        });
+        }, path);
       } else {
         const secret: KubeSecret = {
           apiVersion: 'v1',
@@ -103,7 +104,7 @@ function resolveObject(ctx: LowerContext, kind: Kind, key: string, cache: Map<st
           type: 'Opaque',
           data: { [out.key]: data.toString('base64') },
         };
-        ctx.emit(asKube(secret));
+        ctx.emit(asKube(secret), path);
       }
       const from = def.content !== undefined ? 'content' : def.environment !== undefined ? 'environment' : 'file';
       ctx.report.mapped(path, `${objKind}/${name} (from ${from})`);
@@ -143,7 +144,9 @@ function lowerRefs(ctx: LowerContext, unit: ServiceUnit, kind: Kind, cache: Map<
     let volName = toKubeName(`${kind}-${ref.source}`);
     for (let n = 2; used.has(volName); n++) volName = toKubeName(`${kind}-${ref.source}-${n}`);
     used.add(volName);
-    const item = { key: obj.key, path: obj.key, ...(ref.mode !== undefined ? { mode: ref.mode } : {}) };
+    // File modes are permission bits: 0 to 0777 (511) in the API.
+    const mode = ref.mode !== undefined && inRange(ctx, ref.mode, `${path}.mode`, 'file mode', 0, 0o777) ? ref.mode : undefined;
+    const item = { key: obj.key, path: obj.key, ...(mode !== undefined ? { mode } : {}) };
     if (kind === 'config') addVolume(unit, { name: volName, configMap: { name: obj.name, items: [item] } });
     else addVolume(unit, { name: volName, secret: { secretName: obj.name, items: [item] } });
     addMount(unit.container, { name: volName, mountPath: target, subPath: obj.key, readOnly: true });

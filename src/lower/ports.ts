@@ -46,12 +46,33 @@ function publishedPort(p: Port): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-/** Every port of a service: `ports` first (in order), then `expose`; ranges in `expose` are expanded. */
-export function servicePorts(service: Service, base: string): { ports: PortSpec[]; invalid: string[] } {
+export const MAX_PORT = 65535;
+
+/** A `ports` entry whose container or published port is not 1-65535 (the loader checks only the short syntax). */
+export interface PortOutOfRange {
+  path: string;
+  field: 'target' | 'published';
+  value: number;
+}
+
+/**
+ * Every port of a service: `ports` first (in order), then `expose`; ranges in `expose` are expanded. Entries
+ * with a port outside 1-65535 are left out and listed in `outOfRange` (the services pass reports them).
+ */
+export function servicePorts(service: Service, base: string): { ports: PortSpec[]; invalid: string[]; outOfRange: PortOutOfRange[] } {
   const ports: PortSpec[] = [];
   const invalid: string[] = [];
+  const outOfRange: PortOutOfRange[] = [];
   (service.ports ?? []).forEach((p, i) => {
     const published = publishedPort(p);
+    const bad = [
+      ...(!Number.isInteger(p.target) || p.target < 1 || p.target > MAX_PORT ? [{ field: 'target' as const, value: p.target }] : []),
+      ...(published !== undefined && published > MAX_PORT ? [{ field: 'published' as const, value: published }] : []),
+    ];
+    if (bad.length) {
+      for (const b of bad) outOfRange.push({ path: `${base}.ports[${i}].${b.field}`, ...b });
+      return;
+    }
     ports.push({
       target: p.target,
       protocol: PROTOCOLS[(p.protocol || 'tcp').toLowerCase()] ?? 'TCP',
@@ -70,7 +91,7 @@ export function servicePorts(service: Service, base: string): { ports: PortSpec[
     }
     for (let n = parsed.from; n <= parsed.to; n++) ports.push({ target: n, protocol: parsed.protocol, path: `${base}.expose[${i}]` });
   });
-  return { ports, invalid };
+  return { ports, invalid, outOfRange };
 }
 
 /** A legal IANA service name (Kubernetes port name), or undefined. */

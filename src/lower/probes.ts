@@ -8,7 +8,7 @@ import type { Healthcheck } from '../model/project.js';
 import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import type { ProbeSetting } from './settings-types.js';
-import { durationSeconds } from './units.js';
+import { durationSeconds, inRange } from './units.js';
 
 /** Compose defaults: interval 30s, timeout 30s, retries 3, start_interval 5s. */
 const DEFAULT_INTERVAL = '30s';
@@ -66,9 +66,29 @@ function clean(p: Probe | undefined): Probe | undefined {
   return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as Probe;
 }
 
+/** Every number a probe gets from the healthcheck must fit the API's int32 fields; errors at the key otherwise. */
+function timingsInRange(ctx: LowerContext, hc: Healthcheck, path: string): boolean {
+  let ok = true;
+  const check = (value: number | undefined, key: string, what: string) => {
+    if (value !== undefined && !inRange(ctx, value, `${path}.${key}`, what)) ok = false;
+  };
+  for (const key of ['interval', 'timeout', 'start_period', 'start_interval'] as const) check(durationSeconds(hc[key]), key, `healthcheck ${key} in seconds`);
+  check(hc.retries, 'retries', 'healthcheck retries (failureThreshold)');
+  if (ok && hc.start_period !== undefined) {
+    const period = durationSeconds(hc.start_interval ?? DEFAULT_START_INTERVAL, 1) ?? 5;
+    const threshold = Math.ceil((durationSeconds(hc.start_period) ?? 0) / period) + Math.max(1, hc.retries ?? DEFAULT_RETRIES);
+    check(threshold, 'start_period', 'startup probe failureThreshold (start_period / start_interval + retries)');
+  }
+  return ok;
+}
+
 export function lowerProbes(ctx: LowerContext, unit: ServiceUnit): void {
   const hc = unit.compose.healthcheck;
   const path = `${unit.path}.healthcheck`;
+  if (hc && !timingsInRange(ctx, hc, path)) {
+    ctx.report.ignored(path, 'a value is out of range for a probe', true);
+    return;
+  }
   const settings = unit.settings.probes;
   const handler = healthcheckHandler(hc);
   const disabled = hc?.disable === true || hc?.test?.[0] === 'NONE';

@@ -20,6 +20,7 @@ export class Report {
   private readonly entries: ReportEntry[] = [];
   /** Every recorded path and each of its prefixes that ends before a `.` or `[`: what `covers` answers from. */
   private readonly covered = new Set<string>();
+  private readonly diagnosed = new Set<string>();
 
   mapped(path: string, to: string): void {
     this.add({ path, status: 'mapped', to });
@@ -27,8 +28,14 @@ export class Report {
   approximated(path: string, to: string, reason: string): void {
     this.add({ path, status: 'approximated', to, reason });
   }
-  ignored(path: string, reason: string): void {
+  /** `diagnosed`: an error already explains it (e.g. a value out of range); the sweep does not warn again. */
+  ignored(path: string, reason: string, diagnosed = false): void {
     this.add({ path, status: 'ignored', reason });
+    if (diagnosed) this.diagnosed.add(`${path}\0${reason}`);
+  }
+  /** Whether an ignored entry was already reported as an error. */
+  isDiagnosed(entry: ReportEntry): boolean {
+    return this.diagnosed.has(`${entry.path}\0${entry.reason ?? ''}`);
   }
   /** Whether the path, or something below it, was already accounted for. */
   covers(path: string): boolean {
@@ -91,7 +98,7 @@ export function sweepUnaccounted(project: Project, report: Report, diagnostics: 
     report.ignored(path, extension ? 'extension field; not interpreted' : 'no Kubernetes mapping is implemented for this key');
   }
   for (const entry of report.list()) {
-    if (entry.status !== 'ignored') continue;
+    if (entry.status !== 'ignored' || report.isDiagnosed(entry)) continue;
     const extension = /(^|\.)x-[^.]*$/.test(entry.path);
     const message = `${entry.path} is ignored: ${entry.reason ?? 'no reason given'}`;
     if (extension) diagnostics.add({ severity: 'info', code: 'lower.ignored', message, path: entry.path });

@@ -5,7 +5,7 @@ import type { NodeSelectorRequirement, TopologySpreadConstraint } from 'kubernet
 import { asKube, podOwner, setResource, unitMetadata, workloadRef, type LowerContext, type Rollout, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import type { MetricTarget } from './settings-types.js';
-import { bytesToQuantity, cpusToQuantity, durationSeconds } from './units.js';
+import { bytesToQuantity, cpusToQuantity, durationSeconds, inRange } from './units.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
 const ARCH: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64' };
@@ -18,6 +18,12 @@ function lowerReplicas(ctx: LowerContext, unit: ServiceUnit): void {
     (x): x is string => Boolean(x),
   );
   if (replicas === undefined) return;
+  // The path of the value used: x-kubernetes beats deploy.replicas beats scale.
+  const used = fromSettings !== undefined ? unit.settings.origin.replicas : s.deploy?.replicas !== undefined ? `${unit.path}.deploy.replicas` : `${unit.path}.scale`;
+  if (!inRange(ctx, replicas, used, 'replicas')) {
+    for (const path of sources) if (path !== used) ctx.report.ignored(path, `overridden by ${used}, which is out of range`, true);
+    return;
+  }
   const to = `${workloadRef(unit)}`;
   if (unit.kind === 'DaemonSet') {
     for (const path of sources) ctx.report.ignored(path, 'a DaemonSet runs one pod per node');
@@ -88,6 +94,9 @@ function lowerRollout(ctx: LowerContext, unit: ServiceUnit): void {
     ctx.report.ignored(path, `a ${unit.kind} is not rolled out`);
     return;
   }
+  if (update.parallelism !== undefined && !inRange(ctx, update.parallelism, `${path}.parallelism`, 'update parallelism')) return;
+  const delay = update.delay !== undefined ? durationSeconds(update.delay) : undefined;
+  if (delay !== undefined && !inRange(ctx, delay, `${path}.delay`, 'update delay (minReadySeconds)')) return;
   unit.rollout = rolloutFrom(update);
   const lost = [
     update.delay !== undefined && 'delay (approximated by minReadySeconds)',
@@ -149,7 +158,9 @@ function lowerPlacement(ctx: LowerContext, unit: ServiceUnit): void {
     }
   }
   const perNode = placement.max_replicas_per_node;
-  if (perNode !== undefined && unit.kind !== 'DaemonSet') {
+  // 0 is Swarm's "no limit".
+  if (perNode === 0) mapped = true;
+  else if (perNode !== undefined && unit.kind !== 'DaemonSet' && inRange(ctx, perNode, `${base}.max_replicas_per_node`, 'max_replicas_per_node', 1)) {
     if (perNode === 1) {
       // Exactly "at most one per node".
       unit.pod.affinity = {
@@ -167,7 +178,8 @@ function lowerPlacement(ctx: LowerContext, unit: ServiceUnit): void {
     mapped = true;
   }
   if (notes.length) ctx.diagnostics.warn('placement.approximated', `${unit.service}: ${notes.join('; ')}`, { path: base });
-  if (!mapped) ctx.report.ignored(base, notes.join('; '));
+  if (!mapped && !notes.length) ctx.report.ignored(base, 'max_replicas_per_node is out of range', true);
+  else if (!mapped) ctx.report.ignored(base, notes.join('; '));
   else if (notes.length) ctx.report.approximated(base, `${to} affinity/topologySpreadConstraints`, notes.join('; '));
   else ctx.report.mapped(base, `${to} affinity/topologySpreadConstraints`);
 }
@@ -211,6 +223,7 @@ function lowerAutoscale(ctx: LowerContext, unit: ServiceUnit): void {
   }
   const min = auto.min ?? unit.replicas ?? 1;
   const max = auto.max ?? Math.max(min, 3);
+  if (!inRange(ctx, min, origin, 'autoscale min', 1) || !inRange(ctx, max, origin, 'autoscale max', 1)) return;
   if (max < min) {
     ctx.diagnostics.error('hpa.range', `${unit.service}: autoscale max (${max}) is below min (${min})`, { path: origin });
     return;

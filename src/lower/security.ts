@@ -3,6 +3,7 @@
 import type { PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1.js';
 import type { Service } from '../model/project.js';
 import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { inRange } from './units.js';
 
 /** Sysctls the kubelet allows without --allowed-unsafe-sysctls (Kubernetes "safe" set). */
 const SAFE_SYSCTLS = new Set([
@@ -37,7 +38,11 @@ export function applySecurity(ctx: LowerContext, unit: ServiceUnit): void {
   const p = (k: string) => `${unit.path}.${k}`;
 
   if (s.user !== undefined) {
-    const { uid, gid, unresolved } = parseUser(s.user);
+    const parsed = parseUser(s.user);
+    const { unresolved } = parsed;
+    // User and group ids are 0 to 2147483647 in the API.
+    const uid = parsed.uid !== undefined && inRange(ctx, parsed.uid, p('user'), 'user id') ? parsed.uid : undefined;
+    const gid = parsed.gid !== undefined && inRange(ctx, parsed.gid, p('user'), 'group id') ? parsed.gid : undefined;
     if (uid !== undefined) sc.runAsUser = uid;
     if (gid !== undefined) sc.runAsGroup = gid;
     if (unresolved) {
@@ -49,7 +54,8 @@ export function applySecurity(ctx: LowerContext, unit: ServiceUnit): void {
   if (s.group_add?.length) {
     const ids = s.group_add.map((g) => (/^\d+$/.test(String(g)) ? Number(g) : undefined));
     const numeric = ids.filter((x): x is number => x !== undefined);
-    if (numeric.length) psc.supplementalGroups = numeric;
+    const valid = numeric.filter((x) => inRange(ctx, x, p('group_add'), 'group id'));
+    if (valid.length) psc.supplementalGroups = valid;
     if (numeric.length < ids.length) {
       d.warn('container.group-name', `${unit.service}: group names in group_add cannot be resolved; only numeric groups are kept`, { path: p('group_add') });
       report.approximated(p('group_add'), `${to} securityContext.supplementalGroups`, 'group names dropped');

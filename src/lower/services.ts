@@ -17,7 +17,8 @@ import { asKube, podOwner, unitMetadata, workloadRef, type LowerContext, type Se
 import { LABEL, projectLabels } from './metadata.js';
 import { isDnsLabel } from './names.js';
 import type { Pass } from './pass.js';
-import { containerPorts, servicePorts, type ContainerPortSpec } from './ports.js';
+import { containerPorts, MAX_PORT, servicePorts, type ContainerPortSpec } from './ports.js';
+import { inRange } from './units.js';
 
 /** Label on alias Services naming the Service they stand for. */
 export const ALIAS_OF = 'compose2k8s.io/alias-of';
@@ -78,10 +79,11 @@ function kubeService(unit: ServiceUnit, name: string, plan: ServicePlan, headles
 
 function lowerPorts(ctx: LowerContext, unit: ServiceUnit, plan: ServicePlan): void {
   const s = unit.compose;
-  const { ports, invalid } = servicePorts(s, unit.path);
+  const { ports, invalid, outOfRange } = servicePorts(s, unit.path);
   for (const bad of invalid) {
     ctx.diagnostics.warn('ports.invalid-expose', `${unit.service}: expose entry "${bad}" is not a port or port range; ignored`, { path: `${unit.path}.expose` });
   }
+  for (const bad of outOfRange) inRange(ctx, bad.value, bad.path, bad.field === 'target' ? 'container port' : 'published port', 1, MAX_PORT);
   if (plan.ports.length) {
     const hostPorts = unit.settings.hostPortExpose === true;
     const cps: ContainerPort[] = plan.ports.map((p) => {

@@ -1,6 +1,37 @@
 // Conversions between Compose scalar formats and Kubernetes ones. Kept exact: a value that cannot be
 // represented exactly is rounded in the direction that keeps the Compose guarantee, and said so by the caller.
 
+import type { Diagnostics } from '../model/diagnostics.js';
+import type { Report } from './report.js';
+
+/** The largest value of the API's int32 fields (replicas, ports, backoffLimit, periodSeconds, ids, ...). */
+export const INT32_MAX = 2_147_483_647;
+/** int64 fields (activeDeadlineSeconds, ...): what a JSON number keeps exactly. */
+export const INT64_SAFE_MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Whether an integer from Compose fits the API field it is going to; otherwise an error located at the Compose
+ * path (the API server would refuse the whole object at apply time, far from the cause).
+ */
+export function inRange(
+  ctx: { diagnostics: Diagnostics; report: Report },
+  value: number,
+  path: string | undefined,
+  what: string,
+  min = 0,
+  max = INT32_MAX,
+): boolean {
+  if (Number.isInteger(value) && value >= min && value <= max) return true;
+  ctx.diagnostics.error('lower.out-of-range', `${what} ${value} is out of range: Kubernetes accepts ${min} to ${max}`, path ? { path } : {});
+  if (path) ctx.report.ignored(path, `${what} out of range (${min} to ${max})`, true);
+  return false;
+}
+
+/** An integer written without an exponent (`String(1e21)` is "1e+21", which is not a quantity). */
+function plainInteger(n: number): string {
+  return !Number.isFinite(n) || Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
+}
+
 const DURATION_UNITS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
@@ -45,7 +76,7 @@ export function bytesToQuantity(bytes: number): string {
     n /= 1024;
     i++;
   }
-  return `${n}${BINARY_SUFFIXES[i]}`;
+  return `${plainInteger(n)}${BINARY_SUFFIXES[i]}`;
 }
 
 /** Parses a Docker byte string ("300m", "1gb", "2GiB", "512 kb"; binary multipliers) to bytes. */
@@ -60,7 +91,7 @@ export function parseBytes(text: string | number): number | undefined {
 /** CPUs (0.5, 2) as a CPU quantity ("500m", "2"); at least 1m. */
 export function cpusToQuantity(cpus: number): string {
   const milli = Math.max(1, Math.round(cpus * 1000));
-  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+  return milli % 1000 === 0 ? plainInteger(milli / 1000) : `${plainInteger(milli)}m`;
 }
 
 /** Kubernetes expands `$(VAR)` and reduces `$$` in command, args and env values; escape so the text arrives verbatim. */

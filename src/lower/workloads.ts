@@ -6,13 +6,16 @@
 import type { Service } from '../model/project.js';
 import { workloadRef, type LowerContext, type ServiceUnit, type JobSpecParts } from './context.js';
 import type { Pass } from './pass.js';
-import type { WorkloadKind } from './settings-types.js';
+import type { CronSettings, WorkloadKind } from './settings-types.js';
+import { inRange, INT64_SAFE_MAX } from './units.js';
 
 export interface RestartIntent {
   oneShot: boolean;
   policy: 'Always' | 'Never' | 'OnFailure';
   /** Retries allowed after the first failure, when Compose bounds them. */
   retries?: number;
+  /** Compose path the retries were read from. */
+  retriesPath?: string;
   /** Compose path the intent was read from. */
   path?: string;
 }
@@ -21,7 +24,8 @@ export interface RestartIntent {
 export function restartIntent(service: Service, base: string): RestartIntent {
   const rp = service.deploy?.restart_policy;
   const retries = rp?.max_attempts;
-  const withRetries = (i: RestartIntent): RestartIntent => (retries !== undefined && i.policy === 'OnFailure' ? { ...i, retries } : i);
+  const withRetries = (i: RestartIntent): RestartIntent =>
+    retries !== undefined && i.policy === 'OnFailure' ? { ...i, retries, retriesPath: `${base}.deploy.restart_policy.max_attempts` } : i;
   if (rp?.condition) {
     const path = `${base}.deploy.restart_policy`;
     if (rp.condition === 'none') return { oneShot: true, policy: 'Never', path };
@@ -35,7 +39,7 @@ export function restartIntent(service: Service, base: string): RestartIntent {
   const onFailure = /^on-failure(?::(\d+))?$/.exec(restart);
   if (onFailure) {
     const intent = withRetries({ oneShot: true, policy: 'OnFailure', path });
-    return onFailure[1] !== undefined ? { ...intent, retries: Number(onFailure[1]) } : intent;
+    return onFailure[1] !== undefined ? { ...intent, retries: Number(onFailure[1]), retriesPath: path } : intent;
   }
   return { oneShot: false, policy: 'Always', path };
 }
@@ -98,7 +102,7 @@ export function decideWorkload(ctx: LowerContext, unit: ServiceUnit): void {
 
   if (kind === 'Job' || kind === 'CronJob') {
     unit.job = jobParts(ctx, unit, intent);
-    if (cron) unit.cron = cron;
+    if (cron) unit.cron = checkedCron(ctx, cron, unit.settings.origin.cron);
   } else if (intent.oneShot) {
     d.warn('workload.restart-overridden', `${unit.service}: a ${kind} always restarts its pods; restart policy "${compose.restart ?? compose.deploy?.restart_policy?.condition}" cannot be kept`, {
       path: intent.path,
@@ -121,17 +125,41 @@ export function decideWorkload(ctx: LowerContext, unit: ServiceUnit): void {
   }
 }
 
+/** `x-kubernetes.job.backoffLimit` when the origin is the block (`....job`), else the origin itself (a label). */
+function fieldPath(origin: string | undefined, block: string, field: string): string | undefined {
+  return origin?.endsWith(`.${block}`) ? `${origin}.${field}` : origin;
+}
+
 function jobParts(ctx: LowerContext, unit: ServiceUnit, intent: RestartIntent): JobSpecParts {
-  const s = unit.settings.job;
+  const d = ctx.diagnostics;
+  const origin = unit.settings.origin.job;
+  // Integers beyond the API's ranges are errors at their Compose path, never objects the API server refuses.
+  const s = { ...unit.settings.job };
+  if (s.backoffLimit !== undefined && !inRange(ctx, s.backoffLimit, fieldPath(origin, 'job', 'backoffLimit'), 'backoffLimit')) delete s.backoffLimit;
+  if (s.ttlSecondsAfterFinished !== undefined && !inRange(ctx, s.ttlSecondsAfterFinished, fieldPath(origin, 'job', 'ttlSecondsAfterFinished'), 'ttlSecondsAfterFinished')) delete s.ttlSecondsAfterFinished;
+  if (s.activeDeadlineSeconds !== undefined && !inRange(ctx, s.activeDeadlineSeconds, fieldPath(origin, 'job', 'activeDeadlineSeconds'), 'activeDeadlineSeconds', 1, INT64_SAFE_MAX)) delete s.activeDeadlineSeconds;
+  const retries = intent.retries !== undefined && inRange(ctx, intent.retries, intent.retriesPath, 'retry count (backoffLimit)') ? intent.retries : undefined;
   const restartPolicy = intent.policy === 'Never' ? 'Never' : 'OnFailure';
   // `no` means exactly one attempt; on-failure:N allows N retries; unbounded on-failure keeps the Kubernetes default (6).
-  const backoffLimit = s.backoffLimit ?? (intent.policy === 'Never' ? 0 : intent.retries);
+  const backoffLimit = s.backoffLimit ?? (intent.policy === 'Never' ? 0 : retries);
   return {
     restartPolicy,
     ...(backoffLimit !== undefined ? { backoffLimit } : {}),
     ...(s.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: s.activeDeadlineSeconds } : {}),
     ...(s.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: s.ttlSecondsAfterFinished } : {}),
   };
+}
+
+function checkedCron(ctx: LowerContext, cron: CronSettings, origin: string | undefined): CronSettings {
+  const out = { ...cron };
+  const d = ctx.diagnostics;
+  for (const field of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit'] as const) {
+    if (out[field] !== undefined && !inRange(ctx, out[field], fieldPath(origin, 'cron', field), field)) delete out[field];
+  }
+  if (out.startingDeadlineSeconds !== undefined && !inRange(ctx, out.startingDeadlineSeconds, fieldPath(origin, 'cron', 'startingDeadlineSeconds'), 'startingDeadlineSeconds', 0, INT64_SAFE_MAX)) {
+    delete out.startingDeadlineSeconds;
+  }
+  return out;
 }
 
 function reportRestart(ctx: LowerContext, unit: ServiceUnit): void {

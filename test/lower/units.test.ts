@@ -28,6 +28,13 @@ describe('units', () => {
     expect(cpusToQuantity(0.0001)).toBe('1m');
     expect(cpusToQuantity(1.25)).toBe('1250m');
   });
+  test('huge values stay quantities: never exponent notation', () => {
+    // String(1e23) is "1e+23": an invalid quantity the API server refuses.
+    expect(cpusToQuantity(1e20)).toMatch(/^\d{21,}m?$/);
+    expect(cpusToQuantity(1e18)).toBe('1000000000000000000');
+    expect(bytesToQuantity(1e23)).toMatch(/^\d+(Ki|Mi|Gi|Ti|Pi|Ei)?$/);
+    expect(parseQuantity(bytesToQuantity(1e23))).toBeCloseTo(1e23, -10);
+  });
   test('quantities', () => {
     expect(parseQuantity('500m')).toBe(0.5);
     expect(parseQuantity('1Gi')).toBe(1024 ** 3);
