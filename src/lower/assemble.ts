@@ -8,6 +8,7 @@ import type { LowerContext, KubeObject, ServiceUnit } from './context.js';
 import { mergeGroup } from './groups.js';
 import { CONFIG_CHECKSUM_ANNOTATION, projectLabels } from './metadata.js';
 import { applyJsonPatch } from './patches.js';
+import { checkObjectSizes } from './size.js';
 import type { PatchSpec } from './settings-types.js';
 
 /** Apply order (B15); kinds not listed come after, by kind name. */
@@ -259,7 +260,34 @@ export function assemble(ctx: LowerContext): KubeObject[] {
     const workload = index.get(`${unit.kind}\0${unit.name}`);
     if (workload) setChecksum(workload, sum);
   }
+  // Sizes of the final objects, each located at the Compose path it comes from.
+  const podOf = new Map(pods.map((u) => [`${u.kind}\0${u.name}`, u]));
+  checkObjectSizes(ctx, objects, (o, largest) => {
+    const pod = podOf.get(`${o.kind}\0${o.metadata.name}`);
+    return pod ? workloadOrigin(ctx, pod, largest) : ctx.originOf(o);
+  });
   return sortForApply(objects);
+}
+
+/**
+ * Where in Compose a workload's largest field comes from: `services.<svc>.environment.<VAR>` or
+ * `.labels`/`.annotations` when it is one of those, else the service of the container (in a group: the member).
+ */
+function workloadOrigin(ctx: LowerContext, unit: ServiceUnit, largest: string): string {
+  const members = unit.group ? unit.group.members.map((m) => ctx.units.get(m)!) : [unit];
+  const container = /containers\[name=([^\]]+)\]/.exec(largest)?.[1];
+  const owner = members.find((m) => m.name === container) ?? members[0]!;
+  const env = /\.env\[name=([^\]]+)\]/.exec(largest)?.[1];
+  if (env !== undefined && container !== undefined) {
+    const environment = owner.compose.environment;
+    return environment && env in environment ? `${owner.path}.environment.${env}` : owner.path;
+  }
+  const annotation = /template\.metadata\.annotations\.(.+)$/.exec(largest)?.[1];
+  if (annotation !== undefined) {
+    const by = members.find((m) => m.compose.labels?.[annotation] !== undefined || m.compose.annotations?.[annotation] !== undefined);
+    if (by) return `${by.path}.${by.compose.labels?.[annotation] !== undefined ? 'labels' : 'annotations'}.${annotation}`;
+  }
+  return owner.path;
 }
 
 function setChecksum(workload: KubeObject, sum: string): void {

@@ -120,8 +120,14 @@ export interface LowerContext {
   readonly files: FilePort;
   /** Namespace of every namespaced object, if any. */
   readonly namespace?: string;
-  /** Adds a non-workload object (ConfigMap, Service, HPA, RBAC, ...). Two objects of one kind and name are an error. */
-  emit(object: KubeObject): void;
+  /**
+   * Adds a non-workload object (ConfigMap, Service, HPA, RBAC, ...). Two objects of one kind and name are an error.
+   * `origin`: the Compose path the object comes from (for errors about the object itself, e.g. its size);
+   * by default the path of the service its `app.kubernetes.io/component` label names.
+   */
+  emit(object: KubeObject, origin?: string): void;
+  /** The Compose path an emitted object comes from, if known. */
+  originOf(object: KubeObject): string | undefined;
   /** Objects emitted so far (not the workloads, which the assembler builds). */
   emitted(): readonly KubeObject[];
 }

@@ -71,7 +71,7 @@ function lowerEnvFiles(ctx: LowerContext, unit: ServiceUnit): EnvFromSource[] {
       kind: 'ConfigMap',
       metadata: unitMetadata(unit, name),
       data: Object.fromEntries(entries.filter(([k]) => CONFIGMAP_KEY.test(k)).sort(byKey)),
-    });
+    }, `${path}[${i}]`);
     envFrom.push({ configMapRef: { name } });
     unit.configRefs.add(`ConfigMap/${name}`);
     made.push(`ConfigMap/${name}`);

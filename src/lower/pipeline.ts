@@ -9,7 +9,7 @@ import { resolveGroups } from './groups.js';
 import { configsSecretsPass } from './configs-secrets.js';
 import { envPass } from './env.js';
 import { ingressPass } from './ingress.js';
-import { selectorLabels, serviceLabels } from './metadata.js';
+import { LABEL, selectorLabels, serviceLabels } from './metadata.js';
 import { buildNameTable, isDnsLabel } from './names.js';
 import { networkPolicyPass } from './network-policy.js';
 import { resolveOptions, type LowerOptions } from './options.js';
@@ -110,6 +110,8 @@ export function lowerProject(
 
   const emitted: KubeObject[] = [];
   const emittedKeys = new Set<string>();
+  const origins = new Map<string, string>();
+  const byKubeName = new Map([...units.values()].map((u) => [u.name, u.path]));
   const ctx: LowerContext = {
     project,
     options,
@@ -120,7 +122,7 @@ export function lowerProject(
     units,
     files: options.files,
     ...(namespace ? { namespace } : {}),
-    emit(object) {
+    emit(object, origin) {
       // Kind and name are never changed after an object is emitted, so a set answers the clash check.
       const key = `${object.kind}\0${object.metadata.name}`;
       if (emittedKeys.has(key)) {
@@ -129,6 +131,13 @@ export function lowerProject(
       }
       emittedKeys.add(key);
       emitted.push(object);
+      if (origin) origins.set(key, origin);
+    },
+    originOf(object) {
+      const known = origins.get(`${object.kind}\0${object.metadata.name}`);
+      if (known) return known;
+      const component = object.metadata.labels?.[LABEL.component];
+      return component !== undefined ? byKubeName.get(component) : undefined;
     },
     emitted: () => emitted,
   };
