@@ -145,7 +145,8 @@ function lowerRefs(ctx: LowerContext, unit: ServiceUnit, kind: Kind, cache: Map<
     for (let n = 2; used.has(volName); n++) volName = toKubeName(`${kind}-${ref.source}-${n}`);
     used.add(volName);
     // File modes are permission bits: 0 to 0777 (511) in the API.
-    const mode = ref.mode !== undefined && inRange(ctx, ref.mode, `${path}.mode`, 'file mode', 0, 0o777) ? ref.mode : undefined;
+    const octal = ref.mode !== undefined ? ` (0${ref.mode.toString(8)} in octal; a YAML number without a leading 0 is decimal, so write 0644 for rw-r--r--)` : '';
+    const mode = ref.mode !== undefined && inRange(ctx, ref.mode, `${path}.mode`, 'file mode', 0, 0o777, octal) ? ref.mode : undefined;
     const item = { key: obj.key, path: obj.key, ...(mode !== undefined ? { mode } : {}) };
     if (kind === 'config') addVolume(unit, { name: volName, configMap: { name: obj.name, items: [item] } });
     else addVolume(unit, { name: volName, secret: { secretName: obj.name, items: [item] } });

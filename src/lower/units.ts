@@ -20,9 +20,10 @@ export function inRange(
   what: string,
   min = 0,
   max = INT32_MAX,
+  hint = '',
 ): boolean {
   if (Number.isInteger(value) && value >= min && value <= max) return true;
-  ctx.diagnostics.error('lower.out-of-range', `${what} ${value} is out of range: Kubernetes accepts ${min} to ${max}`, path ? { path } : {});
+  ctx.diagnostics.error('lower.out-of-range', `${what} ${value} is out of range: Kubernetes accepts ${min} to ${max}${hint}`, path ? { path } : {});
   if (path) ctx.report.ignored(path, `${what} out of range (${min} to ${max})`, true);
   return false;
 }

@@ -82,6 +82,33 @@ describe.skipIf(!corpusDir)('lowering over the whole corpus', () => {
     }
   }, 600_000);
 
+  test('service groups: volume mode, and all services of a project in one group: no crash, deterministic, valid without errors', async () => {
+    let grouped = 0;
+    let merged = 0;
+    for (const c of all.loaded) {
+      const byVolume = convert(c, 'inline', { serviceGroupMode: 'volume' });
+      expect(toYamlStream(byVolume.objects), c.file).toBe(toYamlStream(convert(c, 'inline', { serviceGroupMode: 'volume' }).objects));
+      if (byVolume.diagnostics.items.some((i) => i.code === 'group.volume')) grouped++;
+      if (!byVolume.diagnostics.errors.length) expect(await validateObjects(byVolume.objects, new Diagnostics()), c.file).toBe(0);
+      // Every service into one pod: the harshest merge (conflicts become errors, never exceptions).
+      const p = c.loaded.project;
+      const services = Object.fromEntries(Object.entries(p.services).map(([n, s]) => [n, { ...s, labels: { ...s.labels, 'kompose.service.group': 'all' } }]));
+      const d = new Diagnostics();
+      const r = lowerProject({ ...p, services }, { ...diskOptions(c.loaded), secrets: 'inline' }, d);
+      const pods = r.objects.filter((o) => podSpecOf(o));
+      if (!Object.keys(p.services).length || d.errors.some((e) => e.code === 'names.collision' || e.code === 'group.name-collision')) continue;
+      expect(pods.map((o) => o.metadata.name), c.file).toEqual(['all']);
+      expect(podSpecOf(pods[0]!).containers.length, c.file).toBe(Object.keys(p.services).length);
+      if (!d.errors.length) {
+        merged++;
+        expect(await validateObjects(r.objects, new Diagnostics()), c.file).toBe(0);
+      }
+    }
+    console.info(`corpus: ${grouped} files group services by shared volumes; ${merged} merge all their services into one valid pod`);
+    expect(grouped).toBeGreaterThan(0);
+    expect(merged).toBeGreaterThan(10);
+  }, 600_000);
+
   test('a Service per service with ports, on the container ports; every named volume has exactly one claim', () => {
     for (const c of all.loaded) {
       const r = convert(c);
