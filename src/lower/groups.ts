@@ -188,6 +188,7 @@ const FIELD_SOURCES: Record<string, string[]> = {
   hostPID: ['pid'],
   hostIPC: ['ipc'],
   shareProcessNamespace: ['pid'],
+  dnsConfig: ['dns', 'dns_search', 'dns_opt'],
   securityContext: ['sysctls', 'group_add', 'x-kubernetes', 'labels'],
   sysctl: ['sysctls'],
   serviceAccountName: ['x-kubernetes', 'labels', 'depends_on'],
@@ -285,6 +286,11 @@ class Merger {
           const nameservers = union(all.flatMap((c) => c.nameservers ?? []));
           const searches = union(all.flatMap((c) => c.searches ?? []));
           const options = union(all.flatMap((c) => c.options ?? []));
+          if (nameservers.length > 3) {
+            this.ctx.diagnostics.error('group.conflict', `${this.group.why}: the services' dns entries add up to ${nameservers.length} nameservers, but a pod has at most 3 (${nameservers.join(', ')})`, {
+              path: this.path(set[set.length - 1]![0], 'dnsConfig'),
+            });
+          }
           value = { ...(nameservers.length ? { nameservers } : {}), ...(searches.length ? { searches } : {}), ...(options.length ? { options } : {}) };
           break;
         }

@@ -186,6 +186,13 @@ describe('service groups: pod-level rules', () => {
     expect(r.diagnostics.errors).toEqual([]);
   });
 
+  test('dns servers of the members add up; more than a pod may have (3) is an error', () => {
+    const ok = lower(project({ a: grouped('g', { image: 'a', dns: ['1.1.1.1'] }), b: grouped('g', { image: 'b', dns: ['1.1.1.1', '8.8.8.8'], dns_search: ['x.local'] }) }));
+    expect(podSpec(find(ok.objects, 'Deployment', 'g')).dnsConfig).toEqual({ nameservers: ['1.1.1.1', '8.8.8.8'], searches: ['x.local'] });
+    const bad = lower(project({ a: grouped('g', { image: 'a', dns: ['1.1.1.1', '1.0.0.1'] }), b: grouped('g', { image: 'b', dns: ['8.8.8.8', '8.8.4.4'] }) }));
+    expect(diag(bad, 'group.conflict')).toEqual([expect.objectContaining({ path: 'services.b.dns' })]);
+  });
+
   test('pod annotations with one key and two values: the first member wins with a warning', () => {
     const r = lower(project({ a: grouped('g', { image: 'a', labels: { team: 'x' } }), b: grouped('g', { image: 'b', labels: { team: 'y' }, annotations: { extra: '1' } }) }));
     expect(find(r.objects, 'Deployment', 'g').spec.template.metadata.annotations).toEqual({ team: 'x', extra: '1' });
