@@ -105,7 +105,10 @@ export function buildTopology(project: Project, objects: readonly KubeObject[]):
     const compose = project.services[name]!;
     const override = (compose['x-kubernetes'] as { name?: unknown } | undefined)?.name;
     const kubeName = toKubeName(typeof override === 'string' ? override : name, { startWithLetter: true });
-    const workload = objects.find((o) => WORKLOADS.has(o.kind) && o.metadata.name === kubeName);
+    // A service of a group (kompose.service.group) is one container of the group's workload, named after it.
+    const workload =
+      objects.find((o) => WORKLOADS.has(o.kind) && o.metadata.name === kubeName) ??
+      objects.find((o) => WORKLOADS.has(o.kind) && (podSpec(o)?.containers as Obj[] | undefined)?.some((c) => c.name === kubeName));
     const entry: TopoService = {
       name,
       kubeName,
@@ -129,8 +132,11 @@ export function buildTopology(project: Project, objects: readonly KubeObject[]):
         detail: hs ? `autoscaled ${hs.minReplicas ?? 1}–${hs.maxReplicas}` : workload.kind === 'CronJob' ? String(spec?.schedule ?? '') : replicas !== undefined ? `${replicas} replica${replicas === 1 ? '' : 's'}` : undefined,
       };
       const labels = podLabels(workload);
+      // Every member's Service selects a group's pod; a member shows only its own (labelled with its name).
+      const grouped = workload.metadata.name !== kubeName;
       for (const s of byKind('Service')) {
         if (!selects((s.spec as Obj | undefined)?.selector, labels)) continue;
+        if (grouped && s.metadata.labels?.['app.kubernetes.io/component'] !== kubeName) continue;
         used.add(s);
         entry.services.push({ kind: 'Service', name: s.metadata.name, detail: ports(s) });
       }

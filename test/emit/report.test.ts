@@ -47,6 +47,19 @@ describe('topology', () => {
   });
 });
 
+describe('topology of a service group (kompose.service.group)', () => {
+  it('shows each member on the group workload with its own Service', () => {
+    const l = lowerFixture('../convert/service-group');
+    const t = buildTopology(l.project, l.objects);
+    for (const name of ['web', 'api']) {
+      const member = t.services.find((s) => s.name === name)!;
+      expect(member.workload).toMatchObject({ kind: 'Deployment', name: 'frontend' });
+      expect(member.services.map((s) => s.name)).toEqual([name]);
+    }
+    expect(t.services.find((s) => s.name === 'db')!.workload).toMatchObject({ name: 'db' });
+  });
+});
+
 describe('renderReportHtml', () => {
   it('is one self-contained page with the topology, the warnings and the conversion table, all text escaped', async () => {
     const html = await renderReportHtml(input());
