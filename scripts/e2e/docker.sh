@@ -5,6 +5,8 @@
 #   scripts/e2e/docker.sh down   stop what `up` started, by recorded PID; idempotent
 #   scripts/e2e/docker.sh env    print the two env lines if running (exit 1 otherwise)
 #   scripts/e2e/docker.sh status print a short status (exit 0 up, 1 down)
+#   scripts/e2e/docker.sh purge  down, unmount what the engine left mounted, delete the state dir
+#                                (only for a COMPOSE2K8S_DOCKER_DIR instance, never the default one)
 #
 # stdout of `up` and `env` is exactly two lines (progress goes to stderr):
 #   DOCKER_HOST=unix://<state>/docker.sock
@@ -198,8 +200,10 @@ start_dockerd() {
   (( ${#deepest} < 100 )) || die "state dir path too long for unix sockets: $STATE (set COMPOSE2K8S_DOCKER_DIR shorter)"
 
   mkdir -p "$DATA_ROOT" "$EXEC_ROOT"
-  # our own (empty) daemon.json so /etc/docker/daemon.json edits by others cannot change this engine
-  [[ -f "$DAEMON_JSON" ]] || printf '{}\n' >"$DAEMON_JSON"
+  # our own daemon.json so /etc/docker/daemon.json edits by others cannot change this engine; it only moves
+  # the engine's identity key out of /etc/docker/key.json, which every instance would otherwise share (same
+  # engine ID for two daemons). 20.10 has this setting in the file only (no flag).
+  printf '{\n  "deprecated-key-path": "%s"\n}\n' "$STATE/key.json" >"$DAEMON_JSON"
 
   local args=(
     --config-file "$DAEMON_JSON"
@@ -269,6 +273,22 @@ start_registry() {
   else
     port="$(pick_port)"
   fi
+  # Two instances starting at once can both find the same port free: the loser sees "address already in
+  # use" and takes the next one.
+  local try
+  for ((try = 0; try < 10; try++)); do
+    if run_registry "$port"; then return 0; fi
+    tail -n 30 "$REG_LOG" | grep -q 'address already in use' || die "registry exited during startup (log: $REG_LOG)"
+    log "port $port was taken meanwhile, trying $((port + 1))"
+    PREF_PORT=$((port + 1))
+    port="$(pick_port)"
+  done
+  die "registry could not get a port (log: $REG_LOG)"
+}
+
+# run_registry PORT: start the registry on PORT and wait until it answers; 1 if it exited during startup
+run_registry() {
+  local port="$1" i
   mkdir -p "$REG_ROOT"
   sed -e "s#@ROOT@#$REG_ROOT#g" -e "s#@ADDR@#127.0.0.1:$port#g" \
     "$HERE/docker/registry.yml.tmpl" >"$REG_CONF"
@@ -286,15 +306,23 @@ start_registry() {
   printf '%s\n' "$pid" >"$REG_PID"
   for ((i = 0; i < 300; i++)); do
     if registry_ready "$port"; then
-      # `env -u ... setsid registry` execs down to the registry binary itself: same pid
-      pid_alive "$REG_PID" docker-registry >/dev/null \
+      # `env -u ... setsid registry` execs down to the registry binary itself: same pid. Something answers on
+      # the port; it is ours only if our process is (still) alive: one that lost the port exits at once.
+      sleep 0.3
+      if pid_alive "$REG_PID" docker-registry >/dev/null; then
+        log "registry up (pid $pid) on 127.0.0.1:$port after $(( ($(date +%s%N) - t0) / 1000000 ))ms"
+        return 0
+      fi
+      wait "$pid" 2>/dev/null || true
+      tail -n 30 "$REG_LOG" | grep -q 'address already in use' \
         || die "registry answers on $port but pid $pid is not docker-registry (port taken by someone else?)"
-      log "registry up (pid $pid) on 127.0.0.1:$port after $(( ($(date +%s%N) - t0) / 1000000 ))ms"
-      return 0
+      rm -f "$REG_PID"
+      return 1
     fi
     if ! [[ -d "/proc/$pid" ]] || [[ "$(awk '/^State:/{print $2}' "/proc/$pid/status" 2>/dev/null)" == Z ]]; then
       tail -n 30 "$REG_LOG" >&2 || true
-      die "registry exited during startup (log: $REG_LOG)"
+      rm -f "$REG_PID"
+      return 1
     fi
     sleep 0.1
   done
@@ -363,13 +391,31 @@ cmd_status() {
   is_up
 }
 
+# A throwaway instance (tests that kill and restart its daemons): stop it and remove every trace. A dockerd
+# killed (or stopped) during a BuildKit RUN leaves that step's overlay rootfs mounted under data/buildkit,
+# and the data root itself is a bind mount: unmount them (deepest first) before deleting.
+cmd_purge() {
+  [[ -n "${COMPOSE2K8S_DOCKER_DIR:-}" ]] || die "purge deletes the state dir: only for an instance with its own COMPOSE2K8S_DOCKER_DIR"
+  [[ "$STATE" != "${HOME:-/root}/.cache/compose2k8s/docker" && "$STATE" != / ]] || die "refusing to purge $STATE"
+  [[ -d "$STATE" ]] || { log "nothing at $STATE"; return 0; }
+  cmd_down
+  local m n=0
+  while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" || log "could not unmount $m"
+    n=$((n + 1))
+  done < <(awk -v s="$STATE/" 'index($2, s) == 1 { print $2 }' /proc/mounts | sort -r)
+  rm -rf "$STATE"
+  log "purged $STATE ($n mount(s) released)"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
+  purge) cmd_purge ;;
   env) cmd_env ;;
   status) cmd_status ;;
   *)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

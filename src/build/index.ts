@@ -322,13 +322,25 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
     const registryConfig = await pullCredentials(ctx.credentials, p);
     const version = await guard('asking for its networks', () => ctx.builderVersion(docker, info, p, Object.keys(registryConfig).length > 0));
     const query = buildQuery(p, version);
-    imageId = await guard(`building ${p.service} (${p.taggedRef})`, async () =>
-      runBuild(
-        docker,
-        { tar: await contextTar(p.context), query, registryConfig, signal: o.signal },
-        { step: (n, of, text) => r.step(p.service, n, of, text), output: (line) => r.output(p.service, line) },
-      ),
-    );
+    const doing = `building ${p.service} (${p.taggedRef})`;
+    imageId = await guard(doing, async () => {
+      try {
+        return await runBuild(
+          docker,
+          { tar: await contextTar(p.context), query, registryConfig, signal: o.signal },
+          { step: (n, of, text) => r.step(p.service, n, of, text), output: (line) => r.output(p.service, line) },
+        );
+      } catch (e) {
+        // A step killed by a signal (137 KILL, 143 TERM) is what a stopping daemon does to a classic build's
+        // RUN container before it goes: if the engine no longer answers, that is what happened.
+        if (e instanceof BuildFailure && KILLED_STEP.test(e.message)) {
+          const gone = await engineGone(docker);
+          if (gone) throw engineLost(ep, gone, `${doing}, whose step was killed (${KILLED_STEP.exec(e.message)![1]})`);
+          throw new BuildFailure(`${e.message} (the step was killed: out of memory, or the Docker daemon stopping)`, e.step, e.lastLines);
+        }
+        throw e;
+      }
+    });
     built = true;
     if (!o.push) r.phase(p.service, 'done', `${p.taggedRef} (${imageId.slice(7, 19)})`);
   }
@@ -365,6 +377,25 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
   });
   r.phase(p.service, 'done', `${repo}@${digest}`);
   return { ...base, reference: `${repo}@${digest}`, digest, pushed: true, built, uploaded: true, imageId };
+}
+
+const KILLED_STEP = /returned a non-zero code: (137|143)\b/;
+
+/**
+ * Whether the engine is going away: pinged three times over ~2 s (a stopping dockerd kills the containers it
+ * waited for, then exits within a second). The connection error if it stopped answering, else undefined.
+ */
+async function engineGone(docker: Dockerode): Promise<Error | undefined> {
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await new Promise((res) => setTimeout(res, 1000));
+    try {
+      await docker.ping({ abortSignal: AbortSignal.timeout(3000) } as never);
+    } catch (e) {
+      if (isConnectionError(e)) return e as Error;
+      if ((e as Error).name === 'AbortError' || (e as Error).name === 'TimeoutError') return Object.assign(new Error('no answer to a ping within 3 s'), { code: 'ETIMEDOUT' });
+    }
+  }
+  return undefined;
 }
 
 /** Query parameters of POST /build for one service. */

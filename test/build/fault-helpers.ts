@@ -1,13 +1,15 @@
 // Helpers of the fault tests (test/hardening/faults-*.test.ts): the CLI run asynchronously (the fault proxy
 // lives in the test process, so a synchronous spawn would block it), a registry behind the fault proxy, and
 // small registry API readers.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import type net from 'node:net';
-import { cliPath } from '../helpers/build.js';
+import type Dockerode from 'dockerode';
+import { connect, resolveEngine } from '../../src/build/engine.js';
+import { cliPath, root } from '../helpers/build.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../hardening/fault-proxy.js';
 
 export interface CliRun {
@@ -177,4 +179,76 @@ export function parseBuildOutput(stdout: string): Record<string, { reference: st
     if (m) out[m[1]!] = { reference: m[2]!, what: m[3]! };
   }
   return out;
+}
+
+export const DOCKER_SH = join(root, 'scripts', 'e2e', 'docker.sh');
+
+/**
+ * A second, throwaway engine + registry (scripts/e2e/docker.sh with its own COMPOSE2K8S_DOCKER_DIR), for tests
+ * that kill and restart the daemons: the shared instance other tests use is never touched.
+ */
+export class DockerInstance {
+  readonly dockerHost: string;
+  readonly registry: string;
+  private constructor(
+    readonly state: string,
+    env: Record<string, string>,
+  ) {
+    this.dockerHost = env.DOCKER_HOST!;
+    this.registry = env.REGISTRY!;
+  }
+
+  /** Starts an instance under a fresh short directory (unix socket paths are limited to 108 bytes). */
+  static start(): DockerInstance {
+    const state = mkdtempSync('/tmp/c2k-fd-');
+    const r = spawnSync('bash', [DOCKER_SH, 'up'], { env: { ...process.env, COMPOSE2K8S_DOCKER_DIR: state, COMPOSE2K8S_REGISTRY_PORT: String(20000 + Math.floor(Math.random() * 20000)) }, encoding: 'utf8', timeout: 180_000 });
+    if (r.status !== 0) throw new Error(`docker.sh up (${state}) failed:\n${r.stderr}`);
+    return new DockerInstance(state, Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split('=', 2) as [string, string])));
+  }
+
+  private script(cmd: 'up' | 'down' | 'purge'): string {
+    const r = spawnSync('bash', [DOCKER_SH, cmd], { env: { ...process.env, COMPOSE2K8S_DOCKER_DIR: this.state }, encoding: 'utf8', timeout: 180_000 });
+    if (r.status !== 0) throw new Error(`docker.sh ${cmd} (${this.state}) failed:\n${r.stderr}`);
+    return r.stderr;
+  }
+
+  /** Starts whatever is not running (a killed registry or a stopped dockerd), like a supervisor would. */
+  up(): string {
+    return this.script('up');
+  }
+
+  /** Stops both daemons (by their recorded PIDs), unmounts what they left, deletes the state. */
+  purge(): void {
+    this.script('purge');
+  }
+
+  pid(which: 'dockerd' | 'registry'): number {
+    return Number(readFileSync(join(this.state, `${which}.pid`), 'utf8').trim());
+  }
+
+  /** Sends `signal` to the daemon and waits (up to 60 s) until its process is gone. */
+  async kill(which: 'dockerd' | 'registry', signal: NodeJS.Signals): Promise<number> {
+    const pid = this.pid(which);
+    process.kill(pid, signal);
+    const t0 = Date.now();
+    while (Date.now() - t0 < 60_000) {
+      if (!isAlive(pid)) return Date.now() - t0;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${which} (pid ${pid}) still running 60 s after ${signal}`);
+  }
+
+  docker(): Promise<Dockerode> {
+    return connect(resolveEngine({ DOCKER_HOST: this.dockerHost }));
+  }
+}
+
+/** Alive and not a zombie (daemons started by docker.sh are reparented; a dead one may linger as a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return !/^State:\s+Z/m.test(status);
+  } catch {
+    return false;
+  }
 }
