@@ -97,14 +97,14 @@ export async function buildAndPush(project: Project, o: BuildOptions = {}): Prom
   const results = new Map<string, BuiltImage>();
   if (plans.length === 0) return results;
 
-  const out = o.progressStream ?? process.stderr;
-  const reporter = createReporter(o.progress ?? 'auto', out, plans.map((p) => p.service));
-  const credentials = o.credentials ?? CredentialStore.load(env);
-  const retry = { ...DEFAULT_RETRY, ...o.retry };
   const timeouts = {
     registryMs: o.registryTimeoutMs ?? secondsFromEnv(env, 'COMPOSE2K8S_REGISTRY_TIMEOUT') ?? DEFAULT_REGISTRY_TIMEOUT_MS,
     pushIdleMs: o.pushIdleMs ?? secondsFromEnv(env, 'COMPOSE2K8S_PUSH_IDLE_TIMEOUT') ?? DEFAULT_PUSH_IDLE_MS,
   };
+  const out = o.progressStream ?? process.stderr;
+  const reporter = createReporter(o.progress ?? 'auto', out, plans.map((p) => p.service));
+  const credentials = o.credentials ?? CredentialStore.load(env);
+  const retry = { ...DEFAULT_RETRY, ...o.retry };
   const ctx = new StageContext(env, credentials, o, reporter, retry, timeouts);
 
   const byName = new Map(plans.map((p) => [p.service, p]));

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Dockerode from 'dockerode';
 import { engineLost, resolveEngine } from '../../src/build/engine.js';
+import { buildAndPush } from '../../src/build/index.js';
 import { BuildFailure, isTransientPushError, pushImage, PushFailure, runBuild } from '../../src/build/engine-ops.js';
 import { DiagnosticError } from '../../src/model/diagnostics.js';
 
@@ -254,5 +255,17 @@ describe('a lost engine', () => {
     );
     // Never reachable (permissions): the plain unreachable message.
     expect(engineLost(ep, Object.assign(new Error('x'), { code: 'EACCES' }), 'building').diagnostics[0]!.code).toBe('build.engine-unreachable');
+  });
+});
+
+describe('time limits from the environment', () => {
+  it.each(['x', '0', '-1', '1s'])('COMPOSE2K8S_REGISTRY_TIMEOUT=%j is refused before anything runs', async (v) => {
+    const project = { name: 'p', services: { web: { build: { context: home } } } };
+    const e = await buildAndPush(project as never, { env: { COMPOSE2K8S_REGISTRY_TIMEOUT: v, DOCKER_HOST: 'unix:///nonexistent.sock' }, progress: 'quiet' }).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(DiagnosticError);
+    expect((e as DiagnosticError).diagnostics[0]).toMatchObject({
+      code: 'build.invalid-timeout',
+      message: `COMPOSE2K8S_REGISTRY_TIMEOUT="${v}": expected a number of seconds greater than 0`,
+    });
   });
 });
