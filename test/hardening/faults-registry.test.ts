@@ -69,7 +69,7 @@ describe.skipIf(!E2E)('registry faults between the CLI, the engine and the real 
       { name: 'manifest-drop', method: 'PUT', path: MANIFEST, drop: 'response', times: 1 },
       { name: 'manifest-hang', method: 'PUT', path: MANIFEST, hang: true, times: 1 },
     ]);
-    const r = await build(['a', 'b'], { COMPOSE2K8S_REGISTRY_TIMEOUT: '2', COMPOSE2K8S_PUSH_IDLE_TIMEOUT: '3' });
+    const r = await build(['a', 'b'], { COMPOSE2K8S_REGISTRY_TIMEOUT: '3', COMPOSE2K8S_PUSH_IDLE_TIMEOUT: '5' });
     expect(r.stderr, r.stderr).not.toMatch(STACK_LINE);
     expect(r.status, r.stderr).toBe(0);
     const fired = proxy.faults.stats().byRule;
@@ -79,9 +79,9 @@ describe.skipIf(!E2E)('registry faults between the CLI, the engine and the real 
     // What the user saw: each retry with its backoff.
     expect(r.stderr).toMatch(/\| HEAD \/v2\/\S+\/manifests\/c2k-\S+ on 127\.0\.0\.1:\d+: HTTP 503; retrying in \d\.\d s \(attempt 2\/5\)/);
     expect(r.stderr).toMatch(/\| cannot reach registry 127\.0\.0\.1:\d+ \(http:\/\/127\.0\.0\.1:\d+\/v2\/\): connection closed by the other side; retrying in \d\.\d s/);
-    expect(r.stderr).toMatch(/\| registry 127\.0\.0\.1:\d+ \(http:\/\/127\.0\.0\.1:\d+\/v2\/\) did not answer within 2 s; retrying in \d\.\d s/);
+    expect(r.stderr).toMatch(/\| registry 127\.0\.0\.1:\d+ \(http:\/\/127\.0\.0\.1:\d+\/v2\/\) did not answer within 3 s; retrying in \d\.\d s/);
     expect(r.stderr).toMatch(/\| push failed \(toomanyrequests: injected: slow down\); retrying in \d\.\d s \(attempt 2\/5\)/);
-    expect(r.stderr).toMatch(/\| push failed \(no progress from the engine for 3 s .*\); retrying/);
+    expect(r.stderr).toMatch(/\| push failed \(no progress from the engine for 5 s .*\); retrying/);
     expect(r.stderr).toMatch(/\| the engine failed to upload layer [0-9a-f]+ and retries it in 5 s/);
     // The result: both pushed, pinned by the digest the registry has under the content tag.
     const out = parseBuildOutput(r.stdout);
