@@ -76,7 +76,13 @@ export async function buildCommand(services: string[], flags: BuildFlags): Promi
   diagnostics.items.length = 0;
   const { buildAndPush } = await import('../build/index.js');
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
+  // Ctrl-C (or TERM) aborts the builds and pushes (the engine cancels them when their connections close); a
+  // second one ends the process at once (the handlers are `once`).
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    abort.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
@@ -102,6 +108,16 @@ export async function buildCommand(services: string[], flags: BuildFlags): Promi
       const what = [r.built ? 'built' : 'unchanged', r.uploaded ? 'pushed' : r.pushed ? 'already in registry' : 'local only'].join(', ');
       process.stdout.write(`${name.padEnd(width)}  ${r.reference}  (${what})\n`);
     }
+  } catch (e) {
+    // Interrupted: say what was not finished, and exit like apply does (130 for SIGINT, 143 for SIGTERM).
+    if (interrupted) {
+      const { DiagnosticError, formatDiagnostic } = await import('../model/diagnostics.js');
+      const { forDisplay } = await import('./output.js');
+      if (e instanceof DiagnosticError) for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(forDisplay(d)) + '\n');
+      else process.stderr.write(`error: interrupted (${interrupted})\n`);
+      process.exit(interrupted === 'SIGINT' ? 130 : 143);
+    }
+    throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -149,7 +149,7 @@ describe.skipIf(!E2E)('faults in a second engine and registry', () => {
     expect(await docker.listContainers({ all: true })).toEqual([]);
   }, 200_000);
 
-  it('Ctrl-C during builds: "interrupted", exit 1, and the engine stops both builds', async () => {
+  it('Ctrl-C during builds: "interrupted", exit 130, and the engine stops both builds', async () => {
     const dir = join(work, 'interrupt');
     const marker = `c2k-int-${process.pid}`;
     writeProject(dir, 'fdi', { kit: { run: `/bin/busybox sleep 30; echo ${marker}`, network: 'none' }, classic: { run: `/bin/busybox sleep 30; echo ${marker}` } });
@@ -176,7 +176,7 @@ describe.skipIf(!E2E)('faults in a second engine and registry', () => {
     });
     clearInterval(watching);
     expect(sent, r.stderr).toBeGreaterThan(0);
-    expect(r.status, r.stderr).toBe(1);
+    expect(r.status, r.stderr).toBe(130); // like apply: 128 + SIGINT
     expect(Date.now() - sent).toBeLessThan(15_000);
     expect(r.stderr).not.toMatch(STACK_LINE);
     expect(r.stderr).toMatch(/^error: interrupted; not finished: kit, classic \(the engine cancels a build or push when its connection closes\)$/m);
