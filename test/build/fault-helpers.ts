@@ -252,3 +252,18 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Removes the local images of `project` that carry a tag under `prefix` (all their tags), and their registry manifests. */
+export async function cleanUpPushed(docker: Dockerode, project: string, prefix: string, registry: string, repos: string[]): Promise<void> {
+  const list = (await docker.listImages({ filters: JSON.stringify({ label: [`io.compose2k8s.project=${project}`] }) } as never)) as unknown as { Id: string; RepoTags?: string[] | null }[];
+  for (const img of list) {
+    if (!(img.RepoTags ?? []).some((t) => t.startsWith(`${prefix}/`))) continue;
+    await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  }
+  for (const repo of repos) {
+    for (const tag of await registryTags(registry, repo)) {
+      const digest = await registryDigest(registry, repo, tag);
+      if (digest) await fetch(`http://${registry}/v2/${repo}/manifests/${digest}`, { method: 'DELETE' }).catch(() => undefined);
+    }
+  }
+}

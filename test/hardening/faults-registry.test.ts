@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E, REGISTRY, warnSkipped } from '../build/e2e-helpers.js';
+import { connect, resolveEngine } from '../../src/build/engine.js';
 import {
+  cleanUpPushed,
   parseBuildOutput,
   registryDigest,
   registryErrorBody,
@@ -52,6 +54,8 @@ describe.skipIf(!E2E)('registry faults between the CLI, the engine and the real 
   afterAll(async () => {
     await proxy?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    // The engine and registry are shared: take back what this file put there.
+    if (registryArg) await cleanUpPushed(await connect(resolveEngine()), 'fx', registryArg, REGISTRY, ['a', 'b', 'c'].map(repo));
   });
 
   it('transient failures (429, 503, dropped connections, slow and stalled answers) are retried with backoff and the build succeeds', async () => {
