@@ -120,6 +120,8 @@ function withCasts(obj: Dict, path: string, ctx: CanonicalContext, casts: Record
   for (const [key, cast] of Object.entries(casts)) {
     const v = out[key];
     if (v !== undefined && v !== null) out[key] = CASTS[cast](v, `${path}.${key}`, ctx);
+    // compose-go's UnitBytes fields are omitempty (all but blkio's `rate`): a size of 0 is no size at all.
+    if (cast === 'bytes' && out[key] === 0 && key !== 'rate') delete out[key];
   }
   return out;
 }

@@ -161,3 +161,19 @@ test('`services: !override` with nothing is "services must be a mapping" at serv
   expect(rejected('services: !override\n').diagnostics[0]).toMatchObject({ code: 'schema.invalid', path: 'services', line: 1, message: 'services must be a mapping' });
   expect(loadText('services: !override\n  a:\n    extends: b\n  b:\n    image: y\n', { dir }).project.services.a!.image).toBe('y');
 });
+
+test('a byte size that is a YAML float is no size (compose-go keeps 0: docker compose drops it); strings follow go-units v0.5.0 (fresh run, seed 58213)', () => {
+  // mem_limit: 1.86932038281567e+239 was printed as that string, which the old size grammar refused on reload.
+  const text = 'services:\n  foo:\n    image: x\n    mem_limit: 1.86932038281567e+239\n    shm_size: 1.5\n    memswap_limit: 0\n    mem_reservation: "1e3 k"\n';
+  const svc = loadText(text, { dir }).project.services.foo!;
+  expect(svc).not.toHaveProperty('mem_limit');
+  expect(svc).not.toHaveProperty('shm_size');
+  expect(svc).not.toHaveProperty('memswap_limit');
+  expect(svc.mem_reservation).toBe(1024000);
+  idempotentLoad(text);
+  idempotentLoad('services:\n  foo:\n    image: x\n    mem_limit: "nan b"\n');
+});
+
+function idempotentLoad(text: string): void {
+  expect(check(text, { dir, idempotence: true }).violations).toEqual([]);
+}

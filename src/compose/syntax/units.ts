@@ -139,7 +139,6 @@ export function normalizeDuration(input: string | number): string {
   return formatDuration(parseDurationNs(input));
 }
 
-const SIZE_PATTERN = /^(\d+(\.\d+)*) ?([kmgtp])?i?b?$/i;
 const BINARY_MULTIPLIERS: Record<string, number> = {
   k: 1024,
   m: 1024 ** 2,
@@ -147,25 +146,84 @@ const BINARY_MULTIPLIERS: Record<string, number> = {
   t: 1024 ** 4,
   p: 1024 ** 5,
 };
+const INT64_MIN = -(2 ** 63);
 
 /**
- * go-units RAMInBytes: a decimal number, an optional space and a case-insensitive b/k/m/g/t/p suffix
- * with optional `i` and `b`; every multiplier is binary. The result is truncated like Go's int64(float).
- * Numbers are taken as bytes.
+ * A byte size as compose-go's UnitBytes.DecodeMapstructure takes it:
+ * - a number only when YAML made it a Go int (an integer within int64); anything else (a float such as `1.5` or
+ *   `1e300`, an integer beyond int64) leaves the field 0, i.e. unset — docker compose drops it silently. (A float
+ *   with an integral value below 2^63, `1e3`, cannot be told from an integer here and is taken as it is.)
+ * - a string: strconv.ParseInt(s, 10, 64), else go-units v0.5.0 RAMInBytes: the number is everything up to the
+ *   last digit, dot or space (strconv.ParseFloat: `1e3`, `.5`, `5.`, `1_000`, `0x1p3`), then an optional
+ *   case-insensitive b / k / m / g / t / p suffix (binary multipliers) with an optional `b` or `ib`; negative
+ *   sizes are refused; the result is Go's int64(float) (NaN and overflow give -2^63 on amd64).
  */
 export function parseBytes(v: string | number): number {
-  if (typeof v === 'number') return Math.trunc(v);
-  const m = SIZE_PATTERN.exec(v);
-  if (!m) throw new Error(`invalid size: '${v}'`);
-  const numberText = m[1]!;
-  // The pattern admits `1.2.3`, which Go's ParseFloat then rejects.
-  if (numberText.split('.').length > 2) {
-    throw new Error(`strconv.ParseFloat: parsing "${numberText}": invalid syntax`);
+  if (typeof v === 'number') return Number.isInteger(v) && v >= INT64_MIN && v < 2 ** 63 ? v : 0;
+  if (/^[+-]?[0-9]+$/.test(v)) {
+    const n = BigInt(v);
+    if (n >= -(2n ** 63n) && n < 2n ** 63n) return Number(n);
+    // A JavaScript number cannot hold int64's bounds exactly: 2^63-1 becomes 2^63 and -2^63 prints as
+    // -9223372036854776000, just outside int64. Digit strings that round to ±2^63 stand for the bound, so config
+    // output reloads to the same value (docker compose would take 2^63..2^63+1023 as -2^63).
+    if (Math.abs(Number(n)) === 2 ** 63) return Number(n);
   }
-  let size = Number(numberText);
-  const unit = m[3]?.toLowerCase();
-  if (unit) size *= BINARY_MULTIPLIERS[unit]!;
-  return Math.trunc(size);
+  let sep = -1;
+  for (let i = v.length - 1; i >= 0; i--) {
+    if ('0123456789. '.includes(v[i]!)) {
+      sep = i;
+      break;
+    }
+  }
+  if (sep === -1) throw new Error(`invalid size: '${v}'`);
+  const num = v[sep] === ' ' ? v.slice(0, sep) : v.slice(0, sep + 1);
+  let sfx = v.slice(sep + 1);
+  let size = goParseFloat(num);
+  if (size < 0) throw new Error(`invalid size: '${v}'`);
+  if (sfx.length === 0) return goInt64(size);
+  const badSuffix = () => new Error(`invalid suffix: '${sfx}'`);
+  if (Buffer.byteLength(sfx, 'utf8') > 3) throw badSuffix();
+  sfx = sfx.toLowerCase();
+  if (sfx[0] === 'b') {
+    if (sfx.length > 1) throw badSuffix();
+    return goInt64(size);
+  }
+  const mul = Object.hasOwn(BINARY_MULTIPLIERS, sfx[0]!) ? BINARY_MULTIPLIERS[sfx[0]!]! : undefined;
+  if (mul === undefined) throw badSuffix();
+  size *= mul;
+  if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw badSuffix();
+  return goInt64(size);
+}
+
+/** Go's int64(f) on amd64: truncation; NaN and values outside int64 give -2^63. */
+function goInt64(f: number): number {
+  if (Number.isNaN(f) || f >= 2 ** 63 || f < INT64_MIN) return INT64_MIN;
+  return Math.trunc(f) + 0;
+}
+
+const DEC = String.raw`[0-9](?:_?[0-9])*`;
+const HEX = String.raw`[0-9a-fA-F](?:_?[0-9a-fA-F])*`;
+const GO_DECIMAL = new RegExp(String.raw`^[+-]?(?:${DEC}(?:\.(?:${DEC})?)?|\.${DEC})(?:[eE][+-]?${DEC})?$`);
+const GO_HEX = new RegExp(String.raw`^([+-]?)0[xX]_?(?:(${HEX})(?:\.(${HEX})?)?|\.(${HEX}))[pP]([+-]?${DEC})$`);
+
+/** strconv.ParseFloat(s, 64): Go's float literal syntax (underscores between digits, hex with a p exponent), inf, nan. */
+export function goParseFloat(s: string): number {
+  const invalid = () => new Error(`strconv.ParseFloat: parsing ${JSON.stringify(s)}: invalid syntax`);
+  let value: number;
+  if (/^[+-]?(?:inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+  if (/^nan$/i.test(s)) return NaN;
+  if (GO_DECIMAL.test(s)) value = Number(s.replace(/_/g, ''));
+  else {
+    const m = GO_HEX.exec(s);
+    if (!m) throw invalid();
+    const int = (m[2] ?? '').replace(/_/g, '');
+    const frac = (m[3] ?? m[4] ?? '').replace(/_/g, '');
+    const mantissa = Number(BigInt(`0x${int}${frac}` === '0x' ? '0' : `0x${int}${frac}`));
+    value = mantissa * 2 ** (Number(m[5]!.replace(/_/g, '')) - 4 * frac.length);
+    if (m[1] === '-') value = -value;
+  }
+  if (!Number.isFinite(value)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(s)}: value out of range`);
+  return value;
 }
 
 const TRUE_WORDS = new Set(['true', 'y', 'yes', 'on']);

@@ -90,7 +90,7 @@ describe('formatDuration (Go time.Duration.String)', () => {
   });
 });
 
-describe('parseBytes (go-units RAMInBytes)', () => {
+describe('parseBytes (compose-go UnitBytes: ParseInt, else go-units v0.5.0 RAMInBytes; checked with docker compose v5.5.1)', () => {
   const KiB = 1024;
   const MiB = 1024 * KiB;
   it.each([
@@ -115,21 +115,64 @@ describe('parseBytes (go-units RAMInBytes)', () => {
     ['1gb', 1024 * MiB],
     ['2GiB', 2 * 1024 * MiB],
     ['512 kb', 512 * KiB],
-    ['1i', 1],
+    ['1 kib', KiB],
+    ['1.5 ', 1],
+    // strconv.ParseInt first: signs, negative sizes
+    ['-32', -32],
+    ['+5', 5],
+    // strconv.ParseFloat's syntax: exponents, leading/trailing dots, underscores, hex floats
+    ['1e3', 1000],
+    ['1.5e3k', 1536000],
+    ['1e3 m', 1000 * MiB],
+    ['.5k', 512],
+    ['5.', 5],
+    ['1_000', 1000],
+    ['0x1p3', 8],
+    ['0x1.8p1k', 3 * KiB],
+    // int64(NaN) and overflow are -2^63 on amd64
+    ['nan b', -(2 ** 63)],
+    ['1e19', -(2 ** 63)],
+    ['1.86932038281567e+239', -(2 ** 63)],
+    // JavaScript's own spelling of the int64 bounds (config output) stands for them
+    ['-9223372036854776000', -(2 ** 63)],
+    ['9223372036854775807', 2 ** 63],
   ])('%s is %d bytes', (text, bytes) => {
     expect(parseBytes(text)).toBe(bytes);
   });
 
-  it.each(['', 'hello', '-32', ' 32 ', '32m b', '32bm', '1x'])('%j is invalid', (text) => {
+  it.each(['', 'hello', '-1.5k'])('%j is an invalid size', (text) => {
     expect(() => parseBytes(text)).toThrow(`invalid size: '${text}'`);
   });
 
-  it('passes the regexp but fails ParseFloat for several dots', () => {
-    expect(() => parseBytes('1.2.3k')).toThrow('strconv.ParseFloat: parsing "1.2.3": invalid syntax');
+  it.each([
+    ['1i', 'i'],
+    ['32bm', 'bm'],
+    ['1x', 'x'],
+    ['1_', '_'],
+    ['1.5ib', 'ib'],
+    ['1kä', 'kä'],
+  ])('%j has an invalid suffix', (text, suffix) => {
+    expect(() => parseBytes(text)).toThrow(`invalid suffix: '${suffix}'`);
   });
 
-  it('takes numbers as bytes', () => {
+  it.each([
+    [' 32 ', ' 32', 'invalid syntax'],
+    ['32m b', '32m', 'invalid syntax'],
+    ['1.2.3k', '1.2.3', 'invalid syntax'],
+    ['0x10', '0x10', 'invalid syntax'],
+    ['_1', '_1', 'invalid syntax'],
+    ['1__0', '1__0', 'invalid syntax'],
+    ['1K B', '1K', 'invalid syntax'],
+    ['1e400', '1e400', 'value out of range'],
+  ])('%j fails ParseFloat', (text, num, why) => {
+    expect(() => parseBytes(text)).toThrow(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: ${why}`);
+  });
+
+  it('takes a number only when it is an integer within int64 (compose-go ignores floats: the size stays 0)', () => {
     expect(parseBytes(1048576)).toBe(1048576);
+    expect(parseBytes(-1)).toBe(-1);
+    expect(parseBytes(1.5)).toBe(0);
+    expect(parseBytes(1.86932038281567e239)).toBe(0);
   });
 });
 
