@@ -75,18 +75,9 @@ export async function buildCommand(services: string[], flags: BuildFlags): Promi
   printWarnings(diagnostics);
   diagnostics.items.length = 0;
   const { buildAndPush } = await import('../build/index.js');
-  const abort = new AbortController();
-  // Ctrl-C (or TERM) aborts the builds and pushes (the engine cancels them when their connections close); a
-  // second one ends the process at once (the handlers are `once`).
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = signal;
-    abort.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const result = await buildAndPush(loaded.project, {
+  const { interruptible } = await import('./interrupt.js');
+  const result = await interruptible((signal) =>
+    buildAndPush(loaded.project, {
       services: services.length > 0 ? services : undefined,
       push: flags.push,
       registry: flags.registry,
@@ -95,32 +86,19 @@ export async function buildCommand(services: string[], flags: BuildFlags): Promi
       progress: flags.progress,
       builder: flags.builder,
       diagnostics,
-      signal: abort.signal,
+      signal,
       workingDir: loaded.source.workingDir,
-    });
-    printWarnings(diagnostics);
-    if (flags.format === 'json') {
-      process.stdout.write(JSON.stringify(Object.fromEntries(result), null, 2) + '\n');
-      return;
-    }
-    const width = Math.max(0, ...[...result.keys()].map((k) => k.length));
-    for (const [name, r] of result) {
-      const what = [r.built ? 'built' : 'unchanged', r.uploaded ? 'pushed' : r.pushed ? 'already in registry' : 'local only'].join(', ');
-      process.stdout.write(`${name.padEnd(width)}  ${r.reference}  (${what})\n`);
-    }
-  } catch (e) {
-    // Interrupted: say what was not finished, and exit like apply does (130 for SIGINT, 143 for SIGTERM).
-    if (interrupted) {
-      const { DiagnosticError, formatDiagnostic } = await import('../model/diagnostics.js');
-      const { forDisplay } = await import('./output.js');
-      if (e instanceof DiagnosticError) for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(forDisplay(d)) + '\n');
-      else process.stderr.write(`error: interrupted (${interrupted})\n`);
-      process.exit(interrupted === 'SIGINT' ? 130 : 143);
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    }),
+  );
+  printWarnings(diagnostics);
+  if (flags.format === 'json') {
+    process.stdout.write(JSON.stringify(Object.fromEntries(result), null, 2) + '\n');
+    return;
+  }
+  const width = Math.max(0, ...[...result.keys()].map((k) => k.length));
+  for (const [name, r] of result) {
+    const what = [r.built ? 'built' : 'unchanged', r.uploaded ? 'pushed' : r.pushed ? 'already in registry' : 'local only'].join(', ');
+    process.stdout.write(`${name.padEnd(width)}  ${r.reference}  (${what})\n`);
   }
 }
 

@@ -76,14 +76,18 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     // every build (and push) succeeded: they pin exactly what was pushed.
     diagnostics.throwIfErrors();
     const { buildAndPush, pinImages } = await import('../build/index.js');
-    const built = await buildAndPush(loaded.project, {
-      push: flags.push,
-      registry: flags.registry,
-      insecureRegistries: flags.insecureRegistry,
-      parallel: flags.parallel,
-      diagnostics,
-      workingDir: loaded.source.workingDir,
-    });
+    const { interruptible } = await import('./interrupt.js');
+    const built = await interruptible((signal) =>
+      buildAndPush(loaded.project, {
+        push: flags.push,
+        registry: flags.registry,
+        insecureRegistries: flags.insecureRegistry,
+        parallel: flags.parallel,
+        diagnostics,
+        signal,
+        workingDir: loaded.source.workingDir,
+      }),
+    );
     pinImages(objects, built);
   }
   const errors = diagnostics.errors;

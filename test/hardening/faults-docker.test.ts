@@ -2,7 +2,7 @@
 // middle of a build, and Ctrl-C during a build. They run against a SECOND engine + registry
 // (scripts/e2e/docker.sh with its own COMPOSE2K8S_DOCKER_DIR and port), started here and purged in afterAll,
 // because the shared instance serves other tests at the same time.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +193,33 @@ describe.skipIf(!E2E)('faults in a second engine and registry', () => {
     } while (Date.now() - t0 < 10_000);
     expect(left).toEqual([]);
     expect(containers).toEqual([]);
+  }, 120_000);
+
+  it('Ctrl-C during convert --build: exit 130, the builds stop, no manifests written', async () => {
+    const dir = join(work, 'interrupt-convert');
+    const marker = `c2k-intc-${process.pid}`;
+    writeProject(dir, 'fdc', { kit: { run: `/bin/busybox sleep 30; echo ${marker}`, network: 'none' } });
+    const out = join(dir, 'manifests');
+    let sent = 0;
+    let watching: NodeJS.Timeout | undefined;
+    const r = await cli(dir, ['convert', '--build', '-o', `${out}/`], (_all, kill) => {
+      if (watching) return;
+      watching = setInterval(() => {
+        if (!sent && sleeping(marker).length >= 1) {
+          sent = Date.now();
+          kill('SIGINT');
+        }
+      }, 100);
+    });
+    clearInterval(watching);
+    expect(sent, r.stderr).toBeGreaterThan(0);
+    expect(r.status, r.stderr).toBe(130);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stderr).toMatch(/^error: interrupted; not finished: kit/m);
+    expect(existsSync(out)).toBe(false);
+    const t0 = Date.now();
+    while (sleeping(marker).length > 0 && Date.now() - t0 < 10_000) await new Promise((res) => setTimeout(res, 200));
+    expect(sleeping(marker)).toEqual([]);
   }, 120_000);
 });
 
