@@ -211,7 +211,8 @@ export function makePlayground(dir: string): string {
  * - a dependency on a disabled service (`required: false`): printed, then "depends on undefined service";
  * - an entry `=x` in a list-form environment or labels: printed as the key "", which the map form refuses;
  * - a config with `content: ""`: printed without content (omitempty), then "one of file|environment|content";
- * - an external resource with the legacy `external: {name: ""}`: printed without a name, reloaded with one;
+ * - an external resource with the legacy `external: {name: ""}`, or any network, volume, secret or config with
+ *   `name: ""`: printed without a name, reloaded with one;
  * - a build without context (`build: !override` with nothing) or with `dockerfile: ""`: printed without, reloaded
  *   with `context: .` / `dockerfile: Dockerfile`.
  */
@@ -220,7 +221,8 @@ export function idempotenceExempt(loaded: LoadedProject): boolean {
   if (Object.keys(loaded.source.disabledServices).length > 0 || hasDollarKey(p)) return true;
   if (Object.values(p.configs ?? {}).some((c) => c.content === '')) return true;
   const resources = [p.networks, p.volumes, p.secrets, p.configs].flatMap((m) => Object.values(m ?? {})) as { external?: unknown; name?: string }[];
-  if (resources.some((r) => r && r.external && !r.name)) return true;
+  // `name: ""` (external or not) is printed without a name and reloaded with the default `<project>_<key>`.
+  if (resources.some((r) => r && (r.name === '' || (r.external && !r.name)))) return true;
   return hasEmptyKey(p) || Object.values(p.services).some((s) => s.build && (!s.build.context || (!s.build.dockerfile && !s.build.dockerfile_inline)));
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { composeConfigObject, composeConfigYaml } from '../../src/emit/compose-config.js';
 import { lowerProject } from '../../src/lower/index.js';
 import { DiagnosticError, Diagnostics } from '../../src/model/diagnostics.js';
-import { check, loadText, lowerOptionsFor } from './harness.js';
+import { check, idempotenceExempt, idempotenceViolations, loadText, lowerOptionsFor } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'c2k-regr-'));
 
@@ -177,3 +177,12 @@ test('a byte size that is a YAML float is no size (compose-go keeps 0: docker co
 function idempotentLoad(text: string): void {
   expect(check(text, { dir, idempotence: true }).violations).toEqual([]);
 }
+
+test('`name: ""` on a resource is exempt from the idempotence check: docker compose v5.5.1 reloads it with a default name too (fresh run, seed 904117)', () => {
+  const text = 'services:\n  a:\n    image: x\n    networks: [net]\nnetworks:\n  net:\n    name: ""\n';
+  const loaded = loadText(text, { dir });
+  expect(idempotenceExempt(loaded)).toBe(true);
+  // The exemption is needed: our output does reload with another name, exactly as docker compose's does.
+  expect(idempotenceViolations(loaded, { dir })).not.toEqual([]);
+  expect(idempotenceExempt(loadText('services:\n  a:\n    image: x\n    networks: [net]\nnetworks:\n  net:\n    name: n\n', { dir }))).toBe(false);
+});
