@@ -1,6 +1,6 @@
 // Renders the normalized model the way `docker compose config` prints it, so the two can be diffed.
 // The model keeps natural JS types; the Go marshalling quirks live only here.
-import { Document, visit } from 'yaml';
+import { Document, visit, type ScalarTag } from 'yaml';
 import { goTimestamp } from '../compose/yaml.js';
 import type { DependsOn, LoadedProject, Project, Service } from '../model/project.js';
 import { resolveServiceEnvironment } from '../compose/service-env.js';
@@ -76,6 +76,16 @@ function providerShape(p: Record<string, unknown> | undefined): Record<string, u
 function ulimitsShape(u: Record<string, { single?: number; soft?: number; hard?: number }> | undefined): unknown {
   if (!u) return undefined;
   return Object.fromEntries(Object.entries(u).map(([k, l]) => [k, l.single ? l.single : l]));
+}
+
+/** compose-go's JSON tags for soft and hard are omitempty (its YAML ones are not): `nofile: 0` prints `{}`. */
+function ulimitsForJson(u: unknown): unknown {
+  if (!u || typeof u !== 'object') return u;
+  return Object.fromEntries(
+    Object.entries(u as Record<string, unknown>).map(([k, l]) =>
+      [k, l !== null && typeof l === 'object' ? Object.fromEntries(Object.entries(l).filter(([, v]) => v !== 0)) : l],
+    ),
+  );
 }
 
 /** Go marshalling of one service: UnitBytes as strings, FileMode as octal strings, omitempty fields. */
@@ -203,6 +213,9 @@ export function composeConfigObject(loaded: LoadedProject, options: ComposeConfi
     delete all.models;
     for (const svc of Object.values(all.services as Record<string, Record<string, unknown>>)) {
       if (svc.blkio_config) svc.blkio_config = blkioForJson(svc.blkio_config as Record<string, unknown>);
+      if (svc.ulimits) svc.ulimits = ulimitsForJson(svc.ulimits);
+      const build = svc.build as Record<string, unknown> | undefined;
+      if (build?.ulimits) svc.build = { ...build, ulimits: ulimitsForJson(build.ulimits) };
     }
     services = all.services as Record<string, unknown>;
   }
@@ -212,8 +225,22 @@ export function composeConfigObject(loaded: LoadedProject, options: ComposeConfi
   return options.escape === false ? out : (escapeDollars(out) as Record<string, unknown>);
 }
 
+/**
+ * Text holding NEL, LS or PS: go-yaml (and our reader) take them as line breaks even inside quotes, so they are
+ * written escaped (`\N`, `\L`, `\P`) in double quotes, as go-yaml writes them; the yaml package writes them raw.
+ */
+const BREAK_LIKE = /[\u0085\u2028\u2029]/;
+const escapedBreaks: ScalarTag = {
+  tag: 'tag:yaml.org,2002:str',
+  default: true,
+  identify: (v: unknown) => typeof v === 'string' && BREAK_LIKE.test(v),
+  resolve: (text: string) => text,
+  stringify: (item) =>
+    `"${JSON.stringify(String(item.value)).slice(1, -1).replace(/\u0085/g, '\\N').replace(/\u2028/g, '\\L').replace(/\u2029/g, '\\P')}"`,
+};
+
 export function composeConfigYaml(obj: unknown): string {
-  const doc = new Document(obj, { aliasDuplicateObjects: false });
+  const doc = new Document(obj, { aliasDuplicateObjects: false, customTags: (tags) => [escapedBreaks, ...tags] });
   // A string that reads as a YAML 1.1 timestamp when plain (e.g. a quoted "2024-01-15") must stay quoted, or
   // loading the output again turns it into a Go time (go-yaml quotes it for the same reason).
   visit(doc, {

@@ -141,11 +141,11 @@ describe('nightly run 100001: config output reloads, errors have lines, as docke
   });
 });
 
-// Open (src/emit/compose-config.ts, not the loader): config writes U+2028/U+2029 raw in a plain scalar, which
-// go-yaml and now our reader take as a line break, so `l: "a\u2028b"` does not reload (docker compose writes
-// it quoted). This test fails — and must become a plain `test` — once the emitter quotes and escapes them.
-test.fails('open: config output of a value holding U+2028 reloads to the same model', () => {
+// config wrote U+2028/U+2029 raw in a plain scalar, which go-yaml and now our reader take as a line break, so
+// `l: "a\u2028b"` did not reload; src/emit/compose-config.ts now writes NEL/LS/PS escaped in double quotes.
+test('config output of a value holding U+2028 reloads to the same model (written escaped in double quotes)', () => {
   expect(check('services:\n  a:\n    image: x\n    labels:\n      l: "a\\u2028b"\n', { dir, idempotence: true }).violations).toEqual([]);
+  expect(check('services:\n  a:\n    image: x\n    environment:\n      "k\\u2029": "x\\u0085y\\u2028"\n', { dir, idempotence: true }).violations).toEqual([]);
 });
 
 test('a document that is only `!override` or `!reset` is "Top-level object must be a mapping" at its line (fresh run, seed 731953)', () => {
