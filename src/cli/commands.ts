@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerBuildCommands } from './build-commands.js';
 import { registerDeployCommands, type ConvertResult } from './deploy-commands.js';
 import { addPackageOptions } from './package-options.js';
@@ -73,12 +73,20 @@ export function registerCommands(program: Command, only?: string): void {
     });
 }
 
+/** A Kubernetes quantity of bytes (the pattern of schemas/x-kubernetes.schema.json's storageSize). */
+function storageSize(value: string): string {
+  if (!/^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/.test(value)) {
+    throw new InvalidArgumentError('not a Kubernetes quantity (e.g. 10Gi, 500M)');
+  }
+  return value;
+}
+
 /** The lowering flags, shared by convert, report, apply, diff and up. */
 export function addLoweringOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--expose <mode>', 'how published ports are exposed outside the cluster').choices(['none', 'nodeport', 'loadbalancer', 'ingress']))
     .addOption(new Option('--controller <kind>', 'workload kind for long-running services').choices(['deployment', 'statefulset', 'daemonset']))
-    .option('--volume-size <size>', 'size of PersistentVolumeClaims without an explicit size (default 1Gi)')
+    .option('--volume-size <size>', 'size of PersistentVolumeClaims without an explicit size (default 1Gi)', storageSize)
     .option('--storage-class <name>', 'storageClassName of PersistentVolumeClaims without an explicit class')
     .option('--network-policies', 'emit a NetworkPolicy per compose network')
     .option('--rename-collisions', 'give services whose names collide after sanitizing distinct suffixed names instead of failing')

@@ -35,7 +35,9 @@ function validate(kind: 'service' | 'project' | 'volume', value: unknown, path: 
     const extra = e.keyword === 'unevaluatedProperties' || e.keyword === 'additionalProperties'
       ? ` (${String((e.params as Record<string, unknown>).unevaluatedProperty ?? (e.params as Record<string, unknown>).additionalProperty)})`
       : e.keyword === 'enum' ? ` (${((e.params as { allowedValues: unknown[] }).allowedValues).join(', ')})` : '';
-    diagnostics.error('x-kubernetes.invalid', `${at}: ${e.message ?? 'invalid'}${extra}`, { path: at });
+    // A pattern means nothing to a reader; the sizes are the one pattern with a name.
+    const message = e.keyword === 'pattern' && e.schemaPath.includes('storageSize') ? 'must be a Kubernetes quantity of bytes (e.g. 10Gi, 500M)' : (e.message ?? 'invalid');
+    diagnostics.error('x-kubernetes.invalid', `${at}: ${message}${extra}`, { path: at });
   }
   return false;
 }

@@ -36,3 +36,20 @@ describe('only the invoked command is registered', () => {
     for (const name of names()) expect(names(invokedCommand([name]))).toContain(name);
   });
 });
+
+describe('--volume-size', () => {
+  const parse = async (size: string) => {
+    const program = new Command('compose2k8s').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    registerCommands(program, 'convert');
+    const convert = program.commands[0]!;
+    convert.action(() => {}); // parse only: the options, not a conversion
+    await program.parseAsync(['convert', '--volume-size', size], { from: 'user' });
+    return convert.opts().volumeSize as string;
+  };
+  it('takes a Kubernetes quantity and refuses anything else as a usage error', async () => {
+    expect(await parse('10Gi')).toBe('10Gi');
+    expect(await parse('1e9')).toBe('1e9');
+    await expect(parse('huge')).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+    await expect(parse('10 Gi')).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+  });
+});

@@ -118,6 +118,16 @@ describe('settings', () => {
     expect(a.hostPortExpose).toBe(true);
     expect(codes).toContain('kompose.deprecated-label');
   });
+  test('a volume size that is not a Kubernetes quantity is an error at its path, not an invalid PersistentVolumeClaim', () => {
+    for (const [size, ok] of [['big', false], ['10 Gi', false], ['-1Gi', false], ['5Gi', true], ['500M', true], ['1e9', true], ['1.5Gi', true], ['+2Ki', true]] as const) {
+      const { diagnostics } = settings(project({}, { volumes: { data: { 'x-kubernetes': { size } } } as Project['volumes'] }));
+      const errors = diagnostics.errors.map((e) => [e.path, e.message]);
+      if (ok) expect(errors, size).toEqual([]);
+      else expect(errors, size).toEqual([['volumes.data.x-kubernetes.size', 'volumes.data.x-kubernetes.size: must be a Kubernetes quantity of bytes (e.g. 10Gi, 500M)']]);
+    }
+    const top = settings(project({}, { 'x-kubernetes': { volumeSize: 'lots' } } as Partial<Project>));
+    expect(top.diagnostics.errors.map((e) => e.path)).toEqual(['x-kubernetes.volumeSize']);
+  });
   test('volume settings: x-kubernetes over kompose labels', () => {
     const { resolved } = settings(
       project(
