@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { error } from '../model/diagnostics.js';
-import { ANNOTATION_GROUP_KINDS, ANNOTATION_NAMESPACES, ANNOTATION_TOOLING, LABEL_ID, TOOLING, applySetId, checkParent, type ParentRef } from './applyset.js';
+import { checkParent, parentObject, type ParentRef } from './applyset.js';
 import type { Cluster } from './client.js';
 import { ApiError } from './errors.js';
 import { sleep } from './retry.js';
@@ -262,16 +262,9 @@ export class ApplyLock {
 
 /** The parent as the lock creates it when it does not exist yet: an empty ApplySet that says who holds it. */
 function newParent(parent: ParentRef, lockValue: string): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: parent.kind,
-    metadata: {
-      name: parent.name,
-      namespace: parent.namespace,
-      labels: { [LABEL_ID]: applySetId(parent) },
-      annotations: { [ANNOTATION_TOOLING]: TOOLING, [ANNOTATION_GROUP_KINDS]: '', [ANNOTATION_NAMESPACES]: '', [ANNOTATION_LOCK]: lockValue },
-    },
-  };
+  const object = parentObject(parent, [], []);
+  object.metadata.annotations = { ...object.metadata.annotations, [ANNOTATION_LOCK]: lockValue };
+  return object;
 }
 
 /**
