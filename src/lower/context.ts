@@ -130,6 +130,8 @@ export interface LowerContext {
   originOf(object: KubeObject): string | undefined;
   /** Objects emitted so far (not the workloads, which the assembler builds). */
   emitted(): readonly KubeObject[];
+  /** The value `make` returns for `key`, made once per lowering run (e.g. an env file several services read). */
+  memo<T>(key: string, make: () => T): T;
 }
 
 /** A typed kubernetes-types object as a KubeObject (they always carry apiVersion, kind and a name here). */

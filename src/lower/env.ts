@@ -15,31 +15,22 @@ function byKey<T>([a]: [string, T], [b]: [string, T]): number {
 }
 
 type ParsedEnvFile = { values: Record<string, string | null> } | { unreadable: string } | { invalid: string };
-/** Each lowering run reads and parses an env_file once, however many services use it. */
-const envFileCache = new WeakMap<LowerContext['options'], Map<string, ParsedEnvFile>>();
 
+/** An env_file read and parsed, once per lowering run however many services use it. */
 function readEnvFile(ctx: LowerContext, file: string, format: string | undefined): ParsedEnvFile {
-  let cache = envFileCache.get(ctx.options);
-  if (!cache) envFileCache.set(ctx.options, (cache = new Map()));
-  const key = `${format ?? ''}\0${file}`;
-  let parsed = cache.get(key);
-  if (!parsed) {
-    let content: string | undefined;
+  return ctx.memo(`env_file\0${format ?? ''}\0${file}`, (): ParsedEnvFile => {
+    let content: string;
     try {
       content = ctx.options.files.read(file).toString('utf8');
     } catch (e) {
-      parsed = { unreadable: (e as Error).message };
+      return { unreadable: (e as Error).message };
     }
-    if (content !== undefined) {
-      try {
-        parsed = { values: ctx.options.parseEnvFile(content, file, format) };
-      } catch (e) {
-        parsed = { invalid: (e as Error).message };
-      }
+    try {
+      return { values: ctx.options.parseEnvFile(content, file, format) };
+    } catch (e) {
+      return { invalid: (e as Error).message };
     }
-    cache.set(key, parsed!);
-  }
-  return parsed!;
+  });
 }
 
 function lowerEnvFiles(ctx: LowerContext, unit: ServiceUnit): EnvFromSource[] {

@@ -112,6 +112,7 @@ export function lowerProject(
   const emittedKeys = new Set<string>();
   const origins = new Map<string, string>();
   const byKubeName = new Map([...units.values()].map((u) => [u.name, u.path]));
+  const memos = new Map<string, unknown>();
   const ctx: LowerContext = {
     project,
     options,
@@ -140,6 +141,10 @@ export function lowerProject(
       return component !== undefined ? byKubeName.get(component) : undefined;
     },
     emitted: () => emitted,
+    memo<T>(key: string, make: () => T): T {
+      if (!memos.has(key)) memos.set(key, make());
+      return memos.get(key) as T;
+    },
   };
 
   for (const pass of passes) pass.run(ctx);
