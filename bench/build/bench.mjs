@@ -1,7 +1,7 @@
 // Build-stage benchmark against the e2e engine and registry (scripts/e2e/docker.sh up; export DOCKER_HOST
 // and REGISTRY). Not a timed test: prints JSON lines; docs/build.md's "Measured" section records results.
 //
-//   node bench/build/bench.mjs [noop|parallel|all]
+//   node bench/build/bench.mjs [noop|parallel|all] [auto|classic]   (a builder: only that one in `parallel`)
 //
 // noop:     10 FROM-scratch busybox services; build+push once, then time a rebuild with unchanged inputs
 //           (local only and with --push).
@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const which = process.argv[2] ?? 'all';
+const builders = process.argv[3] ? [process.argv[3]] : ['auto', 'classic'];
 const registry = process.env.REGISTRY;
 if (!process.env.DOCKER_HOST || !registry) {
   console.error('export $(scripts/e2e/docker.sh up | tail -2) first');
@@ -72,7 +73,7 @@ try {
     console.log(JSON.stringify({ bench: 'noop-rebuild', services: 10, firstRunMs: first.ms, builtFirst: built, noopPushMedianMs: runs[2], noopPushMaxMs: runs[4], noopLocalMedianMs: local[2], noopLocalMaxMs: local[4] }));
   }
   if (which === 'parallel' || which === 'all') {
-    for (const builder of ['auto', 'classic']) {
+    for (const builder of builders) {
       for (const parallel of [undefined, 4]) {
         const nonce = randomBytes(4).toString('hex');
         // The nonce is in id.txt, copied before the sleep, so no layer of an earlier run is reused.
