@@ -3,7 +3,7 @@
 
 import { DiagnosticError, type Diagnostic } from '../model/diagnostics.js';
 import type { DeviceRequest, Project, Service } from '../model/project.js';
-import { isIP } from 'node:net';
+import { isGoIp } from './syntax/ip.js';
 
 const INVALID = 'invalid compose project';
 
@@ -189,7 +189,7 @@ function checkPorts(name: string, s: Service, report: Report): void {
   (s.ports ?? []).forEach((p, i) => {
     const ip = p.host_ip;
     if (ip === undefined || ip === '') return;
-    if (isIP(ip) === 0 || ip.includes('%')) {
+    if (!isGoIp(ip)) {
       const loc = `services.${name}.ports[${i}]`;
       report('consistency.invalid-ip', `${loc}: invalid ip address: ${ip}`, loc);
     }

@@ -9,8 +9,8 @@
 // Quirk kept: the expanded entries are ordered by the string "port/proto" (Go sorts the map keys), so
 // `98-101` yields 100, 101, 98, 99.
 
-import { isIP } from 'node:net';
 import type { Port } from '../../model/project.js';
+import { isGoIp } from './ip.js';
 
 interface Binding {
   port: number;
@@ -98,12 +98,6 @@ function stripBrackets(rawIp: string): string {
   if (hostport.slice(1).includes('[')) throw fail("unexpected '[' in address");
   if (hostport.slice(end + 1).includes(']')) throw fail("unexpected ']' in address");
   return hostport.slice(1, end);
-}
-
-/** net.ParseIP: dotted IPv4 without leading zeros, or IPv6 without a zone. */
-function isGoIp(ip: string): boolean {
-  if (ip.includes('%')) return false;
-  return isIP(ip) !== 0;
 }
 
 function parsePortBindings(rawPort: string): Binding[] {
