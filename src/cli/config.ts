@@ -6,6 +6,7 @@ import { Diagnostics } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { loadOptionsFrom, type ProjectFlags } from './project-options.js';
 import { printWarnings, writeOutput } from './output.js';
+import { mark } from './timing.js';
 
 interface ConfigFlags extends ProjectFlags {
   format: 'yaml' | 'json';
@@ -24,6 +25,7 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
   const rawModel = !flags.interpolate && !flags.services && !flags.volumes && !flags.networks && !flags.profiles && !flags.images;
   // docker compose lists --services, --volumes and --networks for the whole project, whatever services are named.
   if (flags.services || flags.volumes || flags.networks) selected = [];
+  mark('options');
   // --profiles lists every profile, so no service may be filtered out first.
   const loaded = loadProject(
     loadOptionsFrom(flags, {
@@ -34,6 +36,7 @@ export async function configCommand(selected: string[], flags: ConfigFlags): Pro
       keepUnusedResources: rawModel,
     }),
   );
+  mark('load');
   printWarnings(diagnostics);
   const p = loaded.project;
   if (selected.length > 0) {

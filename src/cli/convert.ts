@@ -9,6 +9,8 @@ import type { LoadedProject } from '../model/project.js';
 import { locate, printWarnings, writeOutput } from './output.js';
 import { checkPackageFlags, type PackageFlags } from './package-options.js';
 import { UsageError } from './run.js';
+import { writeStderr } from './stdio.js';
+import { mark } from './timing.js';
 import { loadOptionsFrom, type ProjectFlags } from './project-options.js';
 
 export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
@@ -45,7 +47,9 @@ export interface Converted {
 
 /** Load + lower, shared by convert, apply, diff and up. Throws DiagnosticError on any error. */
 export async function convertProject(flags: ConvertFlags, diagnostics = new Diagnostics()): Promise<Converted> {
+  mark('options');
   const loaded = loadProject(loadOptionsFrom(flags, { diagnostics }));
+  mark('load');
   const env = loaded.source.environment;
   const options: Partial<LowerOptions> = {
     namespace: flags.namespace,
@@ -69,6 +73,7 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     parseEnvFile: (content, path, format) => parseDotenv(content, { file: path, lookup: (k) => env[k], raw: format === 'raw' }),
   };
   const { objects, report } = lowerProject(loaded.project, options, diagnostics);
+  mark('lower');
   if (flags.validate) await validateObjects(objects, diagnostics);
   const needsBuild = Object.values(loaded.project.services).some((svc) => svc.build);
   if ((flags.build || flags.push) && needsBuild) {
@@ -113,7 +118,7 @@ export async function convertCommand(flags: ConvertFlags): Promise<void> {
   }
   const { loaded, objects } = converted;
   if (flags.reportFile) writeOutput(JSON.stringify(converted.report, null, 2) + '\n', flags.reportFile);
-  if (flags.report) process.stderr.write(formatReport(converted.report));
+  if (flags.report) writeStderr(formatReport(converted.report));
   const ctx = { project: loaded.project, files: nodeFilePort, diagnostics };
   switch (flags.format ?? 'yaml') {
     case 'kustomize': {
@@ -174,7 +179,7 @@ export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ 
     const { loaded, objects, report } = await convertProject(flags, diagnostics);
     // --report and --report-file are lowering flags of every deploy command too (they were accepted and ignored).
     if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
-    if (flags.report) process.stderr.write(formatReport(report));
+    if (flags.report) writeStderr(formatReport(report));
     printWarnings(diagnostics, loaded.locations);
     return { objects, projectName: loaded.project.name, namespace: flags.namespace };
   } catch (e) {

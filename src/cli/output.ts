@@ -4,10 +4,13 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { Diagnostics, formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { SourceMap } from '../model/project.js';
 import { fileModeFor } from '../emit/secret-mode.js';
+import { writeStderr, writeStdout } from './stdio.js';
+import { mark } from './timing.js';
 
 export function writeOutput(text: string, output: string | undefined): void {
   if (!output || output === '-') {
-    process.stdout.write(text);
+    writeStdout(text);
+    mark('output');
     return;
   }
   const target = resolve(output);
@@ -17,6 +20,7 @@ export function writeOutput(text: string, output: string | undefined): void {
     // Secret data (convert --secrets inline -o FILE) is readable by its owner only.
     writeFileSync(tmp, text, { mode: fileModeFor(text) });
     renameSync(tmp, target);
+    mark('output');
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
@@ -28,7 +32,7 @@ export function printWarnings(diagnostics: Diagnostics, locations?: SourceMap): 
   const verbose = !!process.env.COMPOSE2K8S_VERBOSE;
   for (const d of diagnostics.items) {
     if (d.severity === 'error' || (d.severity === 'info' && !verbose)) continue;
-    process.stderr.write(formatDiagnostic(forDisplay(locate(d, locations))) + '\n');
+    writeStderr(formatDiagnostic(forDisplay(locate(d, locations))) + '\n');
   }
 }
 

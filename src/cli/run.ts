@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { DiagnosticError, formatDiagnostic } from '../model/diagnostics.js';
 import { VERSION } from '../version.js';
 import { forDisplay } from './output.js';
+import { writeStderr, writeStdout } from './stdio.js';
+import { mark, timingReport } from './timing.js';
 
 /** Exit codes shared by every command. */
 export const EXIT_OK = 0;
@@ -11,13 +13,14 @@ export const EXIT_USAGE = 2;
 export class UsageError extends Error {}
 
 export async function run(argv: string[]): Promise<number> {
+  mark('start-up');
   const debug = argv.includes('--debug');
   const program = new Command('compose2k8s')
     .description('Compile a Compose project into Kubernetes manifests, build its images and deploy it.')
     .version(VERSION)
     .option('--debug', 'show stack traces for internal errors')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: writeStdout, writeErr: writeStderr });
 
   const { registerCommands, invokedCommand } = await import('./commands.js');
   registerCommands(program, invokedCommand(argv));
@@ -27,6 +30,8 @@ export async function run(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     return reportError(err, debug);
+  } finally {
+    writeStderr(timingReport());
   }
 }
 
@@ -36,16 +41,16 @@ function reportError(err: unknown, debug: boolean): number {
     return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   }
   if (err instanceof DiagnosticError) {
-    for (const d of err.diagnostics) process.stderr.write(formatDiagnostic(forDisplay(d)) + '\n');
+    for (const d of err.diagnostics) writeStderr(formatDiagnostic(forDisplay(d)) + '\n');
     return EXIT_INVALID_INPUT;
   }
   if (err instanceof UsageError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    writeStderr(`error: ${err.message}\n`);
     return EXIT_USAGE;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: ${message}\n`);
-  if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-  else process.stderr.write('(internal error; rerun with --debug for details)\n');
+  writeStderr(`error: ${message}\n`);
+  if (debug && err instanceof Error && err.stack) writeStderr(err.stack + '\n');
+  else writeStderr('(internal error; rerun with --debug for details)\n');
   return EXIT_INVALID_INPUT;
 }
