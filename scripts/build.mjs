@@ -80,14 +80,15 @@ for (const f of bundle.outputFiles) {
 }
 
 // How dist/cli.js and the training run load the bundle: the same source, file name and options, so that V8 accepts
-// the cache the training run makes.
-const loadCli = (cacheFile) => `const file = dist + 'compose2k8s.cjs';
+// the cache the training run makes. `source` is where the text is read from (the training run reads it before dist/
+// is in place); `file` is the name V8 keeps in the cache and stack traces show, so it is always dist/'s.
+const loadCli = (cacheFile, source = 'file') => `const file = dist + 'compose2k8s.cjs';
 let cachedData;
 try {
   cachedData = readFileSync(${cacheFile});
 } catch {}
 // The bundle is pure ASCII (charset: 'ascii'), so latin1 reads the same text without UTF-8 decoding (half the time).
-const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
+const script = new Script(readFileSync(${source}, 'latin1'), { filename: file, cachedData });
 const bundle = { exports: {} };
 // This file's own require resolves from dist/ exactly as one made for the bundle would; node:module costs 6 ms to load.
 script.runInThisContext()(bundle.exports, require, bundle, file, dirname(file), pathToFileURL(file).href, importLazily);
@@ -122,19 +123,18 @@ writeFileSync(`${dist}cli.js`, loader, { mode: 0o755 });
 const train = `${requires}
 ${importLazily}
 const { writeFileSync } = require('node:fs');
-const dist = ${JSON.stringify(dist)};
-${loadCli("'/nonexistent'")}
-process.stdout.write = process.stderr.write = () => true;
+const dist = ${JSON.stringify(finalDist)};
+${loadCli("'/nonexistent'", JSON.stringify(`${dist}compose2k8s.cjs`))}
 const example = ${JSON.stringify(`${root}examples/basic/compose.yaml`)};
 (async () => {
   for (const argv of [['convert', '-f', example], ['config', '-f', example, '--format', 'json'], ['config', '-f', example]]) {
     if ((await run(argv)) !== 0) throw new Error('training run failed: ' + argv.join(' '));
   }
   process.exitCode = 0;
-  writeFileSync(dist + 'compose2k8s.cache', script.createCachedData());
+  writeFileSync(${JSON.stringify(dist)} + 'compose2k8s.cache', script.createCachedData());
 })();
 `;
-const r = spawnSync(process.execPath, ['--input-type=commonjs', '-e', train], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+const r = spawnSync(process.execPath, ['--input-type=commonjs', '-e', train], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
 if (r.status !== 0) {
   // Not fatal: without a cache the CLI only starts slower.
   console.warn(`warning: no code cache for dist/compose2k8s.cjs (training run failed):\n${r.stderr}`);
