@@ -41,8 +41,11 @@ export const KIND_ORDER = [
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'IngressClass']);
 
+/** A copy without undefined values and empty arrays. */
 function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && !(Array.isArray(v) && v.length === 0)) out[k] = v;
+  return out as T;
 }
 
 function nonEmpty(m: Record<string, string>): Record<string, string> | undefined {

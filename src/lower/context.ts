@@ -130,6 +130,8 @@ export interface LowerContext {
   originOf(object: KubeObject): string | undefined;
   /** Objects emitted so far (not the workloads, which the assembler builds). */
   emitted(): readonly KubeObject[];
+  /** Whether an object of this kind and name was emitted (without scanning `emitted()`). */
+  isEmitted(kind: string, name: string): boolean;
   /** The value `make` returns for `key`, made once per lowering run (e.g. an env file several services read). */
   memo<T>(key: string, make: () => T): T;
 }

@@ -141,6 +141,7 @@ export function lowerProject(
       return component !== undefined ? byKubeName.get(component) : undefined;
     },
     emitted: () => emitted,
+    isEmitted: (kind, name) => emittedKeys.has(`${kind}\0${name}`),
     memo<T>(key: string, make: () => T): T {
       if (!memos.has(key)) memos.set(key, make());
       return memos.get(key) as T;
