@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import type { LowerContext, KubeObject, ServiceUnit } from './context.js';
+import { merged, type LowerContext, type KubeObject, type ServiceUnit } from './context.js';
 import { mergeGroup } from './groups.js';
 import { CONFIG_CHECKSUM_ANNOTATION, projectLabels } from './metadata.js';
 import { applyJsonPatch } from './patches.js';
@@ -41,8 +41,11 @@ export const KIND_ORDER = [
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'IngressClass']);
 
+/** A copy without undefined values and empty arrays. */
 function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && !(Array.isArray(v) && v.length === 0)) out[k] = v;
+  return out as T;
 }
 
 function nonEmpty(m: Record<string, string>): Record<string, string> | undefined {
@@ -52,7 +55,7 @@ function nonEmpty(m: Record<string, string>): Record<string, string> | undefined
 function podTemplate(unit: ServiceUnit): PodTemplateSpec {
   return {
     metadata: compact({
-      labels: { ...unit.labels, ...unit.podLabels, ...unit.selector },
+      labels: merged(unit.labels, unit.podLabels, unit.selector),
       annotations: nonEmpty(unit.podAnnotations),
     }),
     spec: compact({
@@ -68,8 +71,8 @@ function podTemplate(unit: ServiceUnit): PodTemplateSpec {
 export function buildWorkload(unit: ServiceUnit): KubeObject {
   const metadata = compact({
     name: unit.name,
-    labels: { ...unit.labels, ...unit.workloadLabels },
-    annotations: nonEmpty({ ...unit.annotations, ...unit.workloadAnnotations }),
+    labels: merged(unit.labels, unit.workloadLabels),
+    annotations: nonEmpty(merged(unit.annotations, unit.workloadAnnotations)),
   });
   const template = podTemplate(unit);
   const selector = { matchLabels: { ...unit.selector } };
@@ -246,7 +249,7 @@ export function assemble(ctx: LowerContext): KubeObject[] {
   let objects: KubeObject[] = [...ctx.emitted(), ...pods.map(buildWorkload)];
   if (ctx.namespace) {
     objects.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.namespace, labels: projectLabels(ctx.project.name) } });
-    objects = objects.map((o) => (CLUSTER_SCOPED.has(o.kind) ? o : { ...o, metadata: { ...o.metadata, namespace: ctx.namespace } }));
+    objects = objects.map((o) => (CLUSTER_SCOPED.has(o.kind) ? o : merged<KubeObject>(o, { metadata: merged<KubeObject['metadata']>(o.metadata, { namespace: ctx.namespace }) })));
   }
   objects = applyPatches(ctx, objects, ctx.settings.project.patches);
   for (const unit of ctx.units.values()) {
@@ -294,5 +297,5 @@ function setChecksum(workload: KubeObject, sum: string): void {
   const spec = workload.spec as { template?: PodTemplateSpec; jobTemplate?: { spec?: { template?: PodTemplateSpec } } } | undefined;
   const template = spec?.template ?? spec?.jobTemplate?.spec?.template;
   if (!template) return;
-  template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, [CONFIG_CHECKSUM_ANNOTATION]: sum } };
+  template.metadata = merged(template.metadata, { annotations: merged(template.metadata?.annotations, { [CONFIG_CHECKSUM_ANNOTATION]: sum }) });
 }

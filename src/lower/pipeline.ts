@@ -4,7 +4,7 @@ import type { Diagnostics } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { assemble } from './assemble.js';
 import { containersPass } from './containers.js';
-import { newUnit, type KubeObject, type LowerContext, type PodGroup, type ServiceUnit } from './context.js';
+import { merged, newUnit, type KubeObject, type LowerContext, type PodGroup, type ServiceUnit } from './context.js';
 import { resolveGroups } from './groups.js';
 import { configsSecretsPass } from './configs-secrets.js';
 import { envPass } from './env.js';
@@ -82,7 +82,7 @@ export function lowerProject(
     // The group's own objects carry every member's x-kubernetes labels and annotations (first member wins a key).
     const extra = Object.assign({}, ...[...plan.members].reverse().map((m) => extraLabels(m, selector))) as Record<string, string>;
     const annotations = Object.assign({}, ...[...plan.members].reverse().map((m) => settings.services[m]!.annotations)) as Record<string, string>;
-    const group: PodGroup = { ...plan, selector, labels: { ...serviceLabels(project.name, plan.name), ...extra }, annotations };
+    const group: PodGroup = { ...plan, selector, labels: merged(serviceLabels(project.name, plan.name), extra), annotations };
     for (const m of plan.members) groupOf.set(m, group);
   }
 
@@ -101,7 +101,7 @@ export function lowerProject(
         name,
         settings: st,
         selector,
-        labels: { ...serviceLabels(project.name, name), ...extraLabels(service, selector) },
+        labels: merged(serviceLabels(project.name, name), extraLabels(service, selector)),
         annotations: { ...st.annotations },
         ...(group ? { group } : {}),
       }),
@@ -141,6 +141,7 @@ export function lowerProject(
       return component !== undefined ? byKubeName.get(component) : undefined;
     },
     emitted: () => emitted,
+    isEmitted: (kind, name) => emittedKeys.has(`${kind}\0${name}`),
     memo<T>(key: string, make: () => T): T {
       if (!memos.has(key)) memos.set(key, make());
       return memos.get(key) as T;

@@ -5,7 +5,7 @@
 
 import type { Probe } from 'kubernetes-types/core/v1.js';
 import type { Healthcheck } from '../model/project.js';
-import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { merged, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import type { ProbeSetting } from './settings-types.js';
 import { durationSeconds, inRange } from './units.js';
@@ -93,7 +93,7 @@ export function lowerProbes(ctx: LowerContext, unit: ServiceUnit): void {
   const handler = healthcheckHandler(hc);
   const disabled = hc?.disable === true || hc?.test?.[0] === 'NONE';
   const base: Probe = timings(hc);
-  const readiness = handler ? { ...handler, ...base } : undefined;
+  const readiness = handler ? merged<Probe>(handler, base) : undefined;
   const startup = handler && hc?.start_period ? startupFrom(hc, handler) : undefined;
 
   const c = unit.container;

@@ -46,16 +46,24 @@ export class Report {
     const path = entry.path;
     if (this.covered.has(path)) return;
     this.covered.add(path);
-    for (let i = 0; i < path.length; i++) {
+    // Longest prefix first: a prefix already covered has all of its own prefixes covered too.
+    for (let i = path.length - 1; i >= 0; i--) {
       const c = path.charCodeAt(i);
-      if (c === 46 /* . */ || c === 91 /* [ */) this.covered.add(path.slice(0, i));
+      if (c !== 46 /* . */ && c !== 91 /* [ */) continue;
+      const prefix = path.slice(0, i);
+      if (this.covered.has(prefix)) break;
+      this.covered.add(prefix);
     }
   }
-  list(): ReportEntry[] {
-    return [...this.entries].sort(
-      (a, b) => cmp(a.path, b.path) || cmp(a.status, b.status) || cmp(a.to ?? '', b.to ?? '') || cmp(a.reason ?? '', b.reason ?? ''),
-    );
+  /** The entries (only those of `status` if given), sorted. */
+  list(status?: ReportStatus): ReportEntry[] {
+    const entries = status === undefined ? [...this.entries] : this.entries.filter((e) => e.status === status);
+    return entries.sort(compareEntries);
   }
+}
+
+function compareEntries(a: ReportEntry, b: ReportEntry): number {
+  return cmp(a.path, b.path) || cmp(a.status, b.status) || cmp(a.to ?? '', b.to ?? '') || cmp(a.reason ?? '', b.reason ?? '');
 }
 
 function cmp(a: string, b: string): number {
@@ -97,8 +105,8 @@ export function sweepUnaccounted(project: Project, report: Report, diagnostics: 
     const extension = /(^|\.)x-[^.]*$/.test(path);
     report.ignored(path, extension ? 'extension field; not interpreted' : 'no Kubernetes mapping is implemented for this key');
   }
-  for (const entry of report.list()) {
-    if (entry.status !== 'ignored' || report.isDiagnosed(entry)) continue;
+  for (const entry of report.list('ignored')) {
+    if (report.isDiagnosed(entry)) continue;
     const extension = /(^|\.)x-[^.]*$/.test(entry.path);
     const message = `${entry.path} is ignored: ${entry.reason ?? 'no reason given'}`;
     if (extension) diagnostics.add({ severity: 'info', code: 'lower.ignored', message, path: entry.path });

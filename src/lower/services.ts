@@ -13,7 +13,7 @@
 // Publishing outside the cluster is the ingress pass's job (ingress.ts).
 
 import type { ContainerPort, Service as KubeService, ServicePort } from 'kubernetes-types/core/v1.js';
-import { asKube, podOwner, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { asKube, merged, podOwner, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { LABEL, projectLabels } from './metadata.js';
 import { isDnsLabel } from './names.js';
 import type { Pass } from './pass.js';
@@ -68,7 +68,7 @@ function kubeService(unit: ServiceUnit, name: string, plan: ServicePlan, headles
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { ...meta, labels: { ...meta.labels, ...extraLabels } },
+    metadata: merged(meta, { labels: merged(meta.labels, extraLabels) }),
     spec: {
       ...(headless ? { clusterIP: 'None' } : {}),
       selector: { ...unit.selector },

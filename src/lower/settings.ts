@@ -8,6 +8,7 @@ import type { Diagnostics } from '../model/diagnostics.js';
 // schemas/x-kubernetes.schema.json compiled ahead of time (scripts/gen-validator.mjs): no schema compiler at run time.
 import * as validators from './generated/x-kubernetes-validator.js';
 import type { Project } from '../model/project.js';
+import { merged } from './context.js';
 import { parseKomposeLabels, parseKomposeVolumeLabels, parseTarget } from './kompose-labels.js';
 import type { LowerOptions } from './options.js';
 import type { Report } from './report.js';
@@ -133,7 +134,7 @@ function ingressFrom(raw: Raw): IngressSettings {
 }
 
 /** Fields whose values are maps merged key by key across layers (a higher layer wins per key). */
-const MERGED_MAPS = ['nodeSelector', 'labels', 'annotations', 'podLabels', 'podAnnotations', 'securityContext', 'containerSecurityContext', 'job', 'probes'] as const;
+const MERGED_MAPS = new Set(['nodeSelector', 'labels', 'annotations', 'podLabels', 'podAnnotations', 'securityContext', 'containerSecurityContext', 'job', 'probes']);
 
 function merge(layers: Layer[]): ServiceSettings {
   const out: Record<string, unknown> = {};
@@ -141,17 +142,17 @@ function merge(layers: Layer[]): ServiceSettings {
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (key === 'origin' || value === undefined) continue;
-      if ((MERGED_MAPS as readonly string[]).includes(key)) out[key] = { ...(out[key] as object | undefined), ...(value as object) };
+      if (MERGED_MAPS.has(key)) out[key] = merged(out[key] as object | undefined, value as object);
       else if (key === 'resources') {
         const prev = (out.resources as ServiceSettings['resources'] | undefined) ?? { limits: {}, requests: {} };
         const next = value as ServiceSettings['resources'];
-        out.resources = { limits: { ...prev.limits, ...next.limits }, requests: { ...prev.requests, ...next.requests } };
+        out.resources = { limits: merged(prev.limits, next.limits), requests: merged(prev.requests, next.requests) };
       } else out[key] = value;
       const o = layer.origin[key as keyof ServiceSettings];
       if (o) origin[key] = o;
     }
   }
-  return { ...(out as unknown as ServiceSettings), origin };
+  return merged<ServiceSettings>(out as unknown as ServiceSettings, { origin });
 }
 
 export interface ResolvedSettings {
@@ -207,6 +208,8 @@ export function resolveSettings(project: Project, options: LowerOptions, diagnos
     } else report.ignored(EXTENSION, 'invalid x-kubernetes block');
   }
 
+  // Project-level patches target objects by kind/name themselves; they are not per-service defaults.
+  const { patches: _ignored, ...projectDefaults } = projectLayer;
   const services: Record<string, ServiceSettings> = {};
   for (const [name, service] of Object.entries(project.services).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const path = `services.${name}.${EXTENSION}`;
@@ -219,8 +222,6 @@ export function resolveSettings(project: Project, options: LowerOptions, diagnos
         report.mapped(path, 'compose2k8s settings');
       } else report.ignored(path, 'invalid x-kubernetes block');
     }
-    // Project-level patches target objects by kind/name themselves; they are not per-service defaults.
-    const { patches: _ignored, ...projectDefaults } = projectLayer;
     services[name] = merge([defaults, cli, projectDefaults as Layer, labels, own]);
   }
 

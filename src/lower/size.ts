@@ -16,6 +16,53 @@ function mib(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 }
 
+/** The longest JSON text of a number (`-1.7976931348623157e+308`). */
+const MAX_NUMBER_CHARS = 24;
+/** The most UTF-8 bytes one UTF-16 code unit takes in JSON text (a control character is escaped as `\u001f`). */
+const MAX_BYTES_PER_CHAR = 6;
+
+/**
+ * An upper bound of `Buffer.byteLength(JSON.stringify(value))` that allocates nothing: serializing every object
+ * only to find it a thousand times under the limit was most of the size check. Infinity for values JSON.stringify
+ * may render in a way not bounded here (toJSON, bigint), so they are measured exactly.
+ */
+export function jsonBytesBound(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return MAX_BYTES_PER_CHAR * value.length + 2;
+    case 'number':
+      return MAX_NUMBER_CHARS;
+    case 'boolean':
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return 5; // `false`; the others are left out or written as `null`
+    case 'object':
+      return value === null ? 4 : objectBytesBound(value);
+    default:
+      return Infinity;
+  }
+}
+
+function objectBytesBound(value: object): number {
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return Infinity;
+  let bytes = 2; // brackets or braces
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) bytes += jsonBytesBound(value[i]) + 1;
+    return bytes;
+  }
+  // for-in also visits inherited enumerable keys, which JSON.stringify leaves out: still a bound.
+  for (const key in value) bytes += MAX_BYTES_PER_CHAR * key.length + 4 + jsonBytesBound((value as Record<string, unknown>)[key]);
+  return bytes;
+}
+
+/** The serialized size of an object over `limit`; undefined when it is within (proved without serializing if the bound allows). */
+function serializedBytesOver(o: KubeObject, limit: number): number | undefined {
+  if (jsonBytesBound(o) <= limit) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(o));
+  return bytes > limit ? bytes : undefined;
+}
+
 /** The field holding the longest string (`spec.template.spec.containers[name=web].env[name=BIG].value`) and its bytes. */
 export function largestField(value: unknown, at = ''): { path: string; bytes: number } {
   let best = { path: at, bytes: 0 };
@@ -78,11 +125,11 @@ export function checkObjectSizes(ctx: LowerContext, objects: readonly KubeObject
     const ref = `${o.kind}/${o.metadata.name}`;
     const problems: { code: string; message: string; largest: string }[] = [];
     const data = o.kind === 'ConfigMap' || o.kind === 'Secret' ? dataBytes(o) : 0;
-    const size = data > MAX_DATA_BYTES ? 0 : Buffer.byteLength(JSON.stringify(o));
+    const size = data > MAX_DATA_BYTES ? undefined : serializedBytesOver(o, MAX_OBJECT_BYTES);
     if (data > MAX_DATA_BYTES) {
       const big = largestField({ data: o.data, binaryData: o.binaryData, stringData: o.stringData });
       problems.push({ code: 'lower.object-too-large', message: `${ref} holds ${mib(data)} of data, but a ${o.kind} holds at most 1 MiB (largest: ${big.path}, ${mib(big.bytes)})`, largest: big.path });
-    } else if (size > MAX_OBJECT_BYTES) {
+    } else if (size !== undefined) {
       const big = largestField(o);
       problems.push({ code: 'lower.object-too-large', message: `${ref} is ${mib(size)} serialized, but the API server stores objects of at most 1.5 MiB (largest field: ${big.path}, ${mib(big.bytes)})`, largest: big.path });
     } else {

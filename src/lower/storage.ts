@@ -330,7 +330,7 @@ function lowerBind(
     case 'directory': {
       const files = triage.kind === 'file' ? [triage.file] : triage.files;
       const cmName = ctx.names.claim('ConfigMap', `bind:${unit.service}:${source}`, `${unit.name}-${source.split(/[\\/]/).filter(Boolean).pop() ?? 'bind'}`);
-      if (!ctx.emitted().some((o) => o.kind === 'ConfigMap' && o.metadata.name === cmName)) {
+      if (!ctx.isEmitted('ConfigMap', cmName)) {
         ctx.emit({ apiVersion: 'v1', kind: 'ConfigMap', metadata: unitMetadata(unit, cmName), ...configMapData(files) }, e.path);
       }
       unit.configRefs.add(`ConfigMap/${cmName}`);

@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Port, Service } from '../../src/model/project.js';
 import { validateObjects } from '../../src/lower/index.js';
+import { jsonBytesBound } from '../../src/lower/size.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import { entry, lower, memFiles, project } from './helpers.js';
 
@@ -120,5 +121,21 @@ describe('objects too large for the API server', () => {
   test('objects just under the limits pass', () => {
     const r = lower(project({ web: { image: 'x', environment: { A: 'a'.repeat(1024 * 1024) }, labels: { note: 'n'.repeat(200 * 1024) } } }));
     expect(r.diagnostics.errors).toEqual([]);
+  });
+});
+
+describe('the size bound that spares serializing small objects', () => {
+  test('is never below the serialized size', () => {
+    const values: unknown[] = [
+      'plain', '"\\\n\u0001\u001f', 'é€😀', '\ud800 lone', '\u2028', -1.7976931348623157e308, -5e-324, 0, true, false, null,
+      [undefined, () => 1, Symbol('s')], { a: undefined, b: [1, 'x', { c: null }], 'ké\u0000y': 'v' }, [], {},
+    ];
+    for (const v of values) expect(jsonBytesBound(v)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(v) ?? ''));
+    expect(jsonBytesBound({ when: new Date(0) })).toBe(Infinity);
+  });
+
+  test('an object whose escaping alone takes it over the limit is caught (six bytes per control character)', () => {
+    const r = lower(project({ web: { image: 'x', environment: { CTRL: '\u0001'.repeat(270 * 1024) } } }));
+    expect(r.diagnostics.errors.map((e) => [e.code, e.path])).toEqual([['lower.object-too-large', 'services.web.environment.CTRL']]);
   });
 });
