@@ -42,6 +42,23 @@ function compare(file: string, text: string): void {
   const ours = outcome(() => parseComposeYaml(text, file));
   const library = outcome(() => parseWithLibrary(text, file));
   expect(ours, file).toEqual(library);
+  compareLookups(file, text);
+}
+
+/**
+ * The fast reader's locations answer `get` without building their Map (the loader only looks paths up): every path,
+ * and paths next to them that were never written, must give what the library's Map gives.
+ */
+function compareLookups(file: string, text: string): void {
+  const fast = fastParseCompose(text, file, resolvePlain);
+  if (!fast) return;
+  const library = parseWithLibrary(text, file).locations;
+  for (const path of library.keys()) {
+    for (const p of [path, `${path}.x`, `${path}[0]`, `${path}[01]`, path.slice(0, -1), `${path}]`]) {
+      expect(fast.locations.get(p), `${file}: ${p}`).toEqual(library.get(p));
+    }
+  }
+  for (const p of ['', '.', '[0]', 'nothing']) expect(fast.locations.get(p), `${file}: ${p}`).toEqual(library.get(p));
 }
 
 const tricky = [
@@ -82,6 +99,13 @@ const tricky = [
   'a:\r\n  b: 1\r\n',
   'ünï: cödé\nb: "ü"\n',
   'a: 1 # c\n# c\nb:\n  # c\n  - x # c\n',
+  // Keys holding dots and brackets, and empty keys, make paths that several entries share.
+  'a.b:\n  c: 1\na:\n  b.c: 2\n  b:\n    c: 3\n',
+  'x:\n  "a[0]": 1\n  a:\n  - 2\n  - 3\n',
+  'x:\n  a:\n  - 2\n  "a[0]": 1\n',
+  'x:\n  a:\n  - 2\n  - b: 1\n  "a[1].b": 4\n',
+  '"":\n  b: 1\n  "": [1, 2]\nb: 2\n"[0]": x\n',
+  '".": {"": 1}\n"[": {"]": 2}\n',
 ];
 
 describe('fast YAML reader', () => {
