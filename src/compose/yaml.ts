@@ -144,6 +144,7 @@ let schema: { tags: ScalarTag[]; options: object } | undefined;
  * and NodeReader then reads it (scalarValue). Used by yaml-fast.ts.
  */
 export function resolvePlain(source: string, atKey: boolean): unknown {
+  if (isCertainlyString(source)) return source;
   if (!schema) {
     const doc = parseDocument('', PARSE_OPTIONS);
     schema = { tags: (doc.schema as unknown as { tags: ScalarTag[] }).tags, options: doc.options };
@@ -153,10 +154,26 @@ export function resolvePlain(source: string, atKey: boolean): unknown {
   if (tag) {
     let failed = false;
     value = tag.resolve(source, () => (failed = true), schema.options);
-    // A resolve error, or a node (the merge key) rather than a value: the library path handles it.
-    if (failed || (value !== null && typeof value === 'object')) return undefined;
+    // Null and booleans resolve to a node holding the value, which the library unwraps the same way.
+    if (isScalar(value)) value = value.value;
+    // A resolve error, the merge key (a symbol) or another node: the library path handles it.
+    if (failed || (value !== null && typeof value === 'object') || typeof value === 'symbol') return undefined;
   }
   return scalarValue({ value, type: 'PLAIN', source } as Scalar);
+}
+
+/**
+ * First characters of the plain scalars the core schema does not read as strings (null `~`, numbers, `.inf` and
+ * `.nan`, the merge key `<<`) or go-yaml reads as timestamps (a digit); the other non-strings are the null and boolean
+ * words below.
+ */
+const NON_STRING_STARTS = '~0123456789+-.<';
+const NULL_AND_BOOLEAN_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+
+/** Most plain scalars (names, images, paths) are strings, known here without running the schema's regexes. */
+function isCertainlyString(source: string): boolean {
+  if (source === '' || NON_STRING_STARTS.includes(source[0]!)) return false;
+  return (source.length !== 4 && source.length !== 5) || !NULL_AND_BOOLEAN_WORDS.has(source);
 }
 
 function yamlSyntaxError(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]]; pos: [number, number]; code?: string }, file: string, lc: LineCounter): never {
@@ -375,6 +392,8 @@ function scalarValue(node: Scalar): unknown {
  * `2006-1-2 15:4:5.999999999` and `2006-1-2`), rendered like Go's Time.String() with the local zone taken as UTC.
  */
 export function goTimestamp(s: string): string | undefined {
+  // Every format starts with `dddd-`: most strings are rejected here, before the regex.
+  if (s.charCodeAt(4) !== 45 /* - */) return undefined;
   const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?$/.exec(s);
   if (!m) return undefined;
   const [, y, mo, d, sep, h, mi, sec, frac, zone] = m;

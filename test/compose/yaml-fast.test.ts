@@ -114,6 +114,17 @@ describe('fast YAML reader', () => {
     expect(fastAccepted).toBeGreaterThan(5);
   });
 
+  it('types plain scalars like the library (the shortcut for certain strings included)', () => {
+    const words = ['null', 'true', 'false'].flatMap((w) => [w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1), w.slice(0, -1), `${w}s`, w.replace(/.$/, (c) => c.toUpperCase())]);
+    const others = ['~', '~x', 'n', 'N', 't', 'f', 'yes', 'No', 'on', 'nginx', 'tcp', '<<', '<x', '.inf', '.NaN', '.x', '-1', '+1', '-x', '1e3', '0x1F', '0o17', '0755', '3.8', '12345678901234567890'];
+    const dates = ['2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10', '2001-13-14', 'x001-12-14', '20011-2-14'];
+    for (const s of [...words, ...others, ...dates, 'é', '/var/lib', '${TAG}', 'a b', 'x:y']) {
+      const library = parseWithLibrary(`a: ${s}\n`, 'f').documents[0] as Record<string, unknown>;
+      expect(resolvePlain(s, false), s).toEqual(library.a);
+    }
+    expect(resolvePlain('<<', true), 'a merge key is left to the library').toBeUndefined();
+  });
+
   it('matches the library on generated projects', () => {
     const dir = mkdtempSync(join(tmpdir(), 'c2k-fast-'));
     for (const n of [1, 7, 60]) {
