@@ -394,8 +394,10 @@ class FastReader {
  */
 class FastLocations extends Map<string, SourceLocation> {
   private built = false;
-  /** For each entry (and the document, at index 0), its children by key; filled in as lookups visit them. */
-  private children?: Map<string | number, number>[];
+  /** The children of each entry (-1: the document) as linked lists, built at the first lookup. */
+  private links?: ChildLinks;
+  /** The children of the entries lookups visited, by key. */
+  private readonly children = new Map<number, Children>();
 
   constructor(
     private readonly file: string,
@@ -406,9 +408,7 @@ class FastLocations extends Map<string, SourceLocation> {
 
   override get(path: string): SourceLocation | undefined {
     if (this.built) return super.get(path);
-    const found: number[] = [];
-    this.collect(DOCUMENT, true, path, found);
-    const entry = this.winner(found);
+    const entry = this.find(path);
     return entry < 0 ? undefined : this.location(entry);
   }
 
@@ -476,28 +476,59 @@ class FastLocations extends Map<string, SourceLocation> {
     }
   }
 
-  /**
-   * Adds to `found` the entries under `entry` whose path is `rest` (the rest of the path after `entry`'s own). Keys may
-   * hold dots and brackets, so every split of `rest` at a `.` or `[` is tried; `emptyPath`: `entry`'s path is ''
-   * (the document, or a '' key under it), where a key is not preceded by a dot.
-   */
-  private collect(entry: number, emptyPath: boolean, rest: string, found: number[]): void {
-    if (rest === '' && entry !== DOCUMENT) found.push(entry);
-    const children = this.childrenOf(entry);
-    if (children.size === 0) return;
-    if (rest.charCodeAt(0) === 91 /* [ */) {
-      const close = rest.indexOf(']');
-      const index = rest.slice(1, close);
-      const item = close > 0 && /^(?:0|[1-9][0-9]*)$/.test(index) ? children.get(Number(index)) : undefined;
-      if (item !== undefined) this.collect(item, false, rest.slice(close + 1), found);
+  /** The entry that gives `path` its location, or -1. */
+  private find(path: string): number {
+    // Down the keys, as long as each parent's keys leave one way to split the path: then the entry reached is the only
+    // one with that path (an ambiguous parent is searched in full).
+    let entry = DOCUMENT;
+    let at = 0;
+    for (;;) {
+      if (at === path.length && entry !== DOCUMENT) return entry;
+      const children = this.childrenOf(entry);
+      if (!children) return -1;
+      if (children.ambiguous) return this.search(entry, path, at);
+      let next: string | number;
+      if (path.charCodeAt(at) === 91 /* [ */) {
+        [next, at] = readIndex(path, at + 1);
+      } else {
+        if (entry !== DOCUMENT && path.charCodeAt(at) !== 46 /* . */) return -1;
+        const from = entry === DOCUMENT ? at : at + 1;
+        at = segmentEnd(path, from);
+        next = path.slice(from, at);
+      }
+      const child = children.byKey.get(next);
+      if (child === undefined) return -1;
+      entry = child;
     }
-    const from = emptyPath ? 0 : rest.charCodeAt(0) === 46 /* . */ ? 1 : -1;
+  }
+
+  /** Of the entries under `entry` whose path is `path`, the one the library path's Map ends with, or -1. */
+  private search(entry: number, path: string, at: number): number {
+    const found: number[] = [];
+    this.collect(entry, entry === DOCUMENT, path, at, found);
+    return this.winner(found);
+  }
+
+  /**
+   * Adds to `found` the entries under `entry` whose path is `path` (`entry`'s own path is its first `at` characters).
+   * Keys may hold dots and brackets, so under a parent with such keys every split at a `.` or `[` is tried.
+   * `emptyPath`: `entry`'s path is '' (the document, or a '' key under it), where a key is not preceded by a dot.
+   */
+  private collect(entry: number, emptyPath: boolean, path: string, at: number, found: number[]): void {
+    if (at === path.length && entry !== DOCUMENT) found.push(entry);
+    const children = this.childrenOf(entry);
+    if (!children) return;
+    if (path.charCodeAt(at) === 91 /* [ */) {
+      const [index, end] = readIndex(path, at + 1);
+      const item = children.byKey.get(index);
+      if (item !== undefined) this.collect(item, false, path, end, found);
+    }
+    const from = emptyPath ? at : path.charCodeAt(at) === 46 /* . */ ? at + 1 : -1;
     if (from < 0) return;
-    for (let end = from; end <= rest.length; end++) {
-      const c = rest.charCodeAt(end);
-      if (end < rest.length && c !== 46 && c !== 91) continue;
-      const child = children.get(rest.slice(from, end));
-      if (child !== undefined) this.collect(child, emptyPath && end === from, rest.slice(end), found);
+    for (let end = segmentEnd(path, from); end <= path.length; end = segmentEnd(path, end + 1)) {
+      const child = children.byKey.get(path.slice(from, end));
+      if (child !== undefined) this.collect(child, emptyPath && end === from, path, end, found);
+      if (end === path.length) break;
     }
   }
 
@@ -512,14 +543,21 @@ class FastLocations extends Map<string, SourceLocation> {
     return lastKey >= 0 ? lastKey : firstItem;
   }
 
-  private childrenOf(entry: number): Map<string | number, number> {
-    if (!this.children) {
-      // Keys are unique under one parent (the reader leaves duplicates to the library), so a Map per parent is exact.
-      this.children = [];
-      const { parents, keys } = this.recorded;
-      for (let i = 0; i < parents.length; i++) (this.children[parents[i]! + 1] ??= new Map()).set(keys[i]!, i);
+  private childrenOf(entry: number): Children | undefined {
+    let children = this.children.get(entry);
+    if (children) return children;
+    const links = (this.links ??= linkChildren(this.recorded.parents));
+    const first = links.first[entry + 1]!;
+    if (first < 0) return undefined;
+    // Keys are unique under one parent (the reader leaves duplicates to the library), so a Map is exact.
+    children = { byKey: new Map(), ambiguous: false };
+    for (let child = first; child >= 0; child = links.next[child]!) {
+      const key = this.recorded.keys[child]!;
+      children.byKey.set(key, child);
+      if (typeof key === 'string' && (key === '' || key.includes('.') || key.includes('['))) children.ambiguous = true;
     }
-    return this.children[entry + 1] ?? EMPTY_CHILDREN;
+    this.children.set(entry, children);
+    return children;
   }
 
   private location(entry: number): SourceLocation {
@@ -527,4 +565,44 @@ class FastLocations extends Map<string, SourceLocation> {
   }
 }
 
-const EMPTY_CHILDREN = new Map<string | number, number>();
+interface Children {
+  byKey: Map<string | number, number>;
+  /** Whether a key is empty or holds a `.` or a `[`: then several keys may match where a path continues. */
+  ambiguous: boolean;
+}
+
+/** Where the path segment starting at `from` ends: at the next `.` or `[`, or at the end. */
+function segmentEnd(path: string, from: number): number {
+  let end = from;
+  while (end < path.length && path.charCodeAt(end) !== 46 && path.charCodeAt(end) !== 91) end++;
+  return end;
+}
+
+/** `first[p + 1]`: the first child of entry p (-1: none); `next[c]`: the child after c under the same parent. */
+interface ChildLinks {
+  first: Int32Array;
+  next: Int32Array;
+}
+
+function linkChildren(parents: number[]): ChildLinks {
+  const first = new Int32Array(parents.length + 1).fill(-1);
+  const next = new Int32Array(parents.length);
+  for (let i = parents.length - 1; i >= 0; i--) {
+    next[i] = first[parents[i]! + 1]!;
+    first[parents[i]! + 1] = i;
+  }
+  return { first, next };
+}
+
+/** The sequence index written at `at` of a path as joinPath writes it (`12]`), and the offset after the `]`; -1 if none. */
+function readIndex(path: string, at: number): [number, number] {
+  let index = 0;
+  let p = at;
+  for (; p < path.length; p++) {
+    const d = path.charCodeAt(p) - 48;
+    if (d < 0 || d > 9) break;
+    index = index * 10 + d;
+  }
+  const canonical = p > at && (p === at + 1 || path.charCodeAt(at) !== 48) && Number.isSafeInteger(index);
+  return canonical && path.charCodeAt(p) === 93 /* ] */ ? [index, p + 1] : [-1, p];
+}
