@@ -163,16 +163,24 @@ export function resolvePlain(source: string, atKey: boolean): unknown {
 }
 
 /**
- * First characters of the plain scalars the core schema does not read as strings (null `~`, numbers, `.inf` and
- * `.nan`, the merge key `<<`) or go-yaml reads as timestamps (a digit); the other non-strings are the null and boolean
- * words below.
+ * First characters of the plain scalars the core schema does not read as strings: null `~`, the merge key `<<`, and
+ * numbers (with `.inf` and `.nan`), which go-yaml's timestamps also start like. The other non-strings are the null and
+ * boolean words below.
  */
-const NON_STRING_STARTS = '~0123456789+-.<';
+const NUMBER_STARTS = '0123456789+-.';
 const NULL_AND_BOOLEAN_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+/** A character that no core-schema number (decimal, 0o, 0x, float, .inf, .nan) nor go-yaml timestamp holds. */
+const NOT_IN_NUMBERS = /[^0-9a-fA-F+\-.: inoxINTtZ]/;
 
-/** Most plain scalars (names, images, paths) are strings, known here without running the schema's regexes. */
+/**
+ * Most plain scalars are strings, known here without running the schema's regexes: names, images and paths by their
+ * first character, and sizes and durations such as `256M` or `10s` by a character no number has.
+ */
 function isCertainlyString(source: string): boolean {
-  if (source === '' || NON_STRING_STARTS.includes(source[0]!)) return false;
+  if (source === '') return false;
+  const first = source[0]!;
+  if (first === '~' || first === '<') return false;
+  if (NUMBER_STARTS.includes(first)) return NOT_IN_NUMBERS.test(source);
   return (source.length !== 4 && source.length !== 5) || !NULL_AND_BOOLEAN_WORDS.has(source);
 }
 
