@@ -144,7 +144,8 @@ let schema: { tags: ScalarTag[]; options: object } | undefined;
  * and NodeReader then reads it (scalarValue). Used by yaml-fast.ts.
  */
 export function resolvePlain(source: string, atKey: boolean): unknown {
-  if (isCertainlyString(source)) return source;
+  const common = commonPlainValue(source);
+  if (common !== undefined) return common;
   if (!schema) {
     const doc = parseDocument('', PARSE_OPTIONS);
     schema = { tags: (doc.schema as unknown as { tags: ScalarTag[] }).tags, options: doc.options };
@@ -168,9 +169,33 @@ export function resolvePlain(source: string, atKey: boolean): unknown {
  * boolean words below.
  */
 const NUMBER_STARTS = '0123456789+-.';
-const NULL_AND_BOOLEAN_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
+const NULL_AND_BOOLEAN_WORDS = new Map<string, null | boolean>([
+  ['null', null], ['Null', null], ['NULL', null],
+  ['true', true], ['True', true], ['TRUE', true],
+  ['false', false], ['False', false], ['FALSE', false],
+]);
 /** A character that no core-schema number (decimal, 0o, 0x, float, .inf, .nan) nor go-yaml timestamp holds. */
 const NOT_IN_NUMBERS = /[^0-9a-fA-F+\-.: inoxINTtZ]/;
+
+/**
+ * The value of the commonest plain scalars, as the schema and scalarValue give it, without the schema's regexes (and,
+ * in a small project, without building the schema at all); undefined for the others.
+ */
+function commonPlainValue(source: string): unknown {
+  if (isCertainlyString(source)) return source;
+  if (isSmallDecimal(source)) return Number(source);
+  return NULL_AND_BOOLEAN_WORDS.get(source);
+}
+
+/** Digits without a leading zero (which go-yaml reads as octal), few enough to be an exact number. */
+function isSmallDecimal(source: string): boolean {
+  if (source.length === 0 || source.length > 15 || (source.charCodeAt(0) === 48 /* 0 */ && source.length > 1)) return false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
 /**
  * Most plain scalars are strings, known here without running the schema's regexes: names, images and paths by their

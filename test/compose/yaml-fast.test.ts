@@ -117,7 +117,7 @@ describe('fast YAML reader', () => {
   it('types plain scalars like the library (the shortcut for certain strings included)', () => {
     const words = ['null', 'true', 'false'].flatMap((w) => [w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1), w.slice(0, -1), `${w}s`, w.replace(/.$/, (c) => c.toUpperCase())]);
     const others = ['~', '~x', 'n', 'N', 't', 'f', 'yes', 'No', 'on', 'nginx', 'tcp', '<<', '<x', '.inf', '-.Inf', '+.INF', '.NaN', '.nan', '.x', '-1', '+1', '-x'];
-    const numbers = ['1e3', '-1.5E+3', '.5', '1.', '0x1F', '0xfg', '0o17', '0o8', '0755', '3.8', '1_000', '12345678901234567890', '256M', '10s', '1h30m', '0.5', '1:20'];
+    const numbers = ['1e3', '-1.5E+3', '.5', '1.', '0x1F', '0xfg', '0o17', '0o8', '0755', '3.8', '1_000', '0', '00', '007', '08', '10', '123456789012345', '1234567890123456', '9007199254740993', '12345678901234567890', '-0', '+5', '256M', '10s', '1h30m', '0.5', '1:20'];
     const dates = ['2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14T21:59:43Z', '2001-12-14 21:59:43.10', '2001-13-14', 'x001-12-14', '20011-2-14'];
     for (const s of [...words, ...others, ...numbers, ...dates, 'é', '/var/lib', '${TAG}', 'a b', 'x:y']) {
       const library = parseWithLibrary(`a: ${s}\n`, 'f').documents[0] as Record<string, unknown>;
