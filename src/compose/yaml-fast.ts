@@ -396,8 +396,8 @@ class FastLocations extends Map<string, SourceLocation> {
   private built = false;
   /** The children of each entry (-1: the document) as linked lists, built at the first lookup. */
   private links?: ChildLinks;
-  /** The children of the entries lookups visited, by key. */
-  private readonly children = new Map<number, Children>();
+  /** The children of the parents with many that lookups visited, by key. */
+  private readonly childIndexes = new Map<number, Map<string | number, number>>();
 
   constructor(
     private readonly file: string,
@@ -484,9 +484,9 @@ class FastLocations extends Map<string, SourceLocation> {
     let at = 0;
     for (;;) {
       if (at === path.length && entry !== DOCUMENT) return entry;
-      const children = this.childrenOf(entry);
-      if (!children) return -1;
-      if (children.ambiguous) return this.search(entry, path, at);
+      const links = this.childLinks();
+      if (links.count[entry + 1] === 0) return -1;
+      if (this.isAmbiguous(entry)) return this.search(entry, path, at);
       let next: string | number;
       if (path.charCodeAt(at) === 91 /* [ */) {
         [next, at] = readIndex(path, at + 1);
@@ -496,8 +496,8 @@ class FastLocations extends Map<string, SourceLocation> {
         at = segmentEnd(path, from);
         next = path.slice(from, at);
       }
-      const child = children.byKey.get(next);
-      if (child === undefined) return -1;
+      const child = this.childOf(entry, next);
+      if (child < 0) return -1;
       entry = child;
     }
   }
@@ -516,18 +516,17 @@ class FastLocations extends Map<string, SourceLocation> {
    */
   private collect(entry: number, emptyPath: boolean, path: string, at: number, found: number[]): void {
     if (at === path.length && entry !== DOCUMENT) found.push(entry);
-    const children = this.childrenOf(entry);
-    if (!children) return;
+    if (this.childLinks().count[entry + 1] === 0) return;
     if (path.charCodeAt(at) === 91 /* [ */) {
       const [index, end] = readIndex(path, at + 1);
-      const item = children.byKey.get(index);
-      if (item !== undefined) this.collect(item, false, path, end, found);
+      const item = this.childOf(entry, index);
+      if (item >= 0) this.collect(item, false, path, end, found);
     }
     const from = emptyPath ? at : path.charCodeAt(at) === 46 /* . */ ? at + 1 : -1;
     if (from < 0) return;
     for (let end = segmentEnd(path, from); end <= path.length; end = segmentEnd(path, end + 1)) {
-      const child = children.byKey.get(path.slice(from, end));
-      if (child !== undefined) this.collect(child, emptyPath && end === from, path, end, found);
+      const child = this.childOf(entry, path.slice(from, end));
+      if (child >= 0) this.collect(child, emptyPath && end === from, path, end, found);
       if (end === path.length) break;
     }
   }
@@ -543,32 +542,43 @@ class FastLocations extends Map<string, SourceLocation> {
     return lastKey >= 0 ? lastKey : firstItem;
   }
 
-  private childrenOf(entry: number): Children | undefined {
-    let children = this.children.get(entry);
-    if (children) return children;
-    const links = (this.links ??= linkChildren(this.recorded.parents));
-    const first = links.first[entry + 1]!;
-    if (first < 0) return undefined;
-    // Keys are unique under one parent (the reader leaves duplicates to the library), so a Map is exact.
-    children = { byKey: new Map(), ambiguous: false };
-    for (let child = first; child >= 0; child = links.next[child]!) {
-      const key = this.recorded.keys[child]!;
-      children.byKey.set(key, child);
-      if (typeof key === 'string' && (key === '' || key.includes('.') || key.includes('['))) children.ambiguous = true;
+  /** The child of `entry` with the key `key`, or -1 (keys are unique under one parent: duplicates go to the library). */
+  private childOf(entry: number, key: string | number): number {
+    const links = this.childLinks();
+    if (links.count[entry + 1]! <= CHILDREN_SCANNED) {
+      for (let child = links.first[entry + 1]!; child >= 0; child = links.next[child]!) if (this.recorded.keys[child] === key) return child;
+      return -1;
     }
-    this.children.set(entry, children);
-    return children;
+    let index = this.childIndexes.get(entry);
+    if (!index) {
+      index = new Map();
+      for (let child = links.first[entry + 1]!; child >= 0; child = links.next[child]!) index.set(this.recorded.keys[child]!, child);
+      this.childIndexes.set(entry, index);
+    }
+    return index.get(key) ?? -1;
+  }
+
+  /** Whether a key under `entry` is empty or holds a `.` or a `[`: then several keys may match where a path continues. */
+  private isAmbiguous(entry: number): boolean {
+    const links = this.childLinks();
+    if (links.ambiguity[entry + 1] === UNKNOWN) {
+      let ambiguous = false;
+      for (let child = links.first[entry + 1]!; child >= 0 && !ambiguous; child = links.next[child]!) {
+        const key = this.recorded.keys[child]!;
+        ambiguous = typeof key === 'string' && (key === '' || key.includes('.') || key.includes('['));
+      }
+      links.ambiguity[entry + 1] = ambiguous ? AMBIGUOUS : UNAMBIGUOUS;
+    }
+    return links.ambiguity[entry + 1] === AMBIGUOUS;
+  }
+
+  private childLinks(): ChildLinks {
+    return (this.links ??= linkChildren(this.recorded.parents));
   }
 
   private location(entry: number): SourceLocation {
     return { file: this.file, line: this.recorded.lines[entry]!, column: this.recorded.columns[entry]! };
   }
-}
-
-interface Children {
-  byKey: Map<string | number, number>;
-  /** Whether a key is empty or holds a `.` or a `[`: then several keys may match where a path continues. */
-  ambiguous: boolean;
 }
 
 /** Where the path segment starting at `from` ends: at the next `.` or `[`, or at the end. */
@@ -578,20 +588,35 @@ function segmentEnd(path: string, from: number): number {
   return end;
 }
 
-/** `first[p + 1]`: the first child of entry p (-1: none); `next[c]`: the child after c under the same parent. */
+/** Up to this many children, a lookup compares keys one by one; a parent with more gets a Map at its first lookup. */
+const CHILDREN_SCANNED = 16;
+
+/**
+ * The children of each entry p, at p + 1 (the document's at 0): `first` child (-1: none), their `count`, and their
+ * `ambiguity` once a lookup needed it; `next[c]`: the child after c under the same parent.
+ */
 interface ChildLinks {
   first: Int32Array;
+  count: Int32Array;
+  ambiguity: Uint8Array;
   next: Int32Array;
 }
 
+const UNKNOWN = 0;
+const UNAMBIGUOUS = 1;
+const AMBIGUOUS = 2;
+
 function linkChildren(parents: number[]): ChildLinks {
   const first = new Int32Array(parents.length + 1).fill(-1);
+  const count = new Int32Array(parents.length + 1);
   const next = new Int32Array(parents.length);
   for (let i = parents.length - 1; i >= 0; i--) {
-    next[i] = first[parents[i]! + 1]!;
-    first[parents[i]! + 1] = i;
+    const slot = parents[i]! + 1;
+    next[i] = first[slot]!;
+    first[slot] = i;
+    count[slot] = count[slot]! + 1;
   }
-  return { first, next };
+  return { first, count, ambiguity: new Uint8Array(parents.length + 1), next };
 }
 
 /** The sequence index written at `at` of a path as joinPath writes it (`12]`), and the offset after the `]`; -1 if none. */
