@@ -22,20 +22,22 @@ const UNSUPPORTED = new Unsupported();
 /** Characters that make the whole file take the library path: controls (tab, CR included), BOM, NEL, LS, PS. */
 const UNUSUAL_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 /** First characters a plain scalar here may not start with (YAML indicators, and `-?:` kept simple). */
-const PLAIN_START = /^[-?:,[\]{}#&*!|>'"%@`]/;
+const PLAIN_INDICATORS = '-?:,[]{}#&*!|>\'"%@`';
 const MAX_FAST_DEPTH = 64;
 
-interface Line {
-  /** Offset of the line's first character in the text. */
-  start: number;
-  /** Offset just past the line's last character (before the newline). */
-  end: number;
-  /** Offset of the first non-space character (for the first line of a `- key: value` item, of the key). */
-  content: number;
-  /** Column of `content`, 0-based. */
-  indent: number;
-  /** 1-based line number. */
-  number: number;
+/** The entry of the document itself, parent of the top-level keys. */
+const DOCUMENT = -1;
+
+/**
+ * Every path the reader saw, in the order it saw them: entry i is the key `keys[i]` (a mapping key, or a sequence
+ * index) under entry `parents[i]`, written at `lines[i]`:`columns[i]`. Numbers rather than a path string and a
+ * location object per node: building those was a third of the reading, and few paths are ever looked up.
+ */
+interface PathEntries {
+  parents: number[];
+  keys: (string | number)[];
+  lines: number[];
+  columns: number[];
 }
 
 export function fastParseCompose(text: string, file: string, resolvePlain: PlainResolver): { documents: unknown[]; locations: Map<string, SourceLocation> } | undefined {
@@ -52,52 +54,79 @@ function unsupported(): never {
   throw UNSUPPORTED;
 }
 
+/** Whether `source` (trimmed) can be a plain scalar here: not empty, and not starting with an indicator. */
+function startsPlain(source: string): boolean {
+  return source !== '' && !PLAIN_INDICATORS.includes(source[0]!);
+}
+
+/** Formats a path segment the way diagnostics print compose paths: `a.b[1].c` (as yaml.ts's joinPath). */
 function joinPath(base: string, key: string | number): string {
   if (typeof key === 'number') return `${base}[${key}]`;
   return base === '' ? key : `${base}.${key}`;
 }
 
+/**
+ * Reads the text line by line with a cursor on the current line; lines holding only spaces or a comment are skipped.
+ * Every method reads from the current line, which a value never leaves (multi-line values are unsupported).
+ */
 class FastReader {
-  private readonly lines: Line[] = [];
-  /** Index of the next line not yet consumed. */
-  private i = 0;
-  readonly locations = new Map<string, SourceLocation>();
-
-  private readonly resolver: PlainResolver;
+  private readonly entries: PathEntries = { parents: [], keys: [], lines: [], columns: [] };
+  /** Offset of the current line's first character. */
+  private lineStart = 0;
+  /** Offset just past the current line's last character (before the newline). */
+  private lineEnd = 0;
+  /** Offset of the first non-space character (on the first line of a `- key: value` item, of the key). */
+  private content = 0;
+  /** Column of `content`, 0-based. */
+  private indent = 0;
+  /** 1-based number of the current line. */
+  private lineNumber = 0;
+  /** Past the last line. */
+  private done = false;
+  /** Offset where the line after the current one starts (-1: none), and its number. */
+  private nextStart = 0;
+  private nextNumber = 1;
+  /** Offset just past what readKey, readFlow or flowScalar last read (besides the value they return). */
+  private pos = 0;
 
   constructor(
     private readonly text: string,
     private readonly file: string,
-    resolvePlain: PlainResolver,
+    private readonly resolver: PlainResolver,
   ) {
-    this.resolver = resolvePlain;
-    let start = 0;
-    let number = 1;
-    for (;;) {
-      let end = text.indexOf('\n', start);
-      const last = end < 0;
-      if (last) end = text.length;
-      let content = start;
-      while (content < end && text.charCodeAt(content) === 32) content++;
-      // Comment-only and blank lines carry nothing: drop them here.
-      if (content < end && text.charCodeAt(content) !== 35 /* # */) {
-        // Document markers and directives: several documents or a YAML directive, not handled here.
-        if (content === start && (text.startsWith('---', start) || text.startsWith('...', start) || text.charCodeAt(start) === 37)) unsupported();
-        this.lines.push({ start, end, content, indent: content - start, number });
-      }
-      if (last) break;
-      start = end + 1;
-      number++;
-    }
+    this.advance();
   }
 
   readDocument(): { documents: unknown[]; locations: Map<string, SourceLocation> } {
-    const first = this.lines[0];
     // An empty document, or one that does not start with a mapping at column 1.
-    if (!first || first.content !== first.start) unsupported();
-    const value = this.readMap(0, '', 1);
-    if (this.i !== this.lines.length) unsupported();
-    return { documents: [value], locations: this.locations };
+    if (this.done || this.indent !== 0) unsupported();
+    const value = this.readMap(0, DOCUMENT, 1);
+    if (!this.done) unsupported();
+    return { documents: [value], locations: new FastLocations(this.file, this.entries) };
+  }
+
+  /** Moves to the next line with content. */
+  private advance(): void {
+    const text = this.text;
+    while (this.nextStart >= 0) {
+      const start = this.nextStart;
+      const number = this.nextNumber++;
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      this.nextStart = end === text.length ? -1 : end + 1;
+      let content = start;
+      while (content < end && text.charCodeAt(content) === 32) content++;
+      if (content === end || text.charCodeAt(content) === 35 /* # */) continue;
+      // Document markers and directives: several documents or a YAML directive, not handled here.
+      if (content === start && (text.startsWith('---', start) || text.startsWith('...', start) || text.charCodeAt(start) === 37)) unsupported();
+      this.lineStart = start;
+      this.lineEnd = end;
+      this.content = content;
+      this.indent = content - start;
+      this.lineNumber = number;
+      return;
+    }
+    this.done = true;
   }
 
   private resolvePlain(source: string, atKey: boolean): unknown {
@@ -106,37 +135,36 @@ class FastReader {
     return value;
   }
 
-  private mark(path: string, offset: number, line: Line): void {
-    this.locations.set(path, { file: this.file, line: line.number, column: offset - line.start + 1 });
-  }
-
-  private indentOf(line: Line): number {
-    return line.indent;
+  /** Records the path `key` under entry `parent`, written at offset `at` of the current line; returns its entry. */
+  private mark(parent: number, key: string | number, at: number): number {
+    const e = this.entries;
+    e.parents.push(parent);
+    e.keys.push(key);
+    e.lines.push(this.lineNumber);
+    e.columns.push(at - this.lineStart + 1);
+    return e.parents.length - 1;
   }
 
   /** A block mapping whose keys start at column `indent` (0-based). The first line may start after a `- `. */
-  private readMap(indent: number, path: string, depth: number): Record<string, unknown> {
+  private readMap(indent: number, entry: number, depth: number): Record<string, unknown> {
     if (depth > MAX_FAST_DEPTH) unsupported();
     const out: Record<string, unknown> = {};
-    const seen = new Set<string>();
-    while (this.i < this.lines.length) {
-      const line = this.lines[this.i]!;
-      const lineIndent = this.indentOf(line);
-      if (lineIndent < indent) break;
-      if (lineIndent > indent) unsupported();
-      const { key, keyStart, after } = this.readKey(line, line.content);
+    while (!this.done && this.indent >= indent) {
+      if (this.indent > indent) unsupported();
+      const keyStart = this.content;
+      const key = this.readKey(keyStart);
+      const after = this.pos;
       // Duplicate keys, `__proto__`, `<<` merges: the library path reports or handles them.
-      if (seen.has(key) || key === '__proto__' || key === '<<') unsupported();
-      seen.add(key);
-      const childPath = joinPath(path, key);
-      this.mark(childPath, keyStart, line);
-      this.i++;
-      const rest = this.skipSpaces(after, line.end);
-      if (rest === line.end || this.text.charCodeAt(rest) === 35 /* # */) {
-        out[key] = this.readNested(indent, childPath, depth);
+      if (key === '__proto__' || key === '<<' || Object.hasOwn(out, key)) unsupported();
+      const child = this.mark(entry, key, keyStart);
+      const rest = this.skipSpaces(after);
+      if (rest === this.lineEnd || this.text.charCodeAt(rest) === 35 /* # */) {
+        this.advance();
+        out[key] = this.readNested(indent, child, depth);
       } else {
         if (rest === after) unsupported(); // `key:value` is not a pair
-        out[key] = this.readInline(line, rest, childPath, depth);
+        out[key] = this.readInline(rest, child, depth);
+        this.advance();
         this.expectNoContinuation(indent);
       }
     }
@@ -144,53 +172,45 @@ class FastReader {
   }
 
   /** The value of `key:` with nothing after it: a nested block, a sequence at the same indentation, or null. */
-  private readNested(indent: number, path: string, depth: number): unknown {
-    const next = this.lines[this.i];
-    if (!next) return null;
-    const nextIndent = this.indentOf(next);
-    if (nextIndent > indent) {
-      if (this.isSeqItem(next)) return this.readSeq(nextIndent, path, depth + 1);
-      return this.readMap(nextIndent, path, depth + 1);
+  private readNested(indent: number, entry: number, depth: number): unknown {
+    if (this.done) return null;
+    if (this.indent > indent) {
+      if (this.isSeqItem()) return this.readSeq(this.indent, entry, depth + 1);
+      return this.readMap(this.indent, entry, depth + 1);
     }
-    if (nextIndent === indent && this.isSeqItem(next)) return this.readSeq(indent, path, depth + 1);
+    if (this.indent === indent && this.isSeqItem()) return this.readSeq(indent, entry, depth + 1);
     return null;
   }
 
-  private isSeqItem(line: Line): boolean {
-    if (this.text.charCodeAt(line.content) !== 45 /* - */) return false;
-    const c = line.content + 1;
-    if (c === line.end) unsupported(); // `-` alone: an item on the next lines
+  private isSeqItem(): boolean {
+    if (this.text.charCodeAt(this.content) !== 45 /* - */) return false;
+    const c = this.content + 1;
+    if (c === this.lineEnd) unsupported(); // `-` alone: an item on the next lines
     return this.text.charCodeAt(c) === 32;
   }
 
   /** A block sequence whose dashes are at column `indent`. */
-  private readSeq(indent: number, path: string, depth: number): unknown[] {
+  private readSeq(indent: number, entry: number, depth: number): unknown[] {
     if (depth > MAX_FAST_DEPTH) unsupported();
     const out: unknown[] = [];
-    while (this.i < this.lines.length) {
-      const line = this.lines[this.i]!;
-      const lineIndent = this.indentOf(line);
-      if (lineIndent < indent) break;
-      if (lineIndent > indent || !this.isSeqItem(line)) {
+    while (!this.done && this.indent >= indent) {
+      if (this.indent > indent || !this.isSeqItem()) {
         // A mapping key at the same indentation ends a sequence written under its parent key (`key:\n- a\nnext:`).
-        if (lineIndent === indent) break;
+        if (this.indent === indent) break;
         unsupported();
       }
-      const itemPath = joinPath(path, out.length);
-      const start = this.skipSpaces(line.content + 1, line.end);
+      const start = this.skipSpaces(this.content + 1);
       const c = this.text.charCodeAt(start);
       if (c === 35 /* # */ || c === 45 /* - */) unsupported(); // `- # ...`, `- - nested`
-      if (this.startsPair(line, start)) {
-        // `- key: value`: a mapping whose keys are at the column of this first key.
-        if (!this.locations.has(itemPath)) this.mark(itemPath, start, line);
-        // The mapping's keys are at the column of this first key: make the line look indented to it.
-        line.content = start;
-        line.indent = start - line.start;
-        out.push(this.readMap(line.indent, itemPath, depth + 1));
+      const item = this.mark(entry, out.length, start);
+      if (this.startsPair(start)) {
+        // `- key: value`: a mapping whose keys are at the column of this first key: make the line look indented to it.
+        this.content = start;
+        this.indent = start - this.lineStart;
+        out.push(this.readMap(this.indent, item, depth + 1));
       } else {
-        if (!this.locations.has(itemPath)) this.mark(itemPath, start, line);
-        this.i++;
-        out.push(this.readInline(line, start, itemPath, depth));
+        out.push(this.readInline(start, item, depth));
+        this.advance();
         this.expectNoContinuation(indent);
       }
     }
@@ -198,122 +218,124 @@ class FastReader {
   }
 
   /** Whether a block mapping entry (`key:` followed by a space or the end of the line) starts at `at`. */
-  private startsPair(line: Line, at: number): boolean {
+  private startsPair(at: number): boolean {
     const c = this.text.charCodeAt(at);
     if (c === 34 /* " */ || c === 39 /* ' */) {
-      const end = this.quotedEnd(at, line.end);
-      const after = this.skipSpaces(end, line.end);
-      return this.text.charCodeAt(after) === 58 /* : */ && (after + 1 === line.end || this.text.charCodeAt(after + 1) === 32);
+      const after = this.skipSpaces(this.quotedEnd(at));
+      return this.text.charCodeAt(after) === 58 /* : */ && (after + 1 === this.lineEnd || this.text.charCodeAt(after + 1) === 32);
     }
     if (c === 91 /* [ */ || c === 123 /* { */) return false;
-    return this.plainKeyEnd(at, line.end) >= 0;
+    return this.plainKeyEnd(at) >= 0;
   }
 
   /** End (offset of the `:`) of a plain key at `at`, or -1 when the line holds no `key:` there. */
-  private plainKeyEnd(at: number, end: number): number {
-    for (let p = at; p < end; p++) {
+  private plainKeyEnd(at: number): number {
+    for (let p = at; p < this.lineEnd; p++) {
       const c = this.text.charCodeAt(p);
-      if (c === 58 /* : */ && (p + 1 === end || this.text.charCodeAt(p + 1) === 32)) return p;
+      if (c === 58 /* : */ && (p + 1 === this.lineEnd || this.text.charCodeAt(p + 1) === 32)) return p;
       if (c === 35 /* # */ && this.text.charCodeAt(p - 1) === 32) return -1;
     }
     return -1;
   }
 
-  private readKey(line: Line, at: number): { key: string; keyStart: number; after: number } {
+  /** The mapping key at `at`; `pos` is left just after its `:`. */
+  private readKey(at: number): string {
     const c = this.text.charCodeAt(at);
     let key: unknown;
     let colon: number;
     if (c === 34 || c === 39) {
-      const end = this.quotedEnd(at, line.end);
+      const end = this.quotedEnd(at);
       key = this.quotedValue(at, end);
-      colon = this.skipSpaces(end, line.end);
+      colon = this.skipSpaces(end);
       if (this.text.charCodeAt(colon) !== 58) unsupported();
     } else {
-      colon = this.plainKeyEnd(at, line.end);
+      colon = this.plainKeyEnd(at);
       if (colon < 0) unsupported();
       const source = this.text.slice(at, colon).trimEnd();
-      if (source === '' || PLAIN_START.test(source) || source.length > 1000) unsupported();
+      if (!startsPlain(source) || source.length > 1000) unsupported();
       key = this.resolvePlain(source, true);
     }
     if (typeof key !== 'string') unsupported();
-    if (colon + 1 < line.end && this.text.charCodeAt(colon + 1) !== 32) unsupported();
-    return { key, keyStart: at, after: colon + 1 };
+    if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== 32) unsupported();
+    this.pos = colon + 1;
+    return key;
   }
 
-  /** A scalar or a one-line flow collection starting at `at` on `line`, which must end the line (or a comment). */
-  private readInline(line: Line, at: number, path: string, depth: number): unknown {
+  /** A scalar or a one-line flow collection starting at `at`, which must end the line (or a comment). */
+  private readInline(at: number, entry: number, depth: number): unknown {
     const c = this.text.charCodeAt(at);
     let value: unknown;
     let end: number;
     if (c === 91 /* [ */ || c === 123 /* { */) {
-      [value, end] = this.readFlow(line, at, path, depth + 1);
+      value = this.readFlow(at, entry, depth + 1);
+      end = this.pos;
     } else if (c === 34 || c === 39) {
-      end = this.quotedEnd(at, line.end);
+      end = this.quotedEnd(at);
       value = this.quotedValue(at, end);
     } else {
-      // A plain scalar runs to a comment or the end of the line.
-      end = line.end;
-      for (let p = at; p < line.end; p++) {
-        if (this.text.charCodeAt(p) === 35 && this.text.charCodeAt(p - 1) === 32) {
-          end = p;
-          break;
-        }
-      }
-      const source = this.text.slice(at, end).trimEnd();
-      if (PLAIN_START.test(source) || source.includes(': ') || source.endsWith(':')) unsupported();
-      return this.resolvePlain(source, false);
+      return this.readPlain(at);
     }
-    const rest = this.skipSpaces(end, line.end);
-    if (rest < line.end && !(this.text.charCodeAt(rest) === 35 && rest > end)) unsupported();
+    const rest = this.skipSpaces(end);
+    if (rest < this.lineEnd && !(this.text.charCodeAt(rest) === 35 && rest > end)) unsupported();
     return value;
   }
 
-  /** A flow sequence or mapping of scalars on one line; returns the value and the offset after the bracket. */
-  private readFlow(line: Line, at: number, path: string, depth: number): [unknown, number] {
+  /** A plain scalar at `at`: it runs to a comment or the end of the line. */
+  private readPlain(at: number): unknown {
+    let end = this.lineEnd;
+    for (let p = at; p < end; p++) {
+      if (this.text.charCodeAt(p) === 35 && this.text.charCodeAt(p - 1) === 32) {
+        end = p;
+        break;
+      }
+    }
+    const source = this.text.slice(at, end).trimEnd();
+    if (!startsPlain(source) || source.includes(': ') || source.endsWith(':')) unsupported();
+    return this.resolvePlain(source, false);
+  }
+
+  /** A flow sequence or mapping of scalars on one line; `pos` is left just after its closing bracket. */
+  private readFlow(at: number, entry: number, depth: number): unknown {
     if (depth > MAX_FAST_DEPTH) unsupported();
     const isSeq = this.text.charCodeAt(at) === 91;
     const close = isSeq ? 93 : 125;
     const seq: unknown[] = [];
     const map: Record<string, unknown> = {};
-    let p = this.skipSpaces(at + 1, line.end);
-    if (this.text.charCodeAt(p) === close) return [isSeq ? seq : map, p + 1];
-    for (;;) {
-      if (p >= line.end) unsupported();
+    let p = this.skipSpaces(at + 1);
+    while (this.text.charCodeAt(p) !== close) {
+      if (p >= this.lineEnd) unsupported();
       if (isSeq) {
-        const itemPath = joinPath(path, seq.length);
-        const [value, end] = this.flowScalar(line, p, false);
-        if (!this.locations.has(itemPath)) this.mark(itemPath, p, line);
+        const value = this.flowScalar(p, false);
+        this.mark(entry, seq.length, p);
         seq.push(value);
-        p = this.skipSpaces(end, line.end);
       } else {
-        const [key, keyEnd] = this.flowScalar(line, p, true);
-        if (typeof key !== 'string' || key in map || key === '__proto__' || key === '<<') unsupported();
-        const childPath = joinPath(path, key);
-        this.mark(childPath, p, line);
-        let q = this.skipSpaces(keyEnd, line.end);
-        if (this.text.charCodeAt(q) !== 58 || this.text.charCodeAt(q + 1) !== 32) unsupported();
-        q = this.skipSpaces(q + 1, line.end);
-        const [value, end] = this.flowScalar(line, q, false);
-        map[key] = value;
-        p = this.skipSpaces(end, line.end);
+        const key = this.flowScalar(p, true);
+        if (typeof key !== 'string' || key === '__proto__' || key === '<<' || Object.hasOwn(map, key)) unsupported();
+        this.mark(entry, key, p);
+        const colon = this.skipSpaces(this.pos);
+        if (this.text.charCodeAt(colon) !== 58 || this.text.charCodeAt(colon + 1) !== 32) unsupported();
+        map[key] = this.flowScalar(this.skipSpaces(colon + 1), false);
       }
+      p = this.skipSpaces(this.pos);
       const c = this.text.charCodeAt(p);
-      if (c === close) return [isSeq ? seq : map, p + 1];
+      if (c === close) break;
       if (c !== 44 /* , */) unsupported();
-      p = this.skipSpaces(p + 1, line.end);
+      p = this.skipSpaces(p + 1);
       if (this.text.charCodeAt(p) === close) unsupported(); // trailing comma
     }
+    this.pos = p + 1;
+    return isSeq ? seq : map;
   }
 
-  /** A quoted or plain scalar inside a flow collection; returns the value and the offset after it. */
-  private flowScalar(line: Line, at: number, atKey: boolean): [unknown, number] {
+  /** A quoted or plain scalar inside a flow collection; `pos` is left just after it. */
+  private flowScalar(at: number, atKey: boolean): unknown {
     const c = this.text.charCodeAt(at);
     if (c === 34 || c === 39) {
-      const end = this.quotedEnd(at, line.end);
-      return [this.quotedValue(at, end), end];
+      this.pos = this.quotedEnd(at);
+      return this.quotedValue(at, this.pos);
     }
     let p = at;
-    for (; p < line.end; p++) {
+    for (; p < this.lineEnd; p++) {
       const ch = this.text.charCodeAt(p);
       if (ch === 44 || ch === 93 || ch === 125) break; // , ] }
       if (ch === 91 || ch === 123 || ch === 35) unsupported(); // [ { #
@@ -323,18 +345,19 @@ class FastReader {
           if (!atKey) unsupported(); // an implicit pair inside a flow sequence, or `a: b: c`
           break;
         }
-        if (n === 44 || n === 93 || n === 125 || p + 1 === line.end) unsupported();
+        if (n === 44 || n === 93 || n === 125 || p + 1 === this.lineEnd) unsupported();
       }
     }
     const source = this.text.slice(at, p).trimEnd();
-    if (source === '' || PLAIN_START.test(source)) unsupported();
-    return [this.resolvePlain(source, atKey), at + source.length];
+    if (!startsPlain(source)) unsupported();
+    this.pos = at + source.length;
+    return this.resolvePlain(source, atKey);
   }
 
   /** Offset just after the closing quote of a one-line quoted scalar at `at`. */
-  private quotedEnd(at: number, end: number): number {
+  private quotedEnd(at: number): number {
     const q = this.text.charCodeAt(at);
-    for (let p = at + 1; p < end; p++) {
+    for (let p = at + 1; p < this.lineEnd; p++) {
       const c = this.text.charCodeAt(p);
       if (q === 34 && c === 92 /* \ */) unsupported(); // escapes: the library decodes them
       if (c === q) {
@@ -353,14 +376,258 @@ class FastReader {
     return this.text.charCodeAt(at) === 39 ? inner.replaceAll("''", "'") : inner;
   }
 
-  private skipSpaces(p: number, end: number): number {
-    while (p < end && this.text.charCodeAt(p) === 32) p++;
+  private skipSpaces(p: number): number {
+    while (p < this.lineEnd && this.text.charCodeAt(p) === 32) p++;
     return p;
   }
 
   /** After a one-line value, a more indented line would continue a multi-line scalar: not handled here. */
   private expectNoContinuation(indent: number): void {
-    const next = this.lines[this.i];
-    if (next && this.indentOf(next) > indent) unsupported();
+    if (!this.done && this.indent > indent) unsupported();
   }
+}
+
+/**
+ * The fast reader's locations, as the Map of compose path -> location the library path fills (the same entries in
+ * the same order), built from the recorded entries only when something iterates it. `get`, what the loader uses for
+ * diagnostics, walks the entries instead and builds nothing else.
+ */
+class FastLocations extends Map<string, SourceLocation> {
+  private built = false;
+  /** The children of each entry (-1: the document) as linked lists, built at the first lookup. */
+  private links?: ChildLinks;
+  /** The children of the parents with many that lookups visited, by key. */
+  private readonly childIndexes = new Map<number, Map<string | number, number>>();
+
+  constructor(
+    private readonly file: string,
+    private readonly recorded: PathEntries,
+  ) {
+    super();
+  }
+
+  override get(path: string): SourceLocation | undefined {
+    if (this.built) return super.get(path);
+    const entry = this.find(path);
+    return entry < 0 ? undefined : this.location(entry);
+  }
+
+  override has(path: string): boolean {
+    return this.get(path) !== undefined;
+  }
+
+  override get size(): number {
+    this.build();
+    return super.size;
+  }
+
+  override set(path: string, location: SourceLocation): this {
+    this.build();
+    return super.set(path, location);
+  }
+
+  override delete(path: string): boolean {
+    this.build();
+    return super.delete(path);
+  }
+
+  override clear(): void {
+    this.build();
+    super.clear();
+  }
+
+  override forEach(f: (location: SourceLocation, path: string, map: Map<string, SourceLocation>) => void, thisArg?: unknown): void {
+    this.build();
+    super.forEach(f, thisArg);
+  }
+
+  override entries(): MapIterator<[string, SourceLocation]> {
+    this.build();
+    return super.entries();
+  }
+
+  override keys(): MapIterator<string> {
+    this.build();
+    return super.keys();
+  }
+
+  override values(): MapIterator<SourceLocation> {
+    this.build();
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, SourceLocation]> {
+    this.build();
+    return super.entries();
+  }
+
+  /** Fills the Map itself the way the library path does: a mapping key always sets its path, an item only a new one. */
+  private build(): void {
+    if (this.built) return;
+    this.built = true;
+    const { parents, keys } = this.recorded;
+    const paths: string[] = [];
+    for (let i = 0; i < parents.length; i++) {
+      const parent = parents[i]!;
+      const key = keys[i]!;
+      const path = joinPath(parent === DOCUMENT ? '' : paths[parent]!, key);
+      paths.push(path);
+      if (typeof key === 'string' || !super.has(path)) super.set(path, this.location(i));
+    }
+  }
+
+  /** The entry that gives `path` its location, or -1. */
+  private find(path: string): number {
+    // Down the keys, as long as each parent's keys leave one way to split the path: then the entry reached is the only
+    // one with that path (an ambiguous parent is searched in full).
+    let entry = DOCUMENT;
+    let at = 0;
+    for (;;) {
+      if (at === path.length && entry !== DOCUMENT) return entry;
+      const links = this.childLinks();
+      if (links.count[entry + 1] === 0) return -1;
+      if (this.isAmbiguous(entry)) return this.search(entry, path, at);
+      let next: string | number;
+      if (path.charCodeAt(at) === 91 /* [ */) {
+        [next, at] = readIndex(path, at + 1);
+      } else {
+        if (entry !== DOCUMENT && path.charCodeAt(at) !== 46 /* . */) return -1;
+        const from = entry === DOCUMENT ? at : at + 1;
+        at = segmentEnd(path, from);
+        next = path.slice(from, at);
+      }
+      const child = this.childOf(entry, next);
+      if (child < 0) return -1;
+      entry = child;
+    }
+  }
+
+  /** Of the entries under `entry` whose path is `path`, the one the library path's Map ends with, or -1. */
+  private search(entry: number, path: string, at: number): number {
+    const found: number[] = [];
+    this.collect(entry, entry === DOCUMENT, path, at, found);
+    return this.winner(found);
+  }
+
+  /**
+   * Adds to `found` the entries under `entry` whose path is `path` (`entry`'s own path is its first `at` characters).
+   * Keys may hold dots and brackets, so under a parent with such keys every split at a `.` or `[` is tried.
+   * `emptyPath`: `entry`'s path is '' (the document, or a '' key under it), where a key is not preceded by a dot.
+   */
+  private collect(entry: number, emptyPath: boolean, path: string, at: number, found: number[]): void {
+    if (at === path.length && entry !== DOCUMENT) found.push(entry);
+    if (this.childLinks().count[entry + 1] === 0) return;
+    if (path.charCodeAt(at) === 91 /* [ */) {
+      const [index, end] = readIndex(path, at + 1);
+      const item = this.childOf(entry, index);
+      if (item >= 0) this.collect(item, false, path, end, found);
+    }
+    const from = emptyPath ? at : path.charCodeAt(at) === 46 /* . */ ? at + 1 : -1;
+    if (from < 0) return;
+    for (let end = segmentEnd(path, from); end <= path.length; end = segmentEnd(path, end + 1)) {
+      const child = this.childOf(entry, path.slice(from, end));
+      if (child >= 0) this.collect(child, emptyPath && end === from, path, end, found);
+      if (end === path.length) break;
+    }
+  }
+
+  /** Of the entries of one path, the one the library path's Map ends with: the last key, else the first item. */
+  private winner(found: number[]): number {
+    let lastKey = -1;
+    let firstItem = -1;
+    for (const entry of found) {
+      if (typeof this.recorded.keys[entry] === 'string') lastKey = Math.max(lastKey, entry);
+      else if (firstItem < 0 || entry < firstItem) firstItem = entry;
+    }
+    return lastKey >= 0 ? lastKey : firstItem;
+  }
+
+  /** The child of `entry` with the key `key`, or -1 (keys are unique under one parent: duplicates go to the library). */
+  private childOf(entry: number, key: string | number): number {
+    const links = this.childLinks();
+    if (links.count[entry + 1]! <= CHILDREN_SCANNED) {
+      for (let child = links.first[entry + 1]!; child >= 0; child = links.next[child]!) if (this.recorded.keys[child] === key) return child;
+      return -1;
+    }
+    let index = this.childIndexes.get(entry);
+    if (!index) {
+      index = new Map();
+      for (let child = links.first[entry + 1]!; child >= 0; child = links.next[child]!) index.set(this.recorded.keys[child]!, child);
+      this.childIndexes.set(entry, index);
+    }
+    return index.get(key) ?? -1;
+  }
+
+  /** Whether a key under `entry` is empty or holds a `.` or a `[`: then several keys may match where a path continues. */
+  private isAmbiguous(entry: number): boolean {
+    const links = this.childLinks();
+    if (links.ambiguity[entry + 1] === UNKNOWN) {
+      let ambiguous = false;
+      for (let child = links.first[entry + 1]!; child >= 0 && !ambiguous; child = links.next[child]!) {
+        const key = this.recorded.keys[child]!;
+        ambiguous = typeof key === 'string' && (key === '' || key.includes('.') || key.includes('['));
+      }
+      links.ambiguity[entry + 1] = ambiguous ? AMBIGUOUS : UNAMBIGUOUS;
+    }
+    return links.ambiguity[entry + 1] === AMBIGUOUS;
+  }
+
+  private childLinks(): ChildLinks {
+    return (this.links ??= linkChildren(this.recorded.parents));
+  }
+
+  private location(entry: number): SourceLocation {
+    return { file: this.file, line: this.recorded.lines[entry]!, column: this.recorded.columns[entry]! };
+  }
+}
+
+/** Where the path segment starting at `from` ends: at the next `.` or `[`, or at the end. */
+function segmentEnd(path: string, from: number): number {
+  let end = from;
+  while (end < path.length && path.charCodeAt(end) !== 46 && path.charCodeAt(end) !== 91) end++;
+  return end;
+}
+
+/** Up to this many children, a lookup compares keys one by one; a parent with more gets a Map at its first lookup. */
+const CHILDREN_SCANNED = 16;
+
+/**
+ * The children of each entry p, at p + 1 (the document's at 0): `first` child (-1: none), their `count`, and their
+ * `ambiguity` once a lookup needed it; `next[c]`: the child after c under the same parent.
+ */
+interface ChildLinks {
+  first: Int32Array;
+  count: Int32Array;
+  ambiguity: Uint8Array;
+  next: Int32Array;
+}
+
+const UNKNOWN = 0;
+const UNAMBIGUOUS = 1;
+const AMBIGUOUS = 2;
+
+function linkChildren(parents: number[]): ChildLinks {
+  const first = new Int32Array(parents.length + 1).fill(-1);
+  const count = new Int32Array(parents.length + 1);
+  const next = new Int32Array(parents.length);
+  for (let i = parents.length - 1; i >= 0; i--) {
+    const slot = parents[i]! + 1;
+    next[i] = first[slot]!;
+    first[slot] = i;
+    count[slot] = count[slot]! + 1;
+  }
+  return { first, count, ambiguity: new Uint8Array(parents.length + 1), next };
+}
+
+/** The sequence index written at `at` of a path as joinPath writes it (`12]`), and the offset after the `]`; -1 if none. */
+function readIndex(path: string, at: number): [number, number] {
+  let index = 0;
+  let p = at;
+  for (; p < path.length; p++) {
+    const d = path.charCodeAt(p) - 48;
+    if (d < 0 || d > 9) break;
+    index = index * 10 + d;
+  }
+  const canonical = p > at && (p === at + 1 || path.charCodeAt(at) !== 48) && Number.isSafeInteger(index);
+  return canonical && path.charCodeAt(p) === 93 /* ] */ ? [index, p + 1] : [-1, p];
 }

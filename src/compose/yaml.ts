@@ -144,6 +144,8 @@ let schema: { tags: ScalarTag[]; options: object } | undefined;
  * and NodeReader then reads it (scalarValue). Used by yaml-fast.ts.
  */
 export function resolvePlain(source: string, atKey: boolean): unknown {
+  const common = commonPlainValue(source);
+  if (common !== undefined) return common;
   if (!schema) {
     const doc = parseDocument('', PARSE_OPTIONS);
     schema = { tags: (doc.schema as unknown as { tags: ScalarTag[] }).tags, options: doc.options };
@@ -153,10 +155,58 @@ export function resolvePlain(source: string, atKey: boolean): unknown {
   if (tag) {
     let failed = false;
     value = tag.resolve(source, () => (failed = true), schema.options);
-    // A resolve error, or a node (the merge key) rather than a value: the library path handles it.
-    if (failed || (value !== null && typeof value === 'object')) return undefined;
+    // Null and booleans resolve to a node holding the value, which the library unwraps the same way.
+    if (isScalar(value)) value = value.value;
+    // A resolve error, the merge key (a symbol) or another node: the library path handles it.
+    if (failed || (value !== null && typeof value === 'object') || typeof value === 'symbol') return undefined;
   }
   return scalarValue({ value, type: 'PLAIN', source } as Scalar);
+}
+
+/**
+ * First characters of the plain scalars the core schema does not read as strings: null `~`, the merge key `<<`, and
+ * numbers (with `.inf` and `.nan`), which go-yaml's timestamps also start like. The other non-strings are the null and
+ * boolean words below.
+ */
+const NUMBER_STARTS = '0123456789+-.';
+const NULL_AND_BOOLEAN_WORDS = new Map<string, null | boolean>([
+  ['null', null], ['Null', null], ['NULL', null],
+  ['true', true], ['True', true], ['TRUE', true],
+  ['false', false], ['False', false], ['FALSE', false],
+]);
+/** A character that no core-schema number (decimal, 0o, 0x, float, .inf, .nan) nor go-yaml timestamp holds. */
+const NOT_IN_NUMBERS = /[^0-9a-fA-F+\-.: inoxINTtZ]/;
+
+/**
+ * The value of the commonest plain scalars, as the schema and scalarValue give it, without the schema's regexes (and,
+ * in a small project, without building the schema at all); undefined for the others.
+ */
+function commonPlainValue(source: string): unknown {
+  if (isCertainlyString(source)) return source;
+  if (isSmallDecimal(source)) return Number(source);
+  return NULL_AND_BOOLEAN_WORDS.get(source);
+}
+
+/** Digits without a leading zero (which go-yaml reads as octal), few enough to be an exact number. */
+function isSmallDecimal(source: string): boolean {
+  if (source.length === 0 || source.length > 15 || (source.charCodeAt(0) === 48 /* 0 */ && source.length > 1)) return false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * Most plain scalars are strings, known here without running the schema's regexes: names, images and paths by their
+ * first character, and sizes and durations such as `256M` or `10s` by a character no number has.
+ */
+function isCertainlyString(source: string): boolean {
+  if (source === '') return false;
+  const first = source[0]!;
+  if (first === '~' || first === '<') return false;
+  if (NUMBER_STARTS.includes(first)) return NOT_IN_NUMBERS.test(source);
+  return (source.length !== 4 && source.length !== 5) || !NULL_AND_BOOLEAN_WORDS.has(source);
 }
 
 function yamlSyntaxError(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]]; pos: [number, number]; code?: string }, file: string, lc: LineCounter): never {
@@ -375,6 +425,8 @@ function scalarValue(node: Scalar): unknown {
  * `2006-1-2 15:4:5.999999999` and `2006-1-2`), rendered like Go's Time.String() with the local zone taken as UTC.
  */
 export function goTimestamp(s: string): string | undefined {
+  // Every format starts with `dddd-`: most strings are rejected here, before the regex.
+  if (s.charCodeAt(4) !== 45 /* - */) return undefined;
   const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?$/.exec(s);
   if (!m) return undefined;
   const [, y, mo, d, sep, h, mi, sec, frac, zone] = m;

@@ -42,6 +42,23 @@ function compare(file: string, text: string): void {
   const ours = outcome(() => parseComposeYaml(text, file));
   const library = outcome(() => parseWithLibrary(text, file));
   expect(ours, file).toEqual(library);
+  compareLookups(file, text);
+}
+
+/**
+ * The fast reader's locations answer `get` without building their Map (the loader only looks paths up): every path,
+ * and paths next to them that were never written, must give what the library's Map gives.
+ */
+function compareLookups(file: string, text: string): void {
+  const fast = fastParseCompose(text, file, resolvePlain);
+  if (!fast) return;
+  const library = parseWithLibrary(text, file).locations;
+  for (const path of library.keys()) {
+    for (const p of [path, `${path}.x`, `${path}[0]`, `${path}[01]`, path.slice(0, -1), `${path}]`]) {
+      expect(fast.locations.get(p), `${file}: ${p}`).toEqual(library.get(p));
+    }
+  }
+  for (const p of ['', '.', '[0]', 'nothing']) expect(fast.locations.get(p), `${file}: ${p}`).toEqual(library.get(p));
 }
 
 const tricky = [
@@ -82,12 +99,31 @@ const tricky = [
   'a:\r\n  b: 1\r\n',
   'ünï: cödé\nb: "ü"\n',
   'a: 1 # c\n# c\nb:\n  # c\n  - x # c\n',
+  // Keys holding dots and brackets, and empty keys, make paths that several entries share.
+  'a.b:\n  c: 1\na:\n  b.c: 2\n  b:\n    c: 3\n',
+  'x:\n  "a[0]": 1\n  a:\n  - 2\n  - 3\n',
+  'x:\n  a:\n  - 2\n  "a[0]": 1\n',
+  'x:\n  a:\n  - 2\n  - b: 1\n  "a[1].b": 4\n',
+  '"":\n  b: 1\n  "": [1, 2]\nb: 2\n"[0]": x\n',
+  '".": {"": 1}\n"[": {"]": 2}\n',
 ];
 
 describe('fast YAML reader', () => {
   it('matches the library on tricky snippets', () => {
     for (const t of tricky) compare('/x/compose.yaml', t);
     expect(fastAccepted).toBeGreaterThan(5);
+  });
+
+  it('types plain scalars like the library (the shortcut for certain strings included)', () => {
+    const words = ['null', 'true', 'false'].flatMap((w) => [w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1), w.slice(0, -1), `${w}s`, w.replace(/.$/, (c) => c.toUpperCase())]);
+    const others = ['~', '~x', 'n', 'N', 't', 'f', 'yes', 'No', 'on', 'nginx', 'tcp', '<<', '<x', '.inf', '-.Inf', '+.INF', '.NaN', '.nan', '.x', '-1', '+1', '-x'];
+    const numbers = ['1e3', '-1.5E+3', '.5', '1.', '0x1F', '0xfg', '0o17', '0o8', '0755', '3.8', '1_000', '0', '00', '007', '08', '10', '123456789012345', '1234567890123456', '9007199254740993', '12345678901234567890', '-0', '+5', '256M', '10s', '1h30m', '0.5', '1:20'];
+    const dates = ['2001-12-14', '2001-12-14t21:59:43.10-05:00', '2001-12-14T21:59:43Z', '2001-12-14 21:59:43.10', '2001-13-14', 'x001-12-14', '20011-2-14'];
+    for (const s of [...words, ...others, ...numbers, ...dates, 'é', '/var/lib', '${TAG}', 'a b', 'x:y']) {
+      const library = parseWithLibrary(`a: ${s}\n`, 'f').documents[0] as Record<string, unknown>;
+      expect(resolvePlain(s, false), s).toEqual(library.a);
+    }
+    expect(resolvePlain('<<', true), 'a merge key is left to the library').toBeUndefined();
   });
 
   it('matches the library on generated projects', () => {
