@@ -8,20 +8,31 @@ import { stringifyKubeStream } from './yaml-writer.js';
 /** Keys written first. They are in alphabetical order themselves, so sorting keeps them in this order. */
 const FIRST = new Set(['apiVersion', 'kind', 'metadata', 'name', 'namespace']);
 
-/** The keys of `value` with a defined value, in canonical order. */
+/** The keys of `value` in canonical order (undefined values included: the writers skip them). */
 function canonicalKeys(value: Record<string, unknown>): string[] {
   const keys = Object.keys(value);
-  let n = 0;
   let firsts = 0;
-  for (const k of keys) {
-    if (value[k] === undefined) continue;
-    keys[n++] = k;
-    if (FIRST.has(k)) firsts++;
-  }
-  keys.length = n;
-  // The default sort compares UTF-16 code units, as `<` does, without calling back into a comparator.
-  keys.sort();
+  for (const k of keys) if (FIRST.has(k)) firsts++;
+  sortByCodeUnits(keys);
   return firsts === 0 ? keys : firstKeysToFront(keys, firsts);
+}
+
+/**
+ * Sorts in place by UTF-16 code units, as `<` compares. Most mappings have two or three keys, for which the built-in
+ * sort's setup costs more than an insertion sort's work.
+ */
+function sortByCodeUnits(keys: string[]): void {
+  if (keys.length > 16) {
+    // Without a comparator, the built-in sort compares code units too, without calling back into JavaScript.
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
 }
 
 /** Moves the FIRST keys of sorted `keys` to the front, keeping both groups in order. */
@@ -43,6 +54,7 @@ export function canonicalize(value: unknown): unknown {
     const source = value as Record<string, unknown>;
     const copy: Record<string, unknown> = {};
     for (const k of canonicalKeys(source)) {
+      if (source[k] === undefined) continue;
       const v = canonicalize(source[k]);
       // Assigning `__proto__` would set the prototype; the copy needs it as an ordinary key.
       if (k === '__proto__') Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });

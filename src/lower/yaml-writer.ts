@@ -131,17 +131,8 @@ function isPlainObject(v: object): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** The keys of a mapping to write (those with a defined value), in the order to write them. */
+/** The keys of a mapping in the order to write them (the writer skips those with an undefined value). */
 export type KeyOrder = (value: Record<string, unknown>) => string[];
-
-/** The keys in enumeration order, undefined values dropped: what the library writes for the object itself. */
-function definedKeys(value: Record<string, unknown>): string[] {
-  const keys = Object.keys(value);
-  let n = 0;
-  for (const k of keys) if (value[k] !== undefined) keys[n++] = k;
-  keys.length = n;
-  return keys;
-}
 
 /** Keys JavaScript always enumerates first (array indices); a copy with sorted keys would not keep their order. */
 const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
@@ -179,22 +170,15 @@ class BlockWriter {
   /** The keys to write for a mapping at any level. */
   keysOf(v: object): string[] {
     if (!isPlainObject(v)) throw FALLBACK;
-    if (!this.order) return definedKeys(v);
-    const keys = this.order(v);
-    for (const k of keys) if (isIndexKey(k)) throw FALLBACK;
-    return keys;
+    return this.order ? this.order(v) : Object.keys(v);
   }
 
-  /** A collection after `- ` or at the start of a document: its first line carries no indentation. */
+  /** A collection after `- `: its first line carries no indentation. */
   collection(v: object, depth: number): void {
     if (Array.isArray(v)) {
       if (v.length === 0) this.parts.push('[]');
       else this.sequence(v, depth);
-      return;
-    }
-    const keys = this.keysOf(v);
-    if (keys.length === 0) this.parts.push('{}');
-    else this.mapping(v as Record<string, unknown>, keys, depth);
+    } else if (!this.mapping(v as Record<string, unknown>, this.keysOf(v), depth)) this.parts.push('{}');
   }
 
   sequence(items: readonly unknown[], depth: number): void {
@@ -208,46 +192,46 @@ class BlockWriter {
     }
   }
 
-  mapping(v: Record<string, unknown>, keys: readonly string[], depth: number): void {
+  /** The entries with a defined value, the first line without indentation; false when there are none. */
+  mapping(v: Record<string, unknown>, keys: readonly string[], depth: number): boolean {
     const parts = this.parts;
+    let written = false;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      if (i > 0) parts.push(lineStartAt(depth));
+      const value = v[key];
+      if (value === undefined) continue;
+      if (this.order && isIndexKey(key)) throw FALLBACK;
+      if (written) parts.push(lineStartAt(depth));
       parts.push(keyText(key));
-      this.mappingValue(v[key], depth + 1);
+      this.mappingValue(value, depth + 1);
+      written = true;
     }
+    return written;
   }
 
   /** What follows `key:`: an empty collection or a scalar on the same line, a collection on the next lines. */
   mappingValue(value: unknown, depth: number): void {
     const parts = this.parts;
-    if (value === null || typeof value !== 'object') {
-      parts.push(' ', scalar(value, indentAt(depth)));
-      return;
-    }
-    if (Array.isArray(value)) {
+    if (value === null || typeof value !== 'object') parts.push(' ', scalar(value, indentAt(depth)));
+    else if (Array.isArray(value)) {
       if (value.length === 0) parts.push(' []');
       else {
         parts.push(lineStartAt(depth));
         this.sequence(value, depth);
       }
-      return;
-    }
-    const keys = this.keysOf(value);
-    if (keys.length === 0) parts.push(' {}');
-    else {
+    } else {
+      // Whether the mapping is empty shows only once its values are read: the line break becomes ` {}` then.
+      const lineStart = parts.length;
       parts.push(lineStartAt(depth));
-      this.mapping(value as Record<string, unknown>, keys, depth);
+      if (!this.mapping(value as Record<string, unknown>, this.keysOf(value), depth)) parts[lineStart] = ' {}';
     }
   }
 
-  /** A whole document for a mapping: its top-level keys minus `omit`. */
+  /** A whole document for a mapping: its top-level keys minus `omit`. The library writes an empty one (`{}`). */
   document(value: Record<string, unknown>, omit: ReadonlySet<string> | undefined): string | undefined {
     let keys = this.keysOf(value);
     if (omit) keys = keys.filter((k) => !omit.has(k));
-    // The library writes an empty mapping as `{}`.
-    if (keys.length === 0) return undefined;
-    this.mapping(value, keys, 0);
+    if (!this.mapping(value, keys, 0)) return undefined;
     this.parts.push('\n');
     return this.parts.join('');
   }

@@ -21,6 +21,12 @@ describe('canonicalize', () => {
     expect(Object.keys(canonicalize(value) as object)).toEqual(['apiVersion', 'kind', 'metadata', 'name', 'namespace', 'B', '_', 'aa', 'z', 'é']);
   });
 
+  it('orders many keys the same way', () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `k${(i * 7) % 40}`).concat('namespace', 'B', 'kind', '_');
+    const value = Object.fromEntries(keys.map((k) => [k, 1]));
+    expect(JSON.stringify(canonicalize(value))).toBe(JSON.stringify(reference(value)));
+  });
+
   it('keeps `__proto__` as an ordinary key', () => {
     const value = JSON.parse('{"b": 1, "__proto__": {"x": 1}}') as object;
     const copy = canonicalize(value) as object;
