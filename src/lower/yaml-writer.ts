@@ -20,19 +20,25 @@ const SIMPLE = /^(?!---|\.\.\.)[\x20-\x7e]+$/;
 /** The library's test for text that cannot be a plain scalar (stringifyString.js plainString). */
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 
-let implicitTypes: RegExp[] | undefined;
-/** The tests of every YAML 1.1 scalar type a plain string could be read as (bool, int, float, null, timestamp, ...). */
-function typeTests(): RegExp[] {
-  if (!implicitTypes) {
+let implicitType: RegExp | undefined;
+/**
+ * One test for every YAML 1.1 scalar type a plain string could be read as (bool, int, float, null, timestamp, ...):
+ * the library's tests as alternatives of one expression, a single match instead of one per type.
+ */
+function readsAsImplicitType(s: string): boolean {
+  if (!implicitType) {
     const schema = new Document(null, KUBE_YAML_OPTIONS).schema as unknown as {
       tags: { default?: unknown; tag: string; test?: RegExp }[];
       compat?: { default?: unknown; tag: string; test?: RegExp }[] | null;
     };
-    implicitTypes = [...schema.tags, ...(schema.compat ?? [])]
+    const tests = [...schema.tags, ...(schema.compat ?? [])]
       .filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test)
       .map((t) => t.test!);
+    // Flags could not carry over into the combined expression.
+    if (tests.some((t) => t.flags)) throw new Error('yaml-writer: a YAML 1.1 type test has flags');
+    implicitType = new RegExp(tests.map((t) => `(?:${t.source})`).join('|'));
   }
-  return implicitTypes;
+  return implicitType.test(s);
 }
 
 const plainCache = new Map<string, string>();
@@ -43,7 +49,7 @@ function str(s: string): string {
   // `<<` becomes the library's merge-key node, written by its own rules.
   if (!SIMPLE.test(s) || s === '<<') throw FALLBACK;
   let out: string;
-  if (!NOT_PLAIN.test(s) && !typeTests().some((t) => t.test(s))) out = s;
+  if (!NOT_PLAIN.test(s) && !readsAsImplicitType(s)) out = s;
   // quotedString: single quotes only when the text has double quotes and no single ones.
   else if (s.includes('"') && !s.includes("'")) out = `'${s}'`;
   else out = JSON.stringify(s);
