@@ -258,15 +258,28 @@ const escapedBreaks: ScalarTag = {
     `"${JSON.stringify(String(item.value)).slice(1, -1).replace(/\u0085/g, '\\N').replace(/\u2028/g, '\\L').replace(/\u2029/g, '\\P')}"`,
 };
 
+const isTimestampText = (v: unknown) => typeof v === 'string' && goTimestamp(v) !== undefined;
+
+/** Whether a key or value anywhere in `v` is text that reads as a timestamp. */
+function hasTimestampText(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return isTimestampText(v);
+  if (Array.isArray(v)) return v.some(hasTimestampText);
+  for (const k of Object.keys(v)) if (isTimestampText(k) || hasTimestampText((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 export function composeConfigYaml(obj: unknown): string {
   const doc = new Document(obj, { aliasDuplicateObjects: false, customTags: (tags) => [escapedBreaks, ...tags] });
   // A string that reads as a YAML 1.1 timestamp when plain (e.g. a quoted "2024-01-15") must stay quoted, or
-  // loading the output again turns it into a Go time (go-yaml quotes it for the same reason).
-  visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value === 'string' && goTimestamp(node.value) !== undefined) node.type = 'QUOTE_DOUBLE';
-    },
-  });
+  // loading the output again turns it into a Go time (go-yaml quotes it for the same reason). Visiting every node
+  // costs far more than looking through the plain values, and most projects have no such string.
+  if (hasTimestampText(obj)) {
+    visit(doc, {
+      Scalar(_key, node) {
+        if (isTimestampText(node.value)) node.type = 'QUOTE_DOUBLE';
+      },
+    });
+  }
   return doc.toString({ lineWidth: 0 });
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeConfigJson, composeConfigObject } from '../../src/emit/compose-config.js';
+import { composeConfigJson, composeConfigObject, composeConfigYaml } from '../../src/emit/compose-config.js';
 import { loadProject } from '../../src/compose/loader.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 
@@ -38,5 +38,18 @@ describe('composeConfigObject', () => {
     const obj = composeConfigObject(load(text), { yaml: true }) as { services: { web: Record<string, unknown> } };
     expect(obj.services.web['x-top']).toBe(1);
     expect((obj.services.web.deploy as Record<string, unknown>)['x-nested']).toEqual({ a: 1 });
+  });
+});
+
+describe('composeConfigYaml', () => {
+  it('double-quotes text that reads as a timestamp, as a key or a value at any depth', () => {
+    const yaml = composeConfigYaml({ services: { web: { labels: { when: '2024-01-15', '2024-01-16': 'x' }, command: ['at', '2024-01-17 10:00:00'] } } });
+    expect(yaml).toContain('when: "2024-01-15"');
+    expect(yaml).toContain('"2024-01-16": x');
+    expect(yaml).toContain('- "2024-01-17 10:00:00"');
+  });
+
+  it('leaves other text as the library writes it', () => {
+    expect(composeConfigYaml({ a: '2024', b: ['x: y', 'no'] })).toBe("a: \"2024\"\nb:\n  - \"x: y\"\n  - no\n");
   });
 });
