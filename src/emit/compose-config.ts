@@ -20,11 +20,25 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
+/** Sets an own property as Object.fromEntries does (assigning `__proto__` would set the prototype instead). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** Most text has no `$`: it is returned as it is, without a copy. */
+const doubleDollars = (s: string) => (s.includes('$') ? s.replaceAll('$', () => '$$') : s);
+
 /** docker compose prints its output re-escaped, so it can be loaded again: every `$` becomes `$$`. */
 function escapeDollars(v: unknown): unknown {
-  if (typeof v === 'string') return v.replaceAll('$', () => '$$');
+  if (typeof v === 'string') return doubleDollars(v);
   if (Array.isArray(v)) return v.map(escapeDollars);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replaceAll('$', () => '$$'), escapeDollars(x)]));
+  if (v !== null && typeof v === 'object') {
+    const source = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(source)) setOwn(out, doubleDollars(k), escapeDollars(source[k]));
+    return out;
+  }
   return v;
 }
 
@@ -150,8 +164,10 @@ const STRUCT_MAPS = new Set(['services', 'networks', 'volumes', 'secrets', 'conf
 function omitEmpty(v: unknown, asMapOfStructs = false): unknown {
   if (Array.isArray(v)) return v.map((x) => omitEmpty(x));
   if (v === null || typeof v !== 'object') return v;
+  const source = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  for (const k of Object.keys(source)) {
+    const x = source[k];
     if (asMapOfStructs) {
       out[k] = omitEmpty(x);
       continue;
@@ -170,7 +186,10 @@ function omitEmpty(v: unknown, asMapOfStructs = false): unknown {
 function withoutNestedExtensions(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutNestedExtensions);
   if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('x-')).map(([k, x]) => [k, withoutNestedExtensions(x)]));
+  const source = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(source)) if (!k.startsWith('x-')) setOwn(out, k, withoutNestedExtensions(source[k]));
+  return out;
 }
 
 export interface ComposeConfigOptions {
@@ -239,15 +258,28 @@ const escapedBreaks: ScalarTag = {
     `"${JSON.stringify(String(item.value)).slice(1, -1).replace(/\u0085/g, '\\N').replace(/\u2028/g, '\\L').replace(/\u2029/g, '\\P')}"`,
 };
 
+const isTimestampText = (v: unknown) => typeof v === 'string' && goTimestamp(v) !== undefined;
+
+/** Whether a key or value anywhere in `v` is text that reads as a timestamp. */
+function hasTimestampText(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return isTimestampText(v);
+  if (Array.isArray(v)) return v.some(hasTimestampText);
+  for (const k of Object.keys(v)) if (isTimestampText(k) || hasTimestampText((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 export function composeConfigYaml(obj: unknown): string {
   const doc = new Document(obj, { aliasDuplicateObjects: false, customTags: (tags) => [escapedBreaks, ...tags] });
   // A string that reads as a YAML 1.1 timestamp when plain (e.g. a quoted "2024-01-15") must stay quoted, or
-  // loading the output again turns it into a Go time (go-yaml quotes it for the same reason).
-  visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value === 'string' && goTimestamp(node.value) !== undefined) node.type = 'QUOTE_DOUBLE';
-    },
-  });
+  // loading the output again turns it into a Go time (go-yaml quotes it for the same reason). Visiting every node
+  // costs far more than looking through the plain values, and most projects have no such string.
+  if (hasTimestampText(obj)) {
+    visit(doc, {
+      Scalar(_key, node) {
+        if (isTimestampText(node.value)) node.type = 'QUOTE_DOUBLE';
+      },
+    });
+  }
   return doc.toString({ lineWidth: 0 });
 }
 

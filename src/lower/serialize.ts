@@ -3,26 +3,64 @@
 // YAML is written for YAML 1.1 readers (kubectl, go-yaml): strings like "no", "on" or "0755" are quoted.
 
 import type { KubeObject } from './context.js';
-import { stringifyKubeOrdered } from './yaml-writer.js';
+import { stringifyKubeStream } from './yaml-writer.js';
 
-const FIRST = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];
+/** Keys written first. They are in alphabetical order themselves, so sorting keeps them in this order. */
+const FIRST = new Set(['apiVersion', 'kind', 'metadata', 'name', 'namespace']);
 
-function rank(key: string): number {
-  const i = FIRST.indexOf(key);
-  return i < 0 ? FIRST.length : i;
+/** The keys of `value` in canonical order (undefined values included: the writers skip them). */
+function canonicalKeys(value: Record<string, unknown>): string[] {
+  const keys = Object.keys(value);
+  let firsts = 0;
+  for (const k of keys) if (FIRST.has(k)) firsts++;
+  sortByCodeUnits(keys);
+  return firsts === 0 ? keys : firstKeysToFront(keys, firsts);
 }
 
-function compareKeys(a: string, b: string): number {
-  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * Sorts in place by UTF-16 code units, as `<` compares. Most mappings have two or three keys, for which the built-in
+ * sort's setup costs more than an insertion sort's work.
+ */
+function sortByCodeUnits(keys: string[]): void {
+  if (keys.length > 16) {
+    // Without a comparator, the built-in sort compares code units too, without calling back into JavaScript.
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+}
+
+/** Moves the FIRST keys of sorted `keys` to the front, keeping both groups in order. */
+function firstKeysToFront(keys: string[], firsts: number): string[] {
+  const out = new Array<string>(keys.length);
+  let front = 0;
+  let rest = firsts;
+  for (const k of keys) {
+    if (FIRST.has(k)) out[front++] = k;
+    else out[rest++] = k;
+  }
+  return out;
 }
 
 /** A copy with keys in canonical order and undefined values dropped. */
 export function canonicalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonicalize);
   if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => compareKeys(a, b));
-    return Object.fromEntries(entries.map(([k, v]) => [k, canonicalize(v)]));
+    const source = value as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (const k of canonicalKeys(source)) {
+      if (source[k] === undefined) continue;
+      const v = canonicalize(source[k]);
+      // Assigning `__proto__` would set the prototype; the copy needs it as an ordinary key.
+      if (k === '__proto__') Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else copy[k] = v;
+    }
+    return copy;
   }
   return value;
 }
@@ -33,11 +71,10 @@ function prepare(object: KubeObject): unknown {
 }
 
 const OMIT = new Set(['status']);
-const canonicalOrder = (keys: string[]) => keys.sort(compareKeys);
 
 export function toYamlStream(objects: readonly KubeObject[]): string {
-  // The same as writing prepare(o), without building that copy of every object.
-  return objects.map((o) => `---\n${stringifyKubeOrdered(o as unknown as Record<string, unknown>, canonicalOrder, OMIT, () => prepare(o))}`).join('');
+  // The same as writing prepare(o) for each object, without building those copies.
+  return stringifyKubeStream(objects, canonicalKeys, OMIT, prepare);
 }
 
 /** A `v1 List`, the form `kubectl apply -f` accepts as one JSON document. */

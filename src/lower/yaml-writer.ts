@@ -20,19 +20,25 @@ const SIMPLE = /^(?!---|\.\.\.)[\x20-\x7e]+$/;
 /** The library's test for text that cannot be a plain scalar (stringifyString.js plainString). */
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 
-let implicitTypes: RegExp[] | undefined;
-/** The tests of every YAML 1.1 scalar type a plain string could be read as (bool, int, float, null, timestamp, ...). */
-function typeTests(): RegExp[] {
-  if (!implicitTypes) {
+let implicitType: RegExp | undefined;
+/**
+ * One test for every YAML 1.1 scalar type a plain string could be read as (bool, int, float, null, timestamp, ...):
+ * the library's tests as alternatives of one expression, a single match instead of one per type.
+ */
+function readsAsImplicitType(s: string): boolean {
+  if (!implicitType) {
     const schema = new Document(null, KUBE_YAML_OPTIONS).schema as unknown as {
       tags: { default?: unknown; tag: string; test?: RegExp }[];
       compat?: { default?: unknown; tag: string; test?: RegExp }[] | null;
     };
-    implicitTypes = [...schema.tags, ...(schema.compat ?? [])]
+    const tests = [...schema.tags, ...(schema.compat ?? [])]
       .filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test)
       .map((t) => t.test!);
+    // Flags could not carry over into the combined expression.
+    if (tests.some((t) => t.flags)) throw new Error('yaml-writer: a YAML 1.1 type test has flags');
+    implicitType = new RegExp(tests.map((t) => `(?:${t.source})`).join('|'));
   }
-  return implicitTypes;
+  return implicitType.test(s);
 }
 
 const plainCache = new Map<string, string>();
@@ -43,7 +49,7 @@ function str(s: string): string {
   // `<<` becomes the library's merge-key node, written by its own rules.
   if (!SIMPLE.test(s) || s === '<<') throw FALLBACK;
   let out: string;
-  if (!NOT_PLAIN.test(s) && !typeTests().some((t) => t.test(s))) out = s;
+  if (!NOT_PLAIN.test(s) && !readsAsImplicitType(s)) out = s;
   // quotedString: single quotes only when the text has double quotes and no single ones.
   else if (s.includes('"') && !s.includes("'")) out = `'${s}'`;
   else out = JSON.stringify(s);
@@ -106,7 +112,7 @@ function scalar(v: unknown, indent: string): string {
       return str(v);
     case 'number':
       if (!Number.isFinite(v)) throw FALLBACK;
-      return Object.is(v, -0) ? '-0' : JSON.stringify(v);
+      return Object.is(v, -0) ? '-0' : String(v);
     case 'boolean':
       return v ? 'true' : 'false';
     default:
@@ -114,86 +120,152 @@ function scalar(v: unknown, indent: string): string {
   }
 }
 
+const keyCache = new Map<string, string>();
+
+/** A mapping key with its colon. Keys repeat across objects far more than values do, so each is worked out once. */
+function keyText(key: string): string {
+  const cached = keyCache.get(key);
+  if (cached !== undefined) return cached;
+  if (key.length > 1000) throw FALLBACK;
+  const out = str(key) + ':';
+  if (keyCache.size < 100_000) keyCache.set(key, out);
+  return out;
+}
+
 function isPlainObject(v: object): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 
-/** Key order for the canonical writer: the keys to write (undefined values already dropped), in order. */
-export type KeyOrder = (keys: string[]) => string[];
-let keyOrder: KeyOrder | undefined;
+/** The keys of a mapping in the order to write them (the writer skips those with an undefined value). */
+export type KeyOrder = (value: Record<string, unknown>) => string[];
 
 /** Keys JavaScript always enumerates first (array indices); a copy with sorted keys would not keep their order. */
 const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 
-/** A collection in block style at `indent` (the first line carries no indentation), or `{}` / `[]` when empty. */
-function collection(v: object, indent: string): string {
-  if (Array.isArray(v)) {
-    if (v.length === 0) return '[]';
-    const itemIndent = indent + '  ';
-    let out = '';
-    for (let i = 0; i < v.length; i++) {
-      const item: unknown = v[i];
-      if (i > 0) out += `\n${indent}`;
-      out += '- ' + (item !== null && typeof item === 'object' ? collection(item, itemIndent) : scalar(item, itemIndent));
-    }
-    return out;
-  }
-  if (!isPlainObject(v)) throw FALLBACK;
-  let keys = Object.keys(v);
-  if (keyOrder) {
-    keys = keyOrder(keys.filter((k) => v[k] !== undefined));
-    for (const k of keys) if (INDEX_KEY.test(k)) throw FALLBACK;
-  }
-  if (keys.length === 0) return '{}';
-  const valueIndent = indent + '  ';
-  let out = '';
-  let first = true;
-  for (const key of keys) {
-    const value = v[key];
-    if (value === undefined) continue;
-    if (key.length > 1000) throw FALLBACK;
-    if (!first) out += `\n${indent}`;
-    first = false;
-    out += str(key) + ':';
-    if (value !== null && typeof value === 'object') {
-      const body = collection(value, valueIndent);
-      out += body === '{}' || body === '[]' ? ` ${body}` : `\n${valueIndent}${body}`;
-    } else out += ' ' + scalar(value, valueIndent);
-  }
-  // Only undefined values: the library writes an empty map.
-  return first ? '{}' : out;
+function isIndexKey(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 0x30 && c <= 0x39 && INDEX_KEY.test(key);
+}
+
+const indents: string[] = [''];
+/** The indentation of block lines at `depth` (two spaces a level). */
+function indentAt(depth: number): string {
+  while (indents.length <= depth) indents.push(indents[indents.length - 1] + '  ');
+  return indents[depth]!;
+}
+
+const lineStarts: string[] = ['\n'];
+/** A line break and the indentation at `depth`, one piece of output. */
+function lineStartAt(depth: number): string {
+  while (lineStarts.length <= depth) lineStarts.push(lineStarts[lineStarts.length - 1] + '  ');
+  return lineStarts[depth]!;
 }
 
 /**
- * The YAML document for a copy of `value` with the keys of every mapping in `order` (undefined values dropped) and
- * the top-level keys in `omit` left out, written without making that copy; `copy()` makes it when the library must
- * write the document. Identical to `stringifyKube(copy())`.
+ * Writes block-style collections of one document into a list of pieces, joined once: the document is then a single
+ * flat string rather than a deep tree of concatenations the engine must flatten later. A list per document keeps the
+ * engine's cheap young-generation writes, where one list for a whole stream would not.
  */
-export function stringifyKubeOrdered(value: Record<string, unknown>, order: KeyOrder, omit: ReadonlySet<string>, copy: () => unknown): string {
-  keyOrder = order;
+class BlockWriter {
+  readonly parts: string[] = [];
+
+  /** `order` lists a mapping's keys; undefined means their own enumeration order. */
+  constructor(private readonly order: KeyOrder | undefined) {}
+
+  /** The keys to write for a mapping at any level. */
+  keysOf(v: object): string[] {
+    if (!isPlainObject(v)) throw FALLBACK;
+    return this.order ? this.order(v) : Object.keys(v);
+  }
+
+  /** A collection after `- `: its first line carries no indentation. */
+  collection(v: object, depth: number): void {
+    if (Array.isArray(v)) {
+      if (v.length === 0) this.parts.push('[]');
+      else this.sequence(v, depth);
+    } else if (!this.mapping(v as Record<string, unknown>, this.keysOf(v), depth)) this.parts.push('{}');
+  }
+
+  sequence(items: readonly unknown[], depth: number): void {
+    const parts = this.parts;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (i > 0) parts.push(lineStartAt(depth));
+      parts.push('- ');
+      if (item !== null && typeof item === 'object') this.collection(item, depth + 1);
+      else parts.push(scalar(item, indentAt(depth + 1)));
+    }
+  }
+
+  /** The entries with a defined value, the first line without indentation; false when there are none. */
+  mapping(v: Record<string, unknown>, keys: readonly string[], depth: number): boolean {
+    const parts = this.parts;
+    let written = false;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const value = v[key];
+      if (value === undefined) continue;
+      if (this.order && isIndexKey(key)) throw FALLBACK;
+      if (written) parts.push(lineStartAt(depth));
+      parts.push(keyText(key));
+      this.mappingValue(value, depth + 1);
+      written = true;
+    }
+    return written;
+  }
+
+  /** What follows `key:`: an empty collection or a scalar on the same line, a collection on the next lines. */
+  mappingValue(value: unknown, depth: number): void {
+    const parts = this.parts;
+    if (value === null || typeof value !== 'object') parts.push(' ', scalar(value, indentAt(depth)));
+    else if (Array.isArray(value)) {
+      if (value.length === 0) parts.push(' []');
+      else {
+        parts.push(lineStartAt(depth));
+        this.sequence(value, depth);
+      }
+    } else {
+      // Whether the mapping is empty shows only once its values are read: the line break becomes ` {}` then.
+      const lineStart = parts.length;
+      parts.push(lineStartAt(depth));
+      if (!this.mapping(value as Record<string, unknown>, this.keysOf(value), depth)) parts[lineStart] = ' {}';
+    }
+  }
+
+  /** A whole document for a mapping: its top-level keys minus `omit`. The library writes an empty one (`{}`). */
+  document(value: Record<string, unknown>, omit: ReadonlySet<string> | undefined): string | undefined {
+    let keys = this.keysOf(value);
+    if (omit) keys = keys.filter((k) => !omit.has(k));
+    if (!this.mapping(value, keys, 0)) return undefined;
+    this.parts.push('\n');
+    return this.parts.join('');
+  }
+}
+
+/** The document this writer writes for a mapping, or undefined when the library must write it. */
+function writeDocument(value: Record<string, unknown>, order: KeyOrder | undefined, omit: ReadonlySet<string> | undefined): string | undefined {
   try {
-    const top: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) if (!omit.has(k)) top[k] = value[k];
-    const body = collection(top, '');
-    if (body !== '{}') return body + '\n';
+    return new BlockWriter(order).document(value, omit);
   } catch (e) {
     if (e !== FALLBACK) throw e;
-  } finally {
-    keyOrder = undefined;
+    return undefined;
   }
-  return stringifyKube(copy());
+}
+
+/**
+ * The `---`-separated YAML documents for copies of `values` with the keys of every mapping in `order` (undefined
+ * values dropped) and the top-level keys in `omit` left out, written without making those copies; `copy(value)` makes
+ * one when the library must write that document. Identical to joining `---\n` + `stringifyKube(copy(value))`.
+ */
+export function stringifyKubeStream<T extends object>(values: readonly T[], order: KeyOrder, omit: ReadonlySet<string>, copy: (value: T) => unknown): string {
+  const documents: string[] = [];
+  for (const value of values) documents.push('---\n', writeDocument(value as Record<string, unknown>, order, omit) ?? stringifyKube(copy(value)));
+  return documents.join('');
 }
 
 /** The YAML document for one object, identical to the `yaml` package's output with KUBE_YAML_OPTIONS. */
 export function stringifyKube(value: unknown): string {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    try {
-      const body = collection(value, '');
-      if (body !== '{}') return body + '\n';
-    } catch (e) {
-      if (e !== FALLBACK) throw e;
-    }
-  }
-  return stringify(value, KUBE_YAML_OPTIONS);
+  const written = value !== null && typeof value === 'object' && !Array.isArray(value) ? writeDocument(value as Record<string, unknown>, undefined, undefined) : undefined;
+  return written ?? stringify(value, KUBE_YAML_OPTIONS);
 }
