@@ -1,9 +1,11 @@
 // Merging of Compose documents (`-f a.yml -f b.yml`, multi-document files, include conflicts) and of a service
 // onto the one it `extends`, following compose-go (override/merge.go, override/uncity.go, loader/reset.go).
 // Values are still in short syntax here: compose-go merges raw YAML trees before canonicalization, so every rule
-// below is written against both the short and the long forms. Inputs are never mutated: we merge deep clones.
+// below is written against both the short and the long forms. Inputs are never mutated: the base is merged as a
+// deep clone, and the override's subtrees, which merging only reads, are taken as they are (so the result shares them).
 import { error } from '../model/diagnostics.js';
-import { isOverride, isReset, stripTags } from './tags.js';
+import { RuleNode } from './path-rules.js';
+import { hasTags, isOverride, isReset, stripTags } from './tags.js';
 
 type Mapping = Record<string, unknown>;
 /** A compose path as a list of mapping keys; `*` in a pattern matches any one key. */
@@ -16,7 +18,8 @@ type Path = readonly string[];
 /**
  * Merges `override` (one parsed file, tags still in place) onto `base` (the model accumulated so far).
  * `!reset` paths are deleted from the base, `!override` paths are deleted and then take the file's value verbatim,
- * and everything else follows the generic rule plus the per-path rules of compose-go. The result holds no tags.
+ * and everything else follows the generic rule plus the per-path rules of compose-go. The result holds no tags
+ * and may share subtrees with `override`.
  */
 export function mergeModels(base: Mapping, override: Mapping): Mapping {
   return mergeWithTags(base, override, []);
@@ -35,10 +38,11 @@ export function mergeServiceForExtends(base: Mapping, local: Mapping, serviceNam
 
 /**
  * compose-go's EnforceUnicity: in the sequences listed in UNIQUE_KEYS, an entry whose key was already seen
- * replaces the earlier entry in place (the first position is kept, with the last value). Returns a new model.
+ * replaces the earlier entry in place (the first position is kept, with the last value). `model` is a merged
+ * model (no tags) and is not mutated: only the mappings leading to a changed sequence are copied.
  */
 export function enforceUniqueness<T extends Mapping>(model: T): T {
-  return uniqueIn(cloneWithoutTags(model), []) as T;
+  return uniqueIn(model, UNIQUE_RULES, []) as T;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -78,8 +82,10 @@ function cloneWithoutTags(v: unknown): unknown {
 }
 
 function mergeWithTags(base: Mapping, override: Mapping, path: Path): Mapping {
-  const target = applyTags(cloneWithoutTags(base), override, path);
-  const merged = mergeValues(target, cloneWithoutTags(override), path);
+  // Merging writes only into the clone of `base`: an override without tags needs no stripped copy.
+  const tagged = hasTags(override);
+  const target = tagged ? applyTags(cloneWithoutTags(base), override, path) : cloneWithoutTags(base);
+  const merged = mergeValues(target, tagged ? cloneWithoutTags(override) : override, path);
   return (isMapping(merged) ? merged : {}) as Mapping;
 }
 
@@ -164,9 +170,9 @@ function applyTags(base: unknown, override: unknown, path: Path): unknown {
 type Merger = (base: unknown, override: unknown, path: Path) => unknown;
 
 function mergeValues(base: unknown, override: unknown, path: Path): unknown {
-  const rule = MERGE_RULES.find(([p]) => matches(path, p));
+  const rule = MERGE_RULES.ruleAt(path);
   // compose-go consults the special rules before the null check, so e.g. `command: null` does replace.
-  if (rule) return rule[1](base, override, path);
+  if (rule) return rule(base, override, path);
   if (override === null || override === undefined) return base;
   if (isMapping(base)) {
     if (!isMapping(override)) cannotOverride(path);
@@ -429,11 +435,13 @@ const UNIQUE_KEYS: Array<[Path, Indexer]> = (
   ] as Array<[string, Indexer]>
 ).map(([p, indexer]) => [pattern(p), indexer]);
 
-function uniqueBy(seq: readonly unknown[], key: Indexer, path: Path): unknown[] {
-  const out: unknown[] = [];
+/** `seq` itself when no key repeats. */
+function uniqueBy<T>(seq: readonly T[], key: Indexer, path: Path): readonly T[] {
+  const out: T[] = [];
   const seen = new Map<string, number>();
+  const where = formatPath(path);
   seq.forEach((entry, i) => {
-    const k = key(entry, `${formatPath(path)}[${i}]`);
+    const k = key(entry, `${where}[${i}]`);
     const at = seen.get(k);
     if (at === undefined) {
       seen.set(k, out.length);
@@ -442,23 +450,30 @@ function uniqueBy(seq: readonly unknown[], key: Indexer, path: Path): unknown[] 
       out[at] = entry;
     }
   });
-  return out;
+  return out.length === seq.length ? seq : out;
 }
 
-/** No UNIQUE_KEYS path is longer: below it, nothing can change. */
-const UNIQUE_KEYS_DEPTH = Math.max(...UNIQUE_KEYS.map(([p]) => p.length));
+const UNIQUE_RULES = RuleNode.of(UNIQUE_KEYS);
 
-/** Walks mappings only (like compose-go), de-duplicating the sequences found at UNIQUE_KEYS paths. */
-function uniqueIn(value: unknown, path: Path): unknown {
+/**
+ * Walks mappings only (like compose-go) and only where a UNIQUE_KEYS path can still match, de-duplicating the
+ * sequences found at those paths. Returns `value` itself when nothing changed, else a copy of the mappings on the way.
+ */
+function uniqueIn(value: unknown, rules: RuleNode<Indexer>, path: Path): unknown {
   if (isMapping(value)) {
-    if (path.length >= UNIQUE_KEYS_DEPTH) return value;
-    for (const [key, child] of Object.entries(value)) setKey(value, key, uniqueIn(child, [...path, key]));
-    return value;
+    let copy: Mapping | undefined;
+    for (const key of Object.keys(value)) {
+      const below = rules.child(key);
+      if (!below) continue;
+      const child = value[key];
+      const unique = uniqueIn(child, below, [...path, key]);
+      if (unique === child) continue;
+      copy ??= { ...value };
+      setKey(copy, key, unique);
+    }
+    return copy ?? value;
   }
-  if (Array.isArray(value)) {
-    const rule = UNIQUE_KEYS.find(([p]) => matches(path, p));
-    return rule ? uniqueBy(value, rule[1], path) : value;
-  }
+  if (Array.isArray(value) && rules.rule) return uniqueBy(value, rules.rule, path);
   return value;
 }
 
@@ -512,8 +527,9 @@ function shortVolumeTarget(spec: string, at: string): string {
 
 // Not listed: `services.*.volumes.*.volume.labels`. compose-go registers it, but merging never descends into
 // sequences, so it cannot match; service volumes are concatenated and then made unique by target instead.
-const MERGE_RULES: Array<[Path, Merger]> = (
-  [
+const MERGE_RULES = RuleNode.of(
+  (
+    [
     ['networks.*.ipam.config', mergeIpamConfig],
     ['networks.*.labels', sequenceMerger(byKeyValue)],
     ['volumes.*.labels', sequenceMerger(byKeyValue)],
@@ -544,5 +560,6 @@ const MERGE_RULES: Array<[Path, Merger]> = (
     // Entry replaced as a whole, per the compose-go revision this project pins (newer compose-go merges two
     // soft/hard mappings key by key).
     ['services.*.ulimits.*', replace],
-  ] as Array<[string, Merger]>
-).map(([p, merger]) => [pattern(p), merger]);
+    ] as Array<[string, Merger]>
+  ).map(([p, merger]) => [pattern(p), merger] as const),
+);
