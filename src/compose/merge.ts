@@ -527,9 +527,8 @@ function shortVolumeTarget(spec: string, at: string): string {
 
 // Not listed: `services.*.volumes.*.volume.labels`. compose-go registers it, but merging never descends into
 // sequences, so it cannot match; service volumes are concatenated and then made unique by target instead.
-const MERGE_RULES = RuleNode.of(
-  (
-    [
+const MERGE_RULE_TABLE: Array<[Path, Merger]> = (
+  [
     ['networks.*.ipam.config', mergeIpamConfig],
     ['networks.*.labels', sequenceMerger(byKeyValue)],
     ['volumes.*.labels', sequenceMerger(byKeyValue)],
@@ -560,6 +559,7 @@ const MERGE_RULES = RuleNode.of(
     // Entry replaced as a whole, per the compose-go revision this project pins (newer compose-go merges two
     // soft/hard mappings key by key).
     ['services.*.ulimits.*', replace],
-    ] as Array<[string, Merger]>
-  ).map(([p, merger]) => [pattern(p), merger] as const),
-);
+  ] as Array<[string, Merger]>
+).map(([p, merger]) => [pattern(p), merger]);
+
+const MERGE_RULES = RuleNode.of(MERGE_RULE_TABLE);

@@ -908,7 +908,8 @@ describe('inputs are never mutated', () => {
   });
 
   it('mergeModels takes an untagged override as it is, and merging onto the result leaves that override alone', () => {
-    const first = deepFreeze(svc({ environment: { A: '1' }, build: { context: '.', args: { X: '1' } }, networks: { front: { aliases: ['f'] } }, logging: { driver: 'x', options: { a: '1' } } }));
+    const firstAttrs = { environment: { A: '1' }, build: { context: '.', args: { X: '1' } }, networks: { front: { aliases: ['f'] } }, logging: { driver: 'x', options: { a: '1' } } };
+    const first = deepFreeze(svc(structuredClone(firstAttrs)));
     const second = deepFreeze(svc({ environment: ['B=2'], build: { args: { Y: '2' } }, networks: { front: { aliases: ['g'] } }, logging: { options: { b: '2' } } }));
     const merged = mergeModels(mergeModels({}, first), second);
     expect((merged.services as Dict).test).toStrictEqual({
@@ -917,11 +918,14 @@ describe('inputs are never mutated', () => {
       networks: { front: { aliases: ['f', 'g'] } },
       logging: { driver: 'x', options: { a: '1', b: '2' } },
     });
-    expect(first).toStrictEqual(svc({ environment: { A: '1' }, build: { context: '.', args: { X: '1' } }, networks: { front: { aliases: ['f'] } }, logging: { driver: 'x', options: { a: '1' } } }));
+    expect(first).toStrictEqual(svc(firstAttrs));
   });
 
   it('enforceUniqueness copies only the mappings leading to a changed sequence', () => {
-    const model = deepFreeze({ services: { a: { cap_add: ['A', 'A'], environment: ['X=1'] }, b: { cap_add: ['B'] } }, volumes: { v: {} } });
+    const model = deepFreeze({
+      services: { a: { cap_add: ['A', 'A'], environment: ['X=1'] }, b: { cap_add: ['B'] } },
+      volumes: { v: {} },
+    });
     const unique = enforceUniqueness(model) as { services: Record<string, Dict>; volumes: Dict };
     expect(unique).toStrictEqual({ services: { a: { cap_add: ['A'], environment: ['X=1'] }, b: { cap_add: ['B'] } }, volumes: { v: {} } });
     expect(model.services.a.cap_add).toStrictEqual(['A', 'A']);
