@@ -3,6 +3,7 @@
 import { error, type Diagnostic } from '../model/diagnostics.js';
 import { OverrideTag, ResetTag } from './tags.js';
 import { formatInterpolationError, goQuote, InterpolationError, substitute } from './interpolate.js';
+import { RuleNode } from './path-rules.js';
 import { joinPath } from './yaml.js';
 
 export type Lookup = (name: string) => string | undefined;
@@ -68,24 +69,13 @@ const CAST_PATTERNS: [string, CastKind][] = [
   ['include.[].required', 'bool'],
 ];
 
-const CASTS = CAST_PATTERNS.map(([p, kind]) => ({ segs: p.split('.'), kind }));
+const LIST_ITEM = '[]';
 
-function castKindFor(segs: string[]): CastKind | undefined {
-  outer: for (const c of CASTS) {
-    if (c.segs.length !== segs.length) continue;
-    for (let i = 0; i < segs.length; i++) {
-      const want = c.segs[i]!;
-      const got = segs[i]!;
-      if (want === '*') {
-        if (got === '[]') continue outer;
-        continue;
-      }
-      if (want !== got) continue outer;
-    }
-    return c.kind;
-  }
-  return undefined;
-}
+/** The walk carries the node of its path: undefined once no cast can apply below it. */
+const CASTS = RuleNode.of(
+  CAST_PATTERNS.map(([p, kind]) => [p.split('.'), kind] as const),
+  (key) => key !== LIST_ITEM,
+);
 
 const BOOL_TRUE = new Set(['true', 'y', 'yes', 'on']);
 const BOOL_FALSE = new Set(['false', 'n', 'no', 'off']);
@@ -99,25 +89,29 @@ export interface InterpolateContext {
   locate: (path: string) => { line: number; column: number } | undefined;
 }
 
+/** Returns a new tree: nothing is shared with `doc`, not even subtrees that YAML aliases shared within it. */
 export function interpolateDocument(doc: unknown, ctx: InterpolateContext): unknown {
-  return walk(doc, '', [], ctx);
+  return walk(doc, '', CASTS, ctx);
 }
 
-function walk(v: unknown, path: string, segs: string[], ctx: InterpolateContext): unknown {
+function walk(v: unknown, path: string, casts: RuleNode<CastKind> | undefined, ctx: InterpolateContext): unknown {
   if (v instanceof ResetTag) return v;
-  if (v instanceof OverrideTag) return new OverrideTag(walk(v.value, path, segs, ctx));
-  if (Array.isArray(v)) return v.map((x, i) => walk(x, joinPath(path, i), [...segs, '[]'], ctx));
+  if (v instanceof OverrideTag) return new OverrideTag(walk(v.value, path, casts, ctx));
+  if (Array.isArray(v)) {
+    const itemCasts = casts?.child(LIST_ITEM);
+    return v.map((x, i) => walk(x, joinPath(path, i), itemCasts, ctx));
+  }
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
+    for (const k of Object.keys(v)) {
       // Extension fields are interpolated too (compose-go does), keys never.
-      out[k] = walk(x, joinPath(path, k), [...segs, k], ctx);
+      out[k] = walk((v as Record<string, unknown>)[k], joinPath(path, k), casts?.child(k), ctx);
     }
     return out;
   }
   if (typeof v !== 'string') return v;
   const value = ctx.interpolate ? interpolateString(v, path, ctx) : v;
-  const kind = castKindFor(segs);
+  const kind = casts?.rule;
   return kind ? cast(value, kind, path, ctx) : value;
 }
 
