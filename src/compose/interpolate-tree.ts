@@ -87,6 +87,8 @@ export interface InterpolateContext {
   interpolate: boolean;
   warn: (d: Omit<Diagnostic, 'severity'>) => void;
   locate: (path: string) => { line: number; column: number } | undefined;
+  /** Called for each `!reset` or `!override` met, so the caller knows whether the document holds any. */
+  onTag?: () => void;
 }
 
 /** Returns a new tree: nothing is shared with `doc`, not even subtrees that YAML aliases shared within it. */
@@ -95,24 +97,26 @@ export function interpolateDocument(doc: unknown, ctx: InterpolateContext): unkn
 }
 
 function walk(v: unknown, path: string, casts: RuleNode<CastKind> | undefined, ctx: InterpolateContext): unknown {
-  if (v instanceof ResetTag) return v;
-  if (v instanceof OverrideTag) return new OverrideTag(walk(v.value, path, casts, ctx));
+  if (typeof v === 'string') {
+    const value = ctx.interpolate ? interpolateString(v, path, ctx) : v;
+    const kind = casts?.rule;
+    return kind ? cast(value, kind, path, ctx) : value;
+  }
+  if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) {
     const itemCasts = casts?.child(LIST_ITEM);
     return v.map((x, i) => walk(x, joinPath(path, i), itemCasts, ctx));
   }
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) {
-      // Extension fields are interpolated too (compose-go does), keys never.
-      out[k] = walk((v as Record<string, unknown>)[k], joinPath(path, k), casts?.child(k), ctx);
-    }
-    return out;
+  if (v instanceof ResetTag || v instanceof OverrideTag) {
+    ctx.onTag?.();
+    return v instanceof ResetTag ? v : new OverrideTag(walk(v.value, path, casts, ctx));
   }
-  if (typeof v !== 'string') return v;
-  const value = ctx.interpolate ? interpolateString(v, path, ctx) : v;
-  const kind = casts?.rule;
-  return kind ? cast(value, kind, path, ctx) : value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    // Extension fields are interpolated too (compose-go does), keys never.
+    out[k] = walk((v as Record<string, unknown>)[k], joinPath(path, k), casts?.child(k), ctx);
+  }
+  return out;
 }
 
 function interpolateString(s: string, path: string, ctx: InterpolateContext): string {
@@ -129,22 +133,22 @@ function interpolateString(s: string, path: string, ctx: InterpolateContext): st
 }
 
 function cast(value: string, kind: CastKind, path: string, ctx: InterpolateContext): unknown {
-  const at = { file: ctx.file, path, ...ctx.locate(path) };
+  const at = () => ({ file: ctx.file, path, ...ctx.locate(path) });
   const t = value.trim();
   if (kind === 'bool') {
     const l = t.toLowerCase();
     if (BOOL_TRUE.has(l) || BOOL_FALSE.has(l)) {
       if (l !== 'true' && l !== 'false') {
-        ctx.warn({ code: 'interpolate.legacy-boolean', message: `"${value}" for boolean is not supported by YAML 1.2, please use \`${BOOL_TRUE.has(l)}\``, ...at });
+        ctx.warn({ code: 'interpolate.legacy-boolean', message: `"${value}" for boolean is not supported by YAML 1.2, please use \`${BOOL_TRUE.has(l)}\``, ...at() });
       }
       return BOOL_TRUE.has(l);
     }
-    throw error('cast.bool', `error while interpolating ${path}: failed to cast to expected type: invalid boolean: ${value}`, at);
+    throw error('cast.bool', `error while interpolating ${path}: failed to cast to expected type: invalid boolean: ${value}`, at());
   }
   if (kind === 'int') {
     if (/^[-+]?\d+$/.test(t)) return parseInt(t, 10);
-    throw error('cast.int', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseInt: parsing ${goQuote(value)}: invalid syntax`, at);
+    throw error('cast.int', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseInt: parsing ${goQuote(value)}: invalid syntax`, at());
   }
   if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return parseFloat(t);
-  throw error('cast.float', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseFloat: parsing ${goQuote(value)}: invalid syntax`, at);
+  throw error('cast.float', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseFloat: parsing ${goQuote(value)}: invalid syntax`, at());
 }

@@ -19,10 +19,10 @@ type Path = readonly string[];
  * Merges `override` (one parsed file, tags still in place) onto `base` (the model accumulated so far).
  * `!reset` paths are deleted from the base, `!override` paths are deleted and then take the file's value verbatim,
  * and everything else follows the generic rule plus the per-path rules of compose-go. The result holds no tags
- * and may share subtrees with `override`.
+ * and may share subtrees with `override`. `tagged` says whether `override` holds any tag, when the caller knows.
  */
-export function mergeModels(base: Mapping, override: Mapping): Mapping {
-  return mergeWithTags(base, override, []);
+export function mergeModels(base: Mapping, override: Mapping, tagged = hasTags(override)): Mapping {
+  return mergeWithTags(base, override, [], tagged);
 }
 
 /**
@@ -31,7 +31,7 @@ export function mergeModels(base: Mapping, override: Mapping): Mapping {
  * extended service. The resolved `extends` key is dropped from the result. `serviceName` only labels errors.
  */
 export function mergeServiceForExtends(base: Mapping, local: Mapping, serviceName = 'x'): Mapping {
-  const merged = mergeWithTags(base, local, ['services', serviceName]);
+  const merged = mergeWithTags(base, local, ['services', serviceName], hasTags(local));
   delete merged['extends'];
   return merged;
 }
@@ -81,9 +81,8 @@ function cloneWithoutTags(v: unknown): unknown {
   return stripTags(v);
 }
 
-function mergeWithTags(base: Mapping, override: Mapping, path: Path): Mapping {
+function mergeWithTags(base: Mapping, override: Mapping, path: Path, tagged: boolean): Mapping {
   // Merging writes only into the clone of `base`: an override without tags needs no stripped copy.
-  const tagged = hasTags(override);
   const target = tagged ? applyTags(cloneWithoutTags(base), override, path) : cloneWithoutTags(base);
   const merged = mergeValues(target, tagged ? cloneWithoutTags(override) : override, path);
   return (isMapping(merged) ? merged : {}) as Mapping;
