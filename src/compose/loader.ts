@@ -280,6 +280,7 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
  * enabled services; docker compose still prints it, and lowering maps it to "not in the project". Put it back.
  */
 function withOptionalDisabledDependencies(project: Project, before: Project, disabled: Record<string, string[]>): Project {
+  if (Object.keys(disabled).length === 0) return project; // nothing was dropped
   const services = { ...project.services };
   for (const [name, svc] of Object.entries(services)) {
     const original = before.services[name]?.depends_on;
