@@ -15,7 +15,7 @@ export function normalize(input: Project): Project {
   const project: Project = { ...input };
   if (input.services) {
     const services: Record<string, Service> = {};
-    for (const [name, service] of Object.entries(input.services)) services[name] = normalizeService(withDefaultNetwork(service));
+    for (const [name, service] of Object.entries(input.services)) services[name] = normalizeService(service);
     project.services = services;
   }
   // The implicit `default` network is declared only if some service uses it.
@@ -24,13 +24,6 @@ export function normalize(input: Project): Project {
   }
   setNamesFromKeys(project);
   return project;
-}
-
-/** Services with no network attachment (and no network_mode or provider) join `default`. */
-function withDefaultNetwork(service: Service): Service {
-  if (!attachesToNetworks(service)) return service;
-  if (service.networks !== undefined && Object.keys(service.networks).length > 0) return service;
-  return { ...service, networks: { default: null } };
 }
 
 function attachesToNetworks(service: Service): boolean {
@@ -43,6 +36,10 @@ function usesDefaultNetwork(service: Service): boolean {
 
 function normalizeService(input: Service): Service {
   const service: Service = { ...input };
+  // Services with no network attachment join `default`.
+  if (attachesToNetworks(service) && (service.networks === undefined || Object.keys(service.networks).length === 0)) {
+    service.networks = { default: null };
+  }
   if (service.pull_policy === 'if_not_present') service.pull_policy = 'missing';
   if (input.build) {
     const build = { ...input.build };
