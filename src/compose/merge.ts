@@ -460,6 +460,7 @@ const UNIQUE_RULES = RuleNode.of(UNIQUE_KEYS);
  */
 function uniqueIn(value: unknown, rules: RuleNode<Indexer>, path: Path): unknown {
   if (isMapping(value)) {
+    if (rules.isLeaf) return value;
     let copy: Mapping | undefined;
     for (const key of Object.keys(value)) {
       const below = rules.child(key);
@@ -490,32 +491,22 @@ function shortVolumeTarget(spec: string, at: string): string {
   if (spec.length <= 2) return spec;
   let source: string | undefined;
   let target: string | undefined;
-  let buffer = '';
+  let start = 0; // where the current field begins
   let depth = 0;
-  const END = '';
   for (let i = 0; i <= spec.length; i++) {
-    const ch = i < spec.length ? spec[i]! : END;
-    if (ch === '$' && spec[i + 1] === '{') {
-      depth++;
-      buffer += ch;
-      continue;
+    const end = i === spec.length;
+    const ch = end ? '' : spec[i]!;
+    if (ch === '$' && spec[i + 1] === '{') depth++;
+    else if (ch === '}' && depth > 0) depth--;
+    else if ((ch === ':' || end) && depth === 0 && !(ch === ':' && i - start === 1 && /\p{L}/u.test(spec[start]!))) {
+      const field = spec.slice(start, i);
+      if (field === '') invalid(`invalid spec: ${spec}: empty section between colons`);
+      if (source === undefined && end) return field;
+      if (source === undefined) source = field;
+      else if (target === undefined) target = field;
+      else if (!end) invalid(`invalid spec: ${spec}: too many colons`);
+      start = i + 1;
     }
-    if (ch === '}' && depth > 0) {
-      depth--;
-      buffer += ch;
-      continue;
-    }
-    const isDrive = ch === ':' && buffer.length === 1 && /\p{L}/u.test(buffer);
-    if (!isDrive && (ch === ':' || ch === END) && depth === 0) {
-      if (buffer === '') invalid(`invalid spec: ${spec}: empty section between colons`);
-      if (source === undefined && ch === END) return buffer;
-      if (source === undefined) source = buffer;
-      else if (target === undefined) target = buffer;
-      else if (ch === ':') invalid(`invalid spec: ${spec}: too many colons`);
-      buffer = '';
-      continue;
-    }
-    if (ch !== END) buffer += ch;
   }
   return target ?? '';
 }

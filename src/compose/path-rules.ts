@@ -30,6 +30,11 @@ export class RuleNode<T> {
     return new RuleNode(rules, 0, wildcardMatches);
   }
 
+  /** True when no rule lies below this node's path. */
+  get isLeaf(): boolean {
+    return this.named.size === 0 && this.anyKey === undefined;
+  }
+
   /** The node of this path extended by `key`; undefined when no rule lies at or below it. */
   child(key: string): RuleNode<T> | undefined {
     return this.named.get(key) ?? (this.anyKey && this.wildcardMatches(key) ? this.anyKey : undefined);
