@@ -436,9 +436,14 @@ const UNIQUE_KEYS: Array<[Path, Indexer]> = (
 
 /** `seq` itself when no key repeats. */
 function uniqueBy<T>(seq: readonly T[], key: Indexer, path: Path): readonly T[] {
+  const where = formatPath(path);
+  if (seq.length < 2) {
+    // Nothing can repeat, but an entry without a key still fails.
+    seq.forEach((entry, i) => key(entry, `${where}[${i}]`));
+    return seq;
+  }
   const out: T[] = [];
   const seen = new Map<string, number>();
-  const where = formatPath(path);
   seq.forEach((entry, i) => {
     const k = key(entry, `${where}[${i}]`);
     const at = seen.get(k);
