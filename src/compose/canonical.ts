@@ -117,7 +117,8 @@ type Cast = keyof typeof CASTS;
 /** Casts the listed keys of `obj` that are present; other keys are kept as they are. */
 function withCasts(obj: Dict, path: string, ctx: CanonicalContext, casts: Record<string, Cast>): Dict {
   const out: Dict = { ...obj };
-  for (const [key, cast] of Object.entries(casts)) {
+  for (const key in casts) {
+    const cast = casts[key]!;
     const v = out[key];
     if (v !== undefined && v !== null) out[key] = CASTS[cast](v, `${path}.${key}`, ctx);
     // compose-go's UnitBytes fields are omitempty (all but blkio's `rate`): a size of 0 is no size at all.

@@ -3,6 +3,7 @@
 import { error, type Diagnostic } from '../model/diagnostics.js';
 import { OverrideTag, ResetTag } from './tags.js';
 import { formatInterpolationError, goQuote, InterpolationError, substitute } from './interpolate.js';
+import { RuleNode } from './path-rules.js';
 import { joinPath } from './yaml.js';
 
 export type Lookup = (name: string) => string | undefined;
@@ -68,24 +69,13 @@ const CAST_PATTERNS: [string, CastKind][] = [
   ['include.[].required', 'bool'],
 ];
 
-const CASTS = CAST_PATTERNS.map(([p, kind]) => ({ segs: p.split('.'), kind }));
+const LIST_ITEM = '[]';
 
-function castKindFor(segs: string[]): CastKind | undefined {
-  outer: for (const c of CASTS) {
-    if (c.segs.length !== segs.length) continue;
-    for (let i = 0; i < segs.length; i++) {
-      const want = c.segs[i]!;
-      const got = segs[i]!;
-      if (want === '*') {
-        if (got === '[]') continue outer;
-        continue;
-      }
-      if (want !== got) continue outer;
-    }
-    return c.kind;
-  }
-  return undefined;
-}
+/** The walk carries the node of its path: undefined once no cast can apply below it. */
+const CASTS = RuleNode.of(
+  CAST_PATTERNS.map(([p, kind]) => [p.split('.'), kind] as const),
+  (key) => key !== LIST_ITEM,
+);
 
 const BOOL_TRUE = new Set(['true', 'y', 'yes', 'on']);
 const BOOL_FALSE = new Set(['false', 'n', 'no', 'off']);
@@ -97,28 +87,36 @@ export interface InterpolateContext {
   interpolate: boolean;
   warn: (d: Omit<Diagnostic, 'severity'>) => void;
   locate: (path: string) => { line: number; column: number } | undefined;
+  /** Called for each `!reset` or `!override` met, so the caller knows whether the document holds any. */
+  onTag?: () => void;
 }
 
+/** Returns a new tree: nothing is shared with `doc`, not even subtrees that YAML aliases shared within it. */
 export function interpolateDocument(doc: unknown, ctx: InterpolateContext): unknown {
-  return walk(doc, '', [], ctx);
+  return walk(doc, '', CASTS, ctx);
 }
 
-function walk(v: unknown, path: string, segs: string[], ctx: InterpolateContext): unknown {
-  if (v instanceof ResetTag) return v;
-  if (v instanceof OverrideTag) return new OverrideTag(walk(v.value, path, segs, ctx));
-  if (Array.isArray(v)) return v.map((x, i) => walk(x, joinPath(path, i), [...segs, '[]'], ctx));
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      // Extension fields are interpolated too (compose-go does), keys never.
-      out[k] = walk(x, joinPath(path, k), [...segs, k], ctx);
-    }
-    return out;
+function walk(v: unknown, path: string, casts: RuleNode<CastKind> | undefined, ctx: InterpolateContext): unknown {
+  if (typeof v === 'string') {
+    const value = ctx.interpolate ? interpolateString(v, path, ctx) : v;
+    const kind = casts?.rule;
+    return kind ? cast(value, kind, path, ctx) : value;
   }
-  if (typeof v !== 'string') return v;
-  const value = ctx.interpolate ? interpolateString(v, path, ctx) : v;
-  const kind = castKindFor(segs);
-  return kind ? cast(value, kind, path, ctx) : value;
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const itemCasts = casts?.child(LIST_ITEM);
+    return v.map((x, i) => walk(x, joinPath(path, i), itemCasts, ctx));
+  }
+  if (v instanceof ResetTag || v instanceof OverrideTag) {
+    ctx.onTag?.();
+    return v instanceof ResetTag ? v : new OverrideTag(walk(v.value, path, casts, ctx));
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    // Extension fields are interpolated too (compose-go does), keys never.
+    out[k] = walk((v as Record<string, unknown>)[k], joinPath(path, k), casts?.child(k), ctx);
+  }
+  return out;
 }
 
 function interpolateString(s: string, path: string, ctx: InterpolateContext): string {
@@ -135,22 +133,22 @@ function interpolateString(s: string, path: string, ctx: InterpolateContext): st
 }
 
 function cast(value: string, kind: CastKind, path: string, ctx: InterpolateContext): unknown {
-  const at = { file: ctx.file, path, ...ctx.locate(path) };
+  const at = () => ({ file: ctx.file, path, ...ctx.locate(path) });
   const t = value.trim();
   if (kind === 'bool') {
     const l = t.toLowerCase();
     if (BOOL_TRUE.has(l) || BOOL_FALSE.has(l)) {
       if (l !== 'true' && l !== 'false') {
-        ctx.warn({ code: 'interpolate.legacy-boolean', message: `"${value}" for boolean is not supported by YAML 1.2, please use \`${BOOL_TRUE.has(l)}\``, ...at });
+        ctx.warn({ code: 'interpolate.legacy-boolean', message: `"${value}" for boolean is not supported by YAML 1.2, please use \`${BOOL_TRUE.has(l)}\``, ...at() });
       }
       return BOOL_TRUE.has(l);
     }
-    throw error('cast.bool', `error while interpolating ${path}: failed to cast to expected type: invalid boolean: ${value}`, at);
+    throw error('cast.bool', `error while interpolating ${path}: failed to cast to expected type: invalid boolean: ${value}`, at());
   }
   if (kind === 'int') {
     if (/^[-+]?\d+$/.test(t)) return parseInt(t, 10);
-    throw error('cast.int', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseInt: parsing ${goQuote(value)}: invalid syntax`, at);
+    throw error('cast.int', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseInt: parsing ${goQuote(value)}: invalid syntax`, at());
   }
   if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return parseFloat(t);
-  throw error('cast.float', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseFloat: parsing ${goQuote(value)}: invalid syntax`, at);
+  throw error('cast.float', `error while interpolating ${path}: failed to cast to expected type: strconv.ParseFloat: parsing ${goQuote(value)}: invalid syntax`, at());
 }

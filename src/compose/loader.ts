@@ -170,16 +170,19 @@ function loadDocument(dict: Record<string, unknown>, doc: unknown, file: string,
       throw error('schema.top-level', `Top-level object must be a mapping${tag}`, { file, line: 1 });
     }
     const lookup = (name: string) => input.env[name];
+    let tagged = false;
     let cfg = interpolateDocument(doc, {
       file,
       lookup,
       interpolate: session.interpolate,
       warn: (d) => session.diagnostics.add({ ...d, severity: 'warning' }),
       locate: (p) => session.locate(p),
+      onTag: () => (tagged = true),
     }) as Record<string, unknown>;
+    // Includes and extends add only merged (untagged) definitions: a document without tags stays without.
     cfg = applyIncludes(cfg, file, input, session);
     cfg = applyExtends(cfg, file, dict, input, session);
-    let merged = enforceUniqueness(mergeModels(dict, cfg));
+    let merged = enforceUniqueness(mergeModels(dict, cfg, tagged));
     validateSchema(merged, (p) => session.locate(p));
     if ('version' in merged) {
       session.diagnostics.warn('compose.version-obsolete', 'the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion', {
@@ -277,6 +280,7 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
  * enabled services; docker compose still prints it, and lowering maps it to "not in the project". Put it back.
  */
 function withOptionalDisabledDependencies(project: Project, before: Project, disabled: Record<string, string[]>): Project {
+  if (Object.keys(disabled).length === 0) return project; // nothing was dropped
   const services = { ...project.services };
   for (const [name, svc] of Object.entries(services)) {
     const original = before.services[name]?.depends_on;

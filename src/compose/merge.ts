@@ -1,9 +1,11 @@
 // Merging of Compose documents (`-f a.yml -f b.yml`, multi-document files, include conflicts) and of a service
 // onto the one it `extends`, following compose-go (override/merge.go, override/uncity.go, loader/reset.go).
 // Values are still in short syntax here: compose-go merges raw YAML trees before canonicalization, so every rule
-// below is written against both the short and the long forms. Inputs are never mutated: we merge deep clones.
+// below is written against both the short and the long forms. Inputs are never mutated: the base is merged as a
+// deep clone, and the override's subtrees, which merging only reads, are taken as they are (so the result shares them).
 import { error } from '../model/diagnostics.js';
-import { isOverride, isReset, stripTags } from './tags.js';
+import { RuleNode } from './path-rules.js';
+import { hasTags, isOverride, isReset, stripTags } from './tags.js';
 
 type Mapping = Record<string, unknown>;
 /** A compose path as a list of mapping keys; `*` in a pattern matches any one key. */
@@ -16,10 +18,11 @@ type Path = readonly string[];
 /**
  * Merges `override` (one parsed file, tags still in place) onto `base` (the model accumulated so far).
  * `!reset` paths are deleted from the base, `!override` paths are deleted and then take the file's value verbatim,
- * and everything else follows the generic rule plus the per-path rules of compose-go. The result holds no tags.
+ * and everything else follows the generic rule plus the per-path rules of compose-go. The result holds no tags
+ * and may share subtrees with `override`. `tagged` says whether `override` holds any tag, when the caller knows.
  */
-export function mergeModels(base: Mapping, override: Mapping): Mapping {
-  return mergeWithTags(base, override, []);
+export function mergeModels(base: Mapping, override: Mapping, tagged = hasTags(override)): Mapping {
+  return mergeWithTags(base, override, [], tagged);
 }
 
 /**
@@ -28,17 +31,18 @@ export function mergeModels(base: Mapping, override: Mapping): Mapping {
  * extended service. The resolved `extends` key is dropped from the result. `serviceName` only labels errors.
  */
 export function mergeServiceForExtends(base: Mapping, local: Mapping, serviceName = 'x'): Mapping {
-  const merged = mergeWithTags(base, local, ['services', serviceName]);
+  const merged = mergeWithTags(base, local, ['services', serviceName], hasTags(local));
   delete merged['extends'];
   return merged;
 }
 
 /**
  * compose-go's EnforceUnicity: in the sequences listed in UNIQUE_KEYS, an entry whose key was already seen
- * replaces the earlier entry in place (the first position is kept, with the last value). Returns a new model.
+ * replaces the earlier entry in place (the first position is kept, with the last value). `model` is a merged
+ * model (no tags) and is not mutated: only the mappings leading to a changed sequence are copied.
  */
 export function enforceUniqueness<T extends Mapping>(model: T): T {
-  return uniqueIn(cloneWithoutTags(model), []) as T;
+  return uniqueIn(model, UNIQUE_RULES, []) as T;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -77,9 +81,10 @@ function cloneWithoutTags(v: unknown): unknown {
   return stripTags(v);
 }
 
-function mergeWithTags(base: Mapping, override: Mapping, path: Path): Mapping {
-  const target = applyTags(cloneWithoutTags(base), override, path);
-  const merged = mergeValues(target, cloneWithoutTags(override), path);
+function mergeWithTags(base: Mapping, override: Mapping, path: Path, tagged: boolean): Mapping {
+  // Merging writes only into the clone of `base`: an override without tags needs no stripped copy.
+  const target = tagged ? applyTags(cloneWithoutTags(base), override, path) : cloneWithoutTags(base);
+  const merged = mergeValues(target, tagged ? cloneWithoutTags(override) : override, path);
   return (isMapping(merged) ? merged : {}) as Mapping;
 }
 
@@ -164,9 +169,9 @@ function applyTags(base: unknown, override: unknown, path: Path): unknown {
 type Merger = (base: unknown, override: unknown, path: Path) => unknown;
 
 function mergeValues(base: unknown, override: unknown, path: Path): unknown {
-  const rule = MERGE_RULES.find(([p]) => matches(path, p));
+  const rule = MERGE_RULES.ruleAt(path);
   // compose-go consults the special rules before the null check, so e.g. `command: null` does replace.
-  if (rule) return rule[1](base, override, path);
+  if (rule) return rule(base, override, path);
   if (override === null || override === undefined) return base;
   if (isMapping(base)) {
     if (!isMapping(override)) cannotOverride(path);
@@ -429,11 +434,18 @@ const UNIQUE_KEYS: Array<[Path, Indexer]> = (
   ] as Array<[string, Indexer]>
 ).map(([p, indexer]) => [pattern(p), indexer]);
 
-function uniqueBy(seq: readonly unknown[], key: Indexer, path: Path): unknown[] {
-  const out: unknown[] = [];
+/** `seq` itself when no key repeats. */
+function uniqueBy<T>(seq: readonly T[], key: Indexer, path: Path): readonly T[] {
+  const where = formatPath(path);
+  if (seq.length < 2) {
+    // Nothing can repeat, but an entry without a key still fails.
+    seq.forEach((entry, i) => key(entry, `${where}[${i}]`));
+    return seq;
+  }
+  const out: T[] = [];
   const seen = new Map<string, number>();
   seq.forEach((entry, i) => {
-    const k = key(entry, `${formatPath(path)}[${i}]`);
+    const k = key(entry, `${where}[${i}]`);
     const at = seen.get(k);
     if (at === undefined) {
       seen.set(k, out.length);
@@ -442,23 +454,31 @@ function uniqueBy(seq: readonly unknown[], key: Indexer, path: Path): unknown[] 
       out[at] = entry;
     }
   });
-  return out;
+  return out.length === seq.length ? seq : out;
 }
 
-/** No UNIQUE_KEYS path is longer: below it, nothing can change. */
-const UNIQUE_KEYS_DEPTH = Math.max(...UNIQUE_KEYS.map(([p]) => p.length));
+const UNIQUE_RULES = RuleNode.of(UNIQUE_KEYS);
 
-/** Walks mappings only (like compose-go), de-duplicating the sequences found at UNIQUE_KEYS paths. */
-function uniqueIn(value: unknown, path: Path): unknown {
+/**
+ * Walks mappings only (like compose-go) and only where a UNIQUE_KEYS path can still match, de-duplicating the
+ * sequences found at those paths. Returns `value` itself when nothing changed, else a copy of the mappings on the way.
+ */
+function uniqueIn(value: unknown, rules: RuleNode<Indexer>, path: Path): unknown {
   if (isMapping(value)) {
-    if (path.length >= UNIQUE_KEYS_DEPTH) return value;
-    for (const [key, child] of Object.entries(value)) setKey(value, key, uniqueIn(child, [...path, key]));
-    return value;
+    if (rules.isLeaf) return value;
+    let copy: Mapping | undefined;
+    for (const key of Object.keys(value)) {
+      const below = rules.child(key);
+      if (!below) continue;
+      const child = value[key];
+      const unique = uniqueIn(child, below, [...path, key]);
+      if (unique === child) continue;
+      copy ??= { ...value };
+      setKey(copy, key, unique);
+    }
+    return copy ?? value;
   }
-  if (Array.isArray(value)) {
-    const rule = UNIQUE_KEYS.find(([p]) => matches(path, p));
-    return rule ? uniqueBy(value, rule[1], path) : value;
-  }
+  if (Array.isArray(value) && rules.rule) return uniqueBy(value, rules.rule, path);
   return value;
 }
 
@@ -476,32 +496,22 @@ function shortVolumeTarget(spec: string, at: string): string {
   if (spec.length <= 2) return spec;
   let source: string | undefined;
   let target: string | undefined;
-  let buffer = '';
+  let start = 0; // where the current field begins
   let depth = 0;
-  const END = '';
   for (let i = 0; i <= spec.length; i++) {
-    const ch = i < spec.length ? spec[i]! : END;
-    if (ch === '$' && spec[i + 1] === '{') {
-      depth++;
-      buffer += ch;
-      continue;
+    const end = i === spec.length;
+    const ch = end ? '' : spec[i]!;
+    if (ch === '$' && spec[i + 1] === '{') depth++;
+    else if (ch === '}' && depth > 0) depth--;
+    else if ((ch === ':' || end) && depth === 0 && !(ch === ':' && i - start === 1 && /\p{L}/u.test(spec[start]!))) {
+      const field = spec.slice(start, i);
+      if (field === '') invalid(`invalid spec: ${spec}: empty section between colons`);
+      if (source === undefined && end) return field;
+      if (source === undefined) source = field;
+      else if (target === undefined) target = field;
+      else if (!end) invalid(`invalid spec: ${spec}: too many colons`);
+      start = i + 1;
     }
-    if (ch === '}' && depth > 0) {
-      depth--;
-      buffer += ch;
-      continue;
-    }
-    const isDrive = ch === ':' && buffer.length === 1 && /\p{L}/u.test(buffer);
-    if (!isDrive && (ch === ':' || ch === END) && depth === 0) {
-      if (buffer === '') invalid(`invalid spec: ${spec}: empty section between colons`);
-      if (source === undefined && ch === END) return buffer;
-      if (source === undefined) source = buffer;
-      else if (target === undefined) target = buffer;
-      else if (ch === ':') invalid(`invalid spec: ${spec}: too many colons`);
-      buffer = '';
-      continue;
-    }
-    if (ch !== END) buffer += ch;
   }
   return target ?? '';
 }
@@ -512,7 +522,7 @@ function shortVolumeTarget(spec: string, at: string): string {
 
 // Not listed: `services.*.volumes.*.volume.labels`. compose-go registers it, but merging never descends into
 // sequences, so it cannot match; service volumes are concatenated and then made unique by target instead.
-const MERGE_RULES: Array<[Path, Merger]> = (
+const MERGE_RULE_TABLE: Array<[Path, Merger]> = (
   [
     ['networks.*.ipam.config', mergeIpamConfig],
     ['networks.*.labels', sequenceMerger(byKeyValue)],
@@ -546,3 +556,5 @@ const MERGE_RULES: Array<[Path, Merger]> = (
     ['services.*.ulimits.*', replace],
   ] as Array<[string, Merger]>
 ).map(([p, merger]) => [pattern(p), merger]);
+
+const MERGE_RULES = RuleNode.of(MERGE_RULE_TABLE);

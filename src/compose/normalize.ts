@@ -10,39 +10,42 @@ import { cleanPath } from './syntax/volumes.js';
 const SERVICE_PREFIX = 'service:';
 const CONTAINER_PREFIX = 'container:';
 
+/** Does not modify `input`: the result shares it, and only the objects that get a default are copied. */
 export function normalize(input: Project): Project {
-  const project = structuredClone(input);
-  normalizeNetworks(project);
-  for (const service of Object.values(project.services ?? {})) normalizeService(service);
+  const project: Project = { ...input };
+  if (input.services) {
+    const services: Record<string, Service> = {};
+    for (const [name, service] of Object.entries(input.services)) services[name] = normalizeService(service);
+    project.services = services;
+  }
+  // The implicit `default` network is declared only if some service uses it.
+  if (Object.values(project.services ?? {}).some(usesDefaultNetwork)) {
+    project.networks = { ...project.networks, default: project.networks?.default ?? {} };
+  }
   setNamesFromKeys(project);
   return project;
 }
 
-/** Services with no network attachment join `default`, which is declared only if someone uses it. */
-function normalizeNetworks(project: Project): void {
-  let usesDefault = false;
-  for (const service of Object.values(project.services ?? {})) {
-    if (service.provider !== undefined || service.network_mode !== undefined) continue;
-    if (service.networks === undefined || Object.keys(service.networks).length === 0) {
-      service.networks = { default: null };
-      usesDefault = true;
-    } else if ('default' in service.networks) {
-      usesDefault = true;
-    }
-  }
-  if (usesDefault) {
-    project.networks ??= {};
-    project.networks.default ??= {};
-  }
+function attachesToNetworks(service: Service): boolean {
+  return service.provider === undefined && service.network_mode === undefined;
 }
 
-function normalizeService(service: Service): void {
+function usesDefaultNetwork(service: Service): boolean {
+  return attachesToNetworks(service) && service.networks !== undefined && 'default' in service.networks;
+}
+
+function normalizeService(input: Service): Service {
+  const service: Service = { ...input };
+  // Services with no network attachment join `default`.
+  if (attachesToNetworks(service) && (service.networks === undefined || Object.keys(service.networks).length === 0)) {
+    service.networks = { default: null };
+  }
   if (service.pull_policy === 'if_not_present') service.pull_policy = 'missing';
-  if (service.build) {
-    service.build.context ??= '.';
-    if (service.build.dockerfile === undefined && service.build.dockerfile_inline === undefined) {
-      service.build.dockerfile = 'Dockerfile';
-    }
+  if (input.build) {
+    const build = { ...input.build };
+    build.context ??= '.';
+    if (build.dockerfile === undefined && build.dockerfile_inline === undefined) build.dockerfile = 'Dockerfile';
+    service.build = build;
   }
 
   const dependsOn: Record<string, DependsOn> = { ...service.depends_on };
@@ -63,12 +66,19 @@ function normalizeService(service: Service): void {
 
   // loader/normalize.go cleans every mount target once more after the merge, and path.Clean("") is ".": a long-form
   // `target: ""` is printed (and reloads) as `target: .`.
-  for (const volume of service.volumes ?? []) if (typeof volume.target === 'string') volume.target = volume.target === '' ? '.' : cleanPath(volume.target);
+  if (input.volumes) {
+    service.volumes = input.volumes.map((volume) => {
+      if (typeof volume.target !== 'string') return volume;
+      const target = volume.target === '' ? '.' : cleanPath(volume.target);
+      return target === volume.target ? volume : { ...volume, target };
+    });
+  }
 
   // compose-spec#647: a pre_start hook runs the service image unless it names its own.
-  if (service.image !== undefined) {
-    for (const hook of service.pre_start ?? []) hook.image ??= service.image;
+  if (service.image !== undefined && input.pre_start) {
+    service.pre_start = input.pre_start.map((hook) => (hook.image === undefined || hook.image === null ? { ...hook, image: service.image } : hook));
   }
+  return service;
 }
 
 /** Resources are named `<project>_<key>`, or `<key>` when external, unless `name` is given. */
@@ -76,10 +86,11 @@ function setNamesFromKeys(project: Project): void {
   for (const kind of ['networks', 'volumes', 'configs', 'secrets'] as const) {
     const resources = project[kind];
     if (!resources) continue;
+    const named: Record<string, NonNullable<(typeof resources)[string]>> = {};
     for (const [key, resource] of Object.entries(resources)) {
       const r = resource ?? {};
-      if (r.name === undefined || r.name === null) r.name = r.external === true ? key : `${project.name}_${key}`;
-      resources[key] = r;
+      named[key] = r.name === undefined || r.name === null ? { ...r, name: r.external === true ? key : `${project.name}_${key}` } : r;
     }
+    (project as Record<typeof kind, typeof named>)[kind] = named;
   }
 }

@@ -148,32 +148,52 @@ function candidates(project: Project, home: string): Candidate[] {
   return out;
 }
 
+/** What the checks need to know about one path; services often share env files and bind sources. */
+interface PathFacts {
+  /** Set when the path exists and is neither a regular file nor a directory. */
+  special: Stats | undefined;
+  /** undefined when the path (followed through symlinks) stays inside the project directory. */
+  outside: { via: string } | undefined;
+}
+
+function factsOf(path: string, root: string): PathFacts {
+  let st: Stats | undefined;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined; // missing (reported where it is used) or a symlink loop (never followed by us)
+  }
+  const special = st && !st.isFile() && !st.isDirectory() ? st : undefined;
+  const real = realish(path);
+  if (inside(root, real)) return { special, outside: undefined };
+  const via = real !== resolve(path) && inside(root, resolve(path)) ? ` (through a symlink, to ${real})` : '';
+  return { special, outside: { via } };
+}
+
 /**
  * Warns (errors with `restrict`) about project paths outside the project directory or naming special files.
  * A special file we would read ourselves is always an error: reading it could hang or never end.
  */
 export function checkProjectPaths(project: Project, o: PathCheckOptions): void {
   const root = realish(o.projectDir);
+  const known = new Map<string, PathFacts>();
   for (const c of candidates(project, o.home ?? homedir())) {
     if (!isAbsolute(c.path)) continue; // canonical forms made every local path absolute; anything else is not a path
-    const where = { path: c.at, ...o.locate(c.at) };
-    let st: Stats | undefined;
-    try {
-      st = statSync(c.path);
-    } catch {
-      st = undefined; // missing (reported where it is used) or a symlink loop (never followed by us)
+    let facts = known.get(c.path);
+    if (!facts) {
+      facts = factsOf(c.path, root);
+      known.set(c.path, facts);
     }
-    if (st && !st.isFile() && !st.isDirectory()) {
-      const message = `${c.what} ${c.path} is ${kindOf(st)}${c.read ? ': refusing to read it' : ''}`;
-      if (c.read || o.restrict) o.diagnostics.error('paths.special-file', message + (c.read ? '' : ' (--restrict-paths)'), where);
-      else o.diagnostics.warn('paths.special-file', message, where);
+    const where = () => ({ path: c.at, ...o.locate(c.at) });
+    if (facts.special) {
+      const message = `${c.what} ${c.path} is ${kindOf(facts.special)}${c.read ? ': refusing to read it' : ''}`;
+      if (c.read || o.restrict) o.diagnostics.error('paths.special-file', message + (c.read ? '' : ' (--restrict-paths)'), where());
+      else o.diagnostics.warn('paths.special-file', message, where());
     }
-    const real = realish(c.path);
-    if (!inside(root, real)) {
-      const via = real !== resolve(c.path) && inside(root, resolve(c.path)) ? ` (through a symlink, to ${real})` : '';
-      const message = `${c.what} ${c.path}${via} is outside the project directory ${o.projectDir}`;
-      if (o.restrict) o.diagnostics.error('paths.outside-project', `${message} (--restrict-paths)`, where);
-      else o.diagnostics.warn('paths.outside-project', message, where);
+    if (facts.outside) {
+      const message = `${c.what} ${c.path}${facts.outside.via} is outside the project directory ${o.projectDir}`;
+      if (o.restrict) o.diagnostics.error('paths.outside-project', `${message} (--restrict-paths)`, where());
+      else o.diagnostics.warn('paths.outside-project', message, where());
     }
   }
 }

@@ -18,6 +18,16 @@ export function isOverride(v: unknown): v is OverrideTag {
   return v instanceof OverrideTag;
 }
 
+/** True when a `!reset` or `!override` marker occurs anywhere in the tree. */
+export function hasTags(v: unknown): boolean {
+  if (isReset(v) || isOverride(v)) return true;
+  if (Array.isArray(v)) return v.some(hasTags);
+  if (v !== null && typeof v === 'object') {
+    for (const k in v) if (hasTags((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
 /** Removes markers left in a tree that had no base to apply to: `!reset` disappears, `!override` unwraps. */
 export function stripTags(v: unknown): unknown {
   if (isReset(v)) return undefined;

@@ -285,6 +285,29 @@ describe('compose files', () => {
     expect(a.ports!.map((p) => p.target)).toEqual([80, 443]);
   });
 
+  it('merges onto one use of a YAML alias without changing the other uses', () => {
+    const dir = project({
+      'compose.yaml': 'services:\n  a:\n    image: x\n    environment: &env\n      A: "1"\n    volumes: &vols ["./d:/d"]\n  b:\n    image: y\n    environment: *env\n    volumes: *vols\n',
+      'compose.override.yaml': 'services:\n  a:\n    environment:\n      B: "2"\n    volumes: ["./e:/e"]\n---\nservices:\n  b:\n    environment:\n      C: "3"\n',
+    });
+    const { a, b } = load(dir).project.services;
+    expect(a!.environment).toEqual({ A: '1', B: '2' });
+    expect(a!.volumes!.map((v) => v.target)).toEqual(['/d', '/e']);
+    expect(b!.environment).toEqual({ A: '1', C: '3' });
+    expect(b!.volumes!.map((v) => v.target)).toEqual(['/d']);
+  });
+
+  it('extends one service twice and a merged service once more, each copy on its own', () => {
+    const dir = project({
+      'compose.yaml': 'services:\n  base:\n    image: x\n    environment: {A: "1"}\n  one:\n    extends: base\n    environment: {B: "2"}\n  two:\n    extends: one\n    environment: {C: "3"}\n',
+      'compose.override.yaml': 'services:\n  one:\n    environment: {D: "4"}\n',
+    });
+    const s = load(dir).project.services;
+    expect(s.base!.environment).toEqual({ A: '1' });
+    expect(s.one!.environment).toEqual({ A: '1', B: '2', D: '4' });
+    expect(s.two!.environment).toEqual({ A: '1', B: '2', C: '3' });
+  });
+
   it('accepts dots in service names (TestServiceNameWithDots)', () => {
     const dir = project({ 'compose.yaml': 'services:\n  service.with.dots:\n    image: x\n  other:\n    image: y\n    depends_on: [service.with.dots]\n' });
     const p = load(dir).project;

@@ -907,10 +907,32 @@ describe('inputs are never mutated', () => {
     expect((((override.services as Dict).test as Dict).networks as Dict).front).toStrictEqual({ aliases: ['f'] });
   });
 
-  it('enforceUniqueness returns a new model', () => {
-    const model = deepFreeze(svc({ cap_add: ['A', 'A'] }));
-    expect(enforceUniqueness(model)).toStrictEqual(svc({ cap_add: ['A'] }));
-    expect(model).toStrictEqual(svc({ cap_add: ['A', 'A'] }));
+  it('mergeModels takes an untagged override as it is, and merging onto the result leaves that override alone', () => {
+    const firstAttrs = { environment: { A: '1' }, build: { context: '.', args: { X: '1' } }, networks: { front: { aliases: ['f'] } }, logging: { driver: 'x', options: { a: '1' } } };
+    const first = deepFreeze(svc(structuredClone(firstAttrs)));
+    const second = deepFreeze(svc({ environment: ['B=2'], build: { args: { Y: '2' } }, networks: { front: { aliases: ['g'] } }, logging: { options: { b: '2' } } }));
+    const merged = mergeModels(mergeModels({}, first), second);
+    expect((merged.services as Dict).test).toStrictEqual({
+      environment: ['A=1', 'B=2'],
+      build: { context: '.', args: ['X=1', 'Y=2'] },
+      networks: { front: { aliases: ['f', 'g'] } },
+      logging: { driver: 'x', options: { a: '1', b: '2' } },
+    });
+    expect(first).toStrictEqual(svc(firstAttrs));
+  });
+
+  it('enforceUniqueness copies only the mappings leading to a changed sequence', () => {
+    const model = deepFreeze({
+      services: { a: { cap_add: ['A', 'A'], environment: ['X=1'] }, b: { cap_add: ['B'] } },
+      volumes: { v: {} },
+    });
+    const unique = enforceUniqueness(model) as { services: Record<string, Dict>; volumes: Dict };
+    expect(unique).toStrictEqual({ services: { a: { cap_add: ['A'], environment: ['X=1'] }, b: { cap_add: ['B'] } }, volumes: { v: {} } });
+    expect(model.services.a.cap_add).toStrictEqual(['A', 'A']);
+    expect(unique.services.a.environment).toBe(model.services.a.environment);
+    expect(unique.services.b).toBe(model.services.b);
+    expect(unique.volumes).toBe(model.volumes);
+    expect(enforceUniqueness(unique)).toBe(unique);
   });
 });
 

@@ -8,6 +8,14 @@ import type { Project } from '../../src/model/project.js';
 
 const yaml = (text: string) => parse(text) as Project;
 
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 describe('normalize (loader/normalize_test.go)', () => {
   it('TestNormalizeNetworkNames', () => {
     const input = yaml(`
@@ -257,5 +265,46 @@ describe('normalize: further rules of loader/normalize.go', () => {
     const before = structuredClone(input);
     normalize(input);
     expect(input).toEqual(before);
+  });
+
+  it('does not modify its input where it adds defaults (frozen input), and shares what it leaves alone', () => {
+    const input = deepFreeze(
+      yaml(`
+name: p
+services:
+  a:
+    image: x
+    build: {context: .}
+    links: [b]
+    volumes: [{type: bind, source: /s, target: /t/}, {type: volume, source: v, target: /u}]
+    pre_start: [{command: [migrate]}]
+    environment: {A: '1'}
+  b: {image: y, network_mode: host, labels: {l: '1'}}
+volumes:
+  v: {}
+networks:
+  front: null
+`),
+    );
+    const out = normalize(input);
+    expect(out.services.a).toEqual({
+      image: 'x',
+      build: { context: '.', dockerfile: 'Dockerfile' },
+      links: ['b'],
+      volumes: [
+        { type: 'bind', source: '/s', target: '/t' },
+        { type: 'volume', source: 'v', target: '/u' },
+      ],
+      pre_start: [{ command: ['migrate'], image: 'x' }],
+      environment: { A: '1' },
+      depends_on: { b: { condition: 'service_started', restart: true, required: true } },
+      networks: { default: null },
+    });
+    expect(out.networks).toEqual({ front: { name: 'p_front' }, default: { name: 'p_default' } });
+    expect(out.volumes).toEqual({ v: { name: 'p_v' } });
+    expect(out.services.a!.environment).toBe(input.services.a!.environment);
+    expect(out.services.a!.volumes![1]).toBe(input.services.a!.volumes![1]);
+    expect(out.services.b).toEqual(input.services.b);
+    expect(out.services.b!.labels).toBe(input.services.b!.labels);
   });
 });

@@ -144,6 +144,16 @@ describe('paths outside the project directory: warning by default, error with --
       ['paths.outside-project', 5],
     ]);
   });
+
+  test('a path shared by several services is reported for each of them, at its own line', () => {
+    const { proj } = project('services:\n  a:\n    image: nginx\n    env_file: ../outside.txt\n  b:\n    image: nginx\n    env_file: ../outside.txt\n');
+    const d = new Diagnostics();
+    loadProject({ cwd: proj, env: {}, diagnostics: d });
+    expect(d.warnings.map((w) => [w.code, w.path, w.line])).toEqual([
+      ['paths.outside-project', 'services.a.env_file[0]', 4],
+      ['paths.outside-project', 'services.b.env_file[0]', 7],
+    ]);
+  });
 });
 
 describe('symlink loops', () => {
