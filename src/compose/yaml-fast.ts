@@ -59,6 +59,19 @@ function startsPlain(source: string): boolean {
   return source !== '' && !PLAIN_INDICATORS.includes(source[0]!);
 }
 
+/**
+ * `out` with the keys of the `<<` mappings `merged` it lacks, as yaml.ts's NodeReader merges them (both use this):
+ * earlier mappings win over later ones, explicit keys over all, and merged keys come first.
+ */
+export function withMergedKeys(out: Record<string, unknown>, merged: Record<string, unknown>[]): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const source of merged) {
+    for (const [k, v] of Object.entries(source)) if (!(k in result)) result[k] = v;
+  }
+  for (const k of Object.keys(out)) delete result[k];
+  return { ...result, ...out };
+}
+
 /** Formats a path segment the way diagnostics print compose paths: `a.b[1].c` (as yaml.ts's joinPath). */
 function joinPath(base: string, key: string | number): string {
   if (typeof key === 'number') return `${base}[${key}]`;
