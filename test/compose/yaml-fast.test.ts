@@ -179,7 +179,95 @@ function aliasChain(levels: number, width: number, merge = false): string {
   return text;
 }
 
+/**
+ * A random document made of anchors, aliases and merges over a few keys: mostly new anchor names and aliases to values
+ * anchored above, sometimes a name defined again, an alias to an enclosing or unknown anchor, a merge of a scalar or a
+ * sequence, clashing keys...: what the fast reader accepts must read exactly as the library does.
+ */
+function randomAnchoredDocument(random: () => number): string {
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const rarely = () => random() < 0.02;
+  const keys = ['k', 'l', 'm', 'a.b', 'toString', '"q"'];
+  let names = 0;
+  const anchored: string[] = [];
+  const mappings: string[] = [];
+  /** An anchor for a value, and what to call once the value is written. */
+  const anchor = (isMapping: boolean): [string, () => void] => {
+    if (random() < 0.6) return ['', () => {}];
+    const name = rarely() || (rarely() && anchored.length > 0) ? pick(anchored) ?? 'n0' : `n${names++}`;
+    return [` &${name}`, () => (anchored.push(name), isMapping && mappings.push(name))];
+  };
+  const alias = (list: string[]) => `*${rarely() ? pick([`n${names}`, 'unknown', ...anchored]) : pick(list)}`;
+  /** Mostly, aliases name what is defined (else a value becomes a scalar, a merge goes away). */
+  const canAlias = (list: string[]) => list.length > 0 || rarely();
+  const scalar = () => (rarely() ? pick(['~', '[1, 2]', '{f: 1}']) : pick(['1', 'x', '"s"', 'true', "'it''s'"]));
+  const anchoredValue = (isMapping: boolean, write: (anchor: string) => string): string => {
+    const [text, done] = anchor(isMapping);
+    const out = write(text);
+    done();
+    return out;
+  };
+  const value = (indent: string, depth: number): string => {
+    const r = random();
+    if (r < 0.25 && canAlias(anchored)) return ` ${alias(anchored)}\n`;
+    if (r < 0.5 || depth > 3) return anchoredValue(false, (a) => `${a} ${scalar()}\n`);
+    if (r < 0.65) return anchoredValue(false, (a) => `${a}\n${items(indent + '  ', depth + 1)}`);
+    return anchoredValue(true, (a) => `${a}\n${entries(indent + '  ', depth + 1)}`);
+  };
+  const items = (indent: string, depth: number): string => {
+    let out = '';
+    for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+      const r = random();
+      if (r < 0.3 && canAlias(anchored)) out += `${indent}- ${alias(anchored)}\n`;
+      else if (r < 0.5) out += anchoredValue(false, (a) => `${indent}-${a} ${scalar()}\n`);
+      else if (r < 0.7 && canAlias(mappings)) out += `${indent}- <<: ${alias(mappings)}\n${indent}  ${pick(keys)}: 1\n`;
+      else out += `${indent}- ${scalar()}\n`;
+    }
+    return out;
+  };
+  const entries = (indent: string, depth: number): string => {
+    const used = new Set<string>();
+    let out = '';
+    for (let n = 1 + Math.floor(random() * 4); n > 0; n--) {
+      if (random() < 0.25 && canAlias(mappings) && (!used.has('<<') || rarely())) {
+        used.add('<<');
+        out += `${indent}<<: ${random() < 0.5 ? alias(mappings) : `[${alias(mappings)}, ${alias(mappings)}]`}\n`;
+        continue;
+      }
+      const key = pick(keys);
+      if (used.has(key) && !rarely()) continue;
+      used.add(key);
+      out += `${indent}${key}:${value(indent, depth)}`;
+    }
+    return out;
+  };
+  let text = '';
+  for (let i = 0; i < 6; i++) text += `t${i}:${value('', 1)}`;
+  return text;
+}
+
+const RANDOM_DOCUMENTS = 800;
+
+/** A small seeded generator (mulberry32), so that every run compares the same documents. */
+function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 describe('fast YAML reader', () => {
+  it('matches the library on random documents of anchors, aliases and merges', () => {
+    const random = seededRandom(20261122);
+    const before = fastAccepted;
+    for (let i = 0; i < RANDOM_DOCUMENTS; i++) compare('/x/compose.yaml', randomAnchoredDocument(random));
+    console.log(`random anchored documents: ${fastAccepted - before} of ${RANDOM_DOCUMENTS} took the fast path`);
+    expect(fastAccepted - before).toBeGreaterThan(RANDOM_DOCUMENTS / 3);
+  });
+
+
   it('matches the library on anchors, aliases and merge keys', () => {
     for (const t of anchored) {
       compare('/x/compose.yaml', t);
