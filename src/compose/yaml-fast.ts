@@ -1,10 +1,12 @@
 // A fast reader for the plain block YAML most Compose files are written in: block mappings and sequences indented
-// with spaces, one-line plain and quoted scalars, one-line flow collections of scalars, comments. It produces exactly
-// what yaml.ts's NodeReader produces from the `yaml` package's node tree (the same values, the same location of
-// every path) without building that tree, which is most of the cost of loading a large project.
+// with spaces, one-line plain and quoted scalars, one-line flow collections of scalars, comments, and the usual
+// anchors (`&name` on a block collection or a scalar, `*name` as a value, `<<: *name`, `<<: [*a, *b]`). It produces
+// exactly what yaml.ts's NodeReader produces from the `yaml` package's node tree (the same values, the same location
+// of every path) without building that tree, which is most of the cost of loading a large project.
 //
 // Anything outside that subset, and anything that is or might be an error (duplicate keys, non-string keys, odd
-// indentation, tabs, anchors, aliases, tags, block scalars, multi-line scalars, merge keys, several documents, ...),
+// indentation, tabs, tags, block scalars, multi-line scalars, several documents, anchors on keys or flow collections,
+// aliases to unknown or redefined anchors, merges of anything but aliases of mappings, ...),
 // returns undefined and the caller parses the file with the `yaml` package as before, errors included.
 // test/compose/yaml-fast.test.ts compares both readers on every corpus and fixture file.
 
@@ -24,6 +26,15 @@ const UNUSUAL_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 /** First characters a plain scalar here may not start with (YAML indicators, and `-?:` kept simple). */
 const PLAIN_INDICATORS = '-?:,[]{}#&*!|>\'"%@`';
 const MAX_FAST_DEPTH = 64;
+/**
+ * The library's reads of aliased nodes the fast reader allows in a file: far below yaml.ts's MAX_ALIAS_EXPANSION
+ * (which an alias bomb must reach there, with its error), and counted at least as NodeReader counts them.
+ */
+const MAX_FAST_ALIAS_READS = 100_000;
+/** The plain `<<` key, which merges mappings into the one holding it. */
+const MERGE_KEY = Symbol('<<');
+/** Anchor and alias names read here (YAML allows more; the others go to the library). */
+const ANCHOR_NAME_CHAR = /[A-Za-z0-9_-]/;
 
 /** The entry of the document itself, parent of the top-level keys. */
 const DOCUMENT = -1;
@@ -38,6 +49,17 @@ interface PathEntries {
   keys: (string | number)[];
   lines: number[];
   columns: number[];
+}
+
+/**
+ * An anchored value, and what yaml.ts's NodeReader does again at each alias to it (it reads the anchored node anew):
+ * `reads`, its read() calls (which its alias budget counts), and `height`, how much deeper than the value they go
+ * (which its depth limit counts).
+ */
+interface Anchor {
+  value: unknown;
+  reads: number;
+  height: number;
 }
 
 export function fastParseCompose(text: string, file: string, resolvePlain: PlainResolver): { documents: unknown[]; locations: Map<string, SourceLocation> } | undefined {
@@ -57,6 +79,34 @@ function unsupported(): never {
 /** Whether `source` (trimmed) can be a plain scalar here: not empty, and not starting with an indicator. */
 function startsPlain(source: string): boolean {
   return source !== '' && !PLAIN_INDICATORS.includes(source[0]!);
+}
+
+/** A merge source must be a mapping; merging anything else is an error the library reports. */
+function asMergeSource(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) unsupported();
+  return value as Record<string, unknown>;
+}
+
+/**
+ * `out` with the keys of the `<<` mappings `merged` it lacks, as yaml.ts's NodeReader merges them (both use this):
+ * earlier mappings win over later ones, explicit keys over all, and merged keys come first.
+ */
+export function withMergedKeys(out: Record<string, unknown>, merged: Record<string, unknown>[]): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const source of merged) {
+    for (const [k, v] of Object.entries(source)) if (!(k in result)) result[k] = v;
+  }
+  for (const k of Object.keys(out)) delete result[k];
+  return { ...result, ...out };
+}
+
+/** A deep copy: the library reads an anchored node anew at each alias, so no two paths share an object. */
+function copyValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyValue);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = copyValue((value as Record<string, unknown>)[key]);
+  return out;
 }
 
 /** Formats a path segment the way diagnostics print compose paths: `a.b[1].c` (as yaml.ts's joinPath). */
@@ -86,8 +136,18 @@ class FastReader {
   /** Offset where the line after the current one starts (-1: none), and its number. */
   private nextStart = 0;
   private nextNumber = 1;
-  /** Offset just past what readKey, readFlow or flowScalar last read (besides the value they return). */
+  /** Offset just past what readKey, readFlow, flowScalar, readAnchor or anchorName last read (besides their result). */
   private pos = 0;
+  private readonly anchors = new Map<string, Anchor>();
+  /** The library's reads of aliased nodes so far in the file (its alias budget). */
+  private aliasReads = 0;
+  /** The library's reads that the aliases read so far add to the recorded entries (for an enclosing anchor's reads). */
+  private aliasExtraReads = 0;
+  /**
+   * The deepest library depth of a value read so far (a collection at `depth` here holds values at that depth in
+   * NodeReader's count); readAnchored restarts it to measure an anchored value's height.
+   */
+  private deepest = 0;
 
   constructor(
     private readonly text: string,
@@ -147,28 +207,44 @@ class FastReader {
 
   /** A block mapping whose keys start at column `indent` (0-based). The first line may start after a `- `. */
   private readMap(indent: number, entry: number, depth: number): Record<string, unknown> {
-    if (depth > MAX_FAST_DEPTH) unsupported();
+    this.enter(depth);
     const out: Record<string, unknown> = {};
+    let merged: Record<string, unknown>[] | undefined;
     while (!this.done && this.indent >= indent) {
       if (this.indent > indent) unsupported();
       const keyStart = this.content;
       const key = this.readKey(keyStart);
       const after = this.pos;
-      // Duplicate keys, `__proto__`, `<<` merges: the library path reports or handles them.
+      if (key === MERGE_KEY) {
+        if (merged) unsupported(); // several `<<` in one mapping: left to the library
+        merged = this.readMergeSources(this.skipSpaces(after), depth);
+        this.advance();
+        this.expectNoContinuation(indent);
+        continue;
+      }
+      // Duplicate keys, `__proto__`, a quoted `<<`: the library path reports or handles them.
       if (key === '__proto__' || key === '<<' || Object.hasOwn(out, key)) unsupported();
       const child = this.mark(entry, key, keyStart);
-      const rest = this.skipSpaces(after);
-      if (rest === this.lineEnd || this.text.charCodeAt(rest) === 35 /* # */) {
+      let rest = this.skipSpaces(after);
+      const anchor = this.readAnchor(rest);
+      if (anchor !== undefined) rest = this.pos;
+      if (rest === this.lineEnd || (anchor === undefined && this.text.charCodeAt(rest) === 35 /* # */)) {
         this.advance();
-        out[key] = this.readNested(indent, child, depth);
+        out[key] = anchor === undefined ? this.readNested(indent, child, depth) : this.readAnchored(anchor, depth, () => this.readNested(indent, child, depth));
       } else {
         if (rest === after) unsupported(); // `key:value` is not a pair
-        out[key] = this.readInline(rest, child, depth);
+        out[key] = this.readLineValue(rest, anchor, child, depth);
         this.advance();
         this.expectNoContinuation(indent);
       }
     }
-    return out;
+    return merged ? withMergedKeys(out, merged) : out;
+  }
+
+  /** Checks the nesting limit at a collection, and records the depth its values reach. */
+  private enter(depth: number): void {
+    if (depth > MAX_FAST_DEPTH) unsupported();
+    if (depth > this.deepest) this.deepest = depth;
   }
 
   /** The value of `key:` with nothing after it: a nested block, a sequence at the same indentation, or null. */
@@ -191,7 +267,7 @@ class FastReader {
 
   /** A block sequence whose dashes are at column `indent`. */
   private readSeq(indent: number, entry: number, depth: number): unknown[] {
-    if (depth > MAX_FAST_DEPTH) unsupported();
+    this.enter(depth);
     const out: unknown[] = [];
     while (!this.done && this.indent >= indent) {
       if (this.indent > indent || !this.isSeqItem()) {
@@ -202,14 +278,18 @@ class FastReader {
       const start = this.skipSpaces(this.content + 1);
       const c = this.text.charCodeAt(start);
       if (c === 35 /* # */ || c === 45 /* - */) unsupported(); // `- # ...`, `- - nested`
-      const item = this.mark(entry, out.length, start);
       if (this.startsPair(start)) {
         // `- key: value`: a mapping whose keys are at the column of this first key: make the line look indented to it.
+        const item = this.mark(entry, out.length, start);
         this.content = start;
         this.indent = start - this.lineStart;
         out.push(this.readMap(this.indent, item, depth + 1));
       } else {
-        out.push(this.readInline(start, item, depth));
+        // The library places an anchored item at its value, after the anchor.
+        const anchor = this.readAnchor(start);
+        const at = anchor === undefined ? start : this.pos;
+        const item = this.mark(entry, out.length, at);
+        out.push(this.readLineValue(at, anchor, item, depth));
         this.advance();
         this.expectNoContinuation(indent);
       }
@@ -238,8 +318,8 @@ class FastReader {
     return -1;
   }
 
-  /** The mapping key at `at`; `pos` is left just after its `:`. */
-  private readKey(at: number): string {
+  /** The mapping key at `at`, a string or the plain `<<`; `pos` is left just after its `:`. */
+  private readKey(at: number): string | typeof MERGE_KEY {
     const c = this.text.charCodeAt(at);
     let key: unknown;
     let colon: number;
@@ -252,10 +332,11 @@ class FastReader {
       colon = this.plainKeyEnd(at);
       if (colon < 0) unsupported();
       const source = this.text.slice(at, colon).trimEnd();
-      if (!startsPlain(source) || source.length > 1000) unsupported();
-      key = this.resolvePlain(source, true);
+      if (source === '<<') key = MERGE_KEY;
+      else if (!startsPlain(source) || source.length > 1000) unsupported();
+      else key = this.resolvePlain(source, true);
     }
-    if (typeof key !== 'string') unsupported();
+    if (typeof key !== 'string' && key !== MERGE_KEY) unsupported();
     if (colon + 1 < this.lineEnd && this.text.charCodeAt(colon + 1) !== 32) unsupported();
     this.pos = colon + 1;
     return key;
@@ -275,9 +356,106 @@ class FastReader {
     } else {
       return this.readPlain(at);
     }
-    const rest = this.skipSpaces(end);
-    if (rest < this.lineEnd && !(this.text.charCodeAt(rest) === 35 && rest > end)) unsupported();
+    this.expectLineEnd(end);
     return value;
+  }
+
+  /** After a value ending at `end`, only spaces and a comment may follow on the line. */
+  private expectLineEnd(end: number): void {
+    const rest = this.skipSpaces(end);
+    if (rest < this.lineEnd && !(this.text.charCodeAt(rest) === 35 /* # */ && rest > end)) unsupported();
+  }
+
+  /**
+   * A value that ends the current line, starting at `at`: an alias, or a scalar or flow collection carrying the anchor
+   * `anchor` (if any) read before `at`.
+   */
+  private readLineValue(at: number, anchor: string | undefined, entry: number, depth: number): unknown {
+    const c = this.text.charCodeAt(at);
+    if (c === 42 /* * */) {
+      if (anchor !== undefined) unsupported();
+      const value = this.readAlias(at + 1, depth);
+      this.expectLineEnd(this.pos);
+      return value;
+    }
+    if (anchor === undefined) return this.readInline(at, entry, depth);
+    if (c === 91 /* [ */ || c === 123 /* { */) unsupported(); // an anchored flow collection: left to the library
+    return this.readAnchored(anchor, depth, () => this.readInline(at, entry, depth));
+  }
+
+  /** The name of an anchor `&name ` at `at` (and `pos` at what follows it), or undefined if there is none. */
+  private readAnchor(at: number): string | undefined {
+    if (this.text.charCodeAt(at) !== 38 /* & */) return undefined;
+    const name = this.anchorName(at + 1);
+    if (this.pos < this.lineEnd && this.text.charCodeAt(this.pos) !== 32) unsupported();
+    this.pos = this.skipSpaces(this.pos);
+    return name;
+  }
+
+  /** An anchor or alias name starting at `at`; `pos` is left just after it. */
+  private anchorName(at: number): string {
+    let end = at;
+    while (end < this.lineEnd && ANCHOR_NAME_CHAR.test(this.text[end]!)) end++;
+    if (end === at) unsupported();
+    this.pos = end;
+    return this.text.slice(at, end);
+  }
+
+  /**
+   * Reads the value of the anchor `name` (a collection or scalar in a collection at `depth`) with `read`, and keeps it
+   * with what the library would read again at each alias to it.
+   */
+  private readAnchored(name: string, depth: number, read: () => unknown): unknown {
+    const entriesBefore = this.entries.parents.length;
+    const extraBefore = this.aliasExtraReads;
+    const deepestOutside = this.deepest;
+    this.deepest = depth;
+    const value = read();
+    // An anchored null, or a name defined twice (the library resolves each alias to the definition before it).
+    if (value === null || this.anchors.has(name)) unsupported();
+    const reads = 1 + this.entries.parents.length - entriesBefore + this.aliasExtraReads - extraBefore;
+    this.anchors.set(name, { value, reads, height: this.deepest - depth });
+    this.deepest = Math.max(deepestOutside, this.deepest);
+    return value;
+  }
+
+  /**
+   * A fresh copy of the value anchored under the alias name at `at` (`pos` is left after the name), used in a
+   * collection at `depth`. Unknown names (undefined yet, or the anchor being read) go to the library, as do files
+   * where aliases would approach the library's alias budget or depth limit.
+   */
+  private readAlias(at: number, depth: number): unknown {
+    const anchor = this.anchors.get(this.anchorName(at));
+    if (!anchor) unsupported();
+    this.aliasReads += anchor.reads;
+    // Inside an anchored value, the alias node too is read again with it.
+    this.aliasExtraReads += 1 + anchor.reads;
+    const reached = depth + 1 + anchor.height;
+    if (this.aliasReads > MAX_FAST_ALIAS_READS || reached > MAX_FAST_DEPTH) unsupported();
+    if (reached > this.deepest) this.deepest = reached;
+    return copyValue(anchor.value);
+  }
+
+  /** The mappings a `<<` at `at` merges in a mapping at `depth`: `*name` or `[*a, *b]` naming anchored mappings. */
+  private readMergeSources(at: number, depth: number): Record<string, unknown>[] {
+    if (this.text.charCodeAt(at) === 42 /* * */) {
+      const source = this.readAlias(at + 1, depth);
+      this.expectLineEnd(this.pos);
+      return [asMergeSource(source)];
+    }
+    if (this.text.charCodeAt(at) !== 91 /* [ */) unsupported();
+    const sources: Record<string, unknown>[] = [];
+    let p = this.skipSpaces(at + 1);
+    for (;;) {
+      if (this.text.charCodeAt(p) !== 42) unsupported(); // an empty list, or not an alias
+      sources.push(asMergeSource(this.readAlias(p + 1, depth)));
+      p = this.skipSpaces(this.pos);
+      if (this.text.charCodeAt(p) === 93 /* ] */) break;
+      if (this.text.charCodeAt(p) !== 44 /* , */) unsupported();
+      p = this.skipSpaces(p + 1);
+    }
+    this.expectLineEnd(p + 1);
+    return sources;
   }
 
   /** A plain scalar at `at`: it runs to a comment or the end of the line. */
@@ -296,7 +474,7 @@ class FastReader {
 
   /** A flow sequence or mapping of scalars on one line; `pos` is left just after its closing bracket. */
   private readFlow(at: number, entry: number, depth: number): unknown {
-    if (depth > MAX_FAST_DEPTH) unsupported();
+    this.enter(depth);
     const isSeq = this.text.charCodeAt(at) === 91;
     const close = isSeq ? 93 : 125;
     const seq: unknown[] = [];

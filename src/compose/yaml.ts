@@ -24,7 +24,7 @@ import {
 import { error, type Diagnostic } from '../model/diagnostics.js';
 import type { SourceLocation } from '../model/project.js';
 import { OverrideTag, ResetTag } from './tags.js';
-import { fastParseCompose } from './yaml-fast.js';
+import { fastParseCompose, withMergedKeys } from './yaml-fast.js';
 
 /** Files larger than this are refused before parsing (documented in the README's limits). */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -315,7 +315,6 @@ class NodeReader {
 
   private readMap(node: YAMLMap, path: string, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const explicit = new Set<string>();
     const merged: Record<string, unknown>[] = [];
     // Duplicate keys are checked here (not by the parser) to give go-yaml's message with both lines.
     const firstLine = new Map<string, number>();
@@ -339,18 +338,9 @@ class NodeReader {
       firstLine.set(key, line ?? 0);
       const childPath = joinPath(path, key);
       if (keyNode && this.aliasDepth === 0) this.mark(childPath, keyNode);
-      explicit.add(key);
       out[key] = this.read(pair.value as YamlNode | null, childPath, depth + 1);
     }
-    if (merged.length === 0) return out;
-    const result: Record<string, unknown> = {};
-    for (const source of merged) {
-      for (const [k, v] of Object.entries(source)) if (!(k in result)) result[k] = v;
-    }
-    for (const k of explicit) {
-      delete result[k];
-    }
-    return { ...result, ...out };
+    return merged.length === 0 ? out : withMergedKeys(out, merged);
   }
 
   private readMergeSources(value: YamlNode, path: string, depth: number): Record<string, unknown>[] {

@@ -108,7 +108,216 @@ const tricky = [
   '".": {"": 1}\n"[": {"]": 2}\n',
 ];
 
+/** Anchors, aliases and merge keys the fast reader reads itself. */
+const anchored = [
+  'a:\n  - &x foo\n  - *x\n  -   &y   "q"   # c\n  -   *y   # c\nb: *x\n',
+  'x: &a\n  k: 1\n  l: [1, 2]\ny:\n  <<: *a\n  m: 2\nz: *a\nw:\n  - *a\n',
+  'x: &a\n  k: 1\nq: &b\n  k: 2\n  n: 3\ny:\n  m: 0\n  <<: [*b, *a]\n  k: 9\n',
+  'x: &a\n  k: 1\nq: &b\n  k: 2\n  n: 3\ny:\n  <<: [ *a ,*b ]   # c\n',
+  'x: &a\n  k: 1\n  n: 1\ny:\n  k: 2\n  <<: *a\n  z: 3\n',
+  'x: &a\n  toString: 1\n  constructor: 2\n  z: 3\ny:\n  <<: *a\n',
+  'x: &a\n- 1\n- [2, 3]\ny: *a\nz:\n  - *a\n',
+  'x: &a\n  - 1\ny:\n  - *a\n  - *a\n',
+  'a: &v 5\nb: *v\nc: &q "x"  # c\nd: *q # c\ne: &s \'it\'\'s\'\nf: *s\n',
+  'a: &a\n  k: 1\nb: &b\n  x: *a\n  <<: *a\nc:\n  - *b\n  - <<: *b\n    y: 2\n  - <<: [*b, *a]\n',
+  'a: &a\n  b: &b\n    c: 1\n  d: &d x\n',
+  'a: &a\n  b: &b\n    c: 1\nd: *b\ne: *a\n',
+  'x: &a\n  k: 1\n<<: *a\n',
+  'x: &a\n  k: 1\ny:\n  << : *a\n',
+  'x-common: &common-env_1\n  LOG: info\nservices:\n  web:\n    environment:\n      <<: *common-env_1\n      X: 1\n',
+  'x: &a\n  "a.b": 1\n  a:\n    b: 2\ny:\n  <<: *a\n  a.b: 3\n',
+  'x: &a\n  k: {m: 1}\ns:\n  - name: n\n    v: *a\n  - *a\n',
+];
+
+/** Anchors, aliases and merges the fast reader leaves to the library (which reads them or reports the error). */
+const anchoredForLibrary = [
+  'a: &x [1, 2]\nb: *x\n',
+  'a: &x {k: 1}\nb: *x\n',
+  'a: *x\n',
+  'a: *x\nb: &x 1\n',
+  'a: &x 1\nb: &x 2\nc: *x\n',
+  'a: &x\n  b: &x 1\nc: *x\n',
+  'a: &x\n  b: *x\n',
+  '&a k: v\n',
+  'l:\n  - &a k: v\n',
+  'l:\n  - &a\n    k: v\n',
+  'a: !!str &x 1\nb: *x\n',
+  'a: &x !!str 1\nb: *x\n',
+  'a: &x &y 1\n',
+  'a: &x *y\n',
+  'a: &x\nb: 1\nc: *x\n',
+  'a: &x # c\n  b: 1\n',
+  'a: &x:y 1\n',
+  'a: &x,y 1\n',
+  'a: &é 1\nb: *é\n',
+  'a: &x 1\nb: *x y\n',
+  'a: &x 1\nb: [*x]\n',
+  'a: &x 1\nb: {k: *x}\n',
+  'a: &x\n  k: 1\nb: *x\n  c: 2\n',
+  '<<: 1\n',
+  '<<: {a: 1}\n',
+  '<<:\n  a: 1\n',
+  'x: &a 1\ny:\n  <<: *a\n',
+  'x: &a\n- 1\ny:\n  <<: *a\n',
+  'x: &a\n  k: 1\ny:\n  <<: [*a, {b: 1}]\n',
+  'x: &a\n  k: 1\ny:\n  <<: []\n',
+  'x: &a\n  k: 1\ny:\n  <<: [*a,]\n',
+  'x: &a\n  k: 1\ny:\n  <<: *a\n  <<: *a\n',
+  'x: &a\n  k: 1\ny:\n  "<<": *a\n',
+  'x: &a\n  k: 1\ny:\n  <<: &b *a\n',
+  'x: &a\n  k: 1\ny:\n  <<: *a\n    k: 2\n',
+  'x: &a\n  k: 1\ny: {<<: *a}\n',
+];
+
+/** Alias chains nested `levels` deep: each anchored mapping holds the previous one `width` times (by alias or merge). */
+function aliasChain(levels: number, width: number, merge = false): string {
+  let text = 'a0: &a0\n  k: v\n';
+  for (let i = 1; i <= levels; i++) {
+    const uses = Array.from({ length: width }, (_, j) => (merge ? `  <<: *a${i - 1}\n  k${j}: x\n` : `  k${j}: *a${i - 1}\n`));
+    text += `a${i}: &a${i}\n${merge ? uses[0] : uses.join('')}`;
+  }
+  return text;
+}
+
+/**
+ * A random document made of anchors, aliases and merges over a few keys: mostly new anchor names and aliases to values
+ * anchored above, sometimes a name defined again, an alias to an enclosing or unknown anchor, a merge of a scalar or a
+ * sequence, clashing keys...: what the fast reader accepts must read exactly as the library does.
+ */
+function randomAnchoredDocument(random: () => number): string {
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const rarely = () => random() < 0.02;
+  const keys = ['k', 'l', 'm', 'a.b', 'toString', '"q"'];
+  let names = 0;
+  const anchored: string[] = [];
+  const mappings: string[] = [];
+  /** An anchor for a value, and what to call once the value is written. */
+  const anchor = (isMapping: boolean): [string, () => void] => {
+    if (random() < 0.6) return ['', () => {}];
+    const name = rarely() || (rarely() && anchored.length > 0) ? pick(anchored) ?? 'n0' : `n${names++}`;
+    return [` &${name}`, () => (anchored.push(name), isMapping && mappings.push(name))];
+  };
+  const alias = (list: string[]) => `*${rarely() ? pick([`n${names}`, 'unknown', ...anchored]) : pick(list)}`;
+  /** Mostly, aliases name what is defined (else a value becomes a scalar, a merge goes away). */
+  const canAlias = (list: string[]) => list.length > 0 || rarely();
+  const scalar = () => (rarely() ? pick(['~', '[1, 2]', '{f: 1}']) : pick(['1', 'x', '"s"', 'true', "'it''s'"]));
+  const anchoredValue = (isMapping: boolean, write: (anchor: string) => string): string => {
+    const [text, done] = anchor(isMapping);
+    const out = write(text);
+    done();
+    return out;
+  };
+  const value = (indent: string, depth: number): string => {
+    const r = random();
+    if (r < 0.25 && canAlias(anchored)) return ` ${alias(anchored)}\n`;
+    if (r < 0.5 || depth > 3) return anchoredValue(false, (a) => `${a} ${scalar()}\n`);
+    if (r < 0.65) return anchoredValue(false, (a) => `${a}\n${items(indent + '  ', depth + 1)}`);
+    return anchoredValue(true, (a) => `${a}\n${entries(indent + '  ', depth + 1)}`);
+  };
+  const items = (indent: string, depth: number): string => {
+    let out = '';
+    for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+      const r = random();
+      if (r < 0.3 && canAlias(anchored)) out += `${indent}- ${alias(anchored)}\n`;
+      else if (r < 0.5) out += anchoredValue(false, (a) => `${indent}-${a} ${scalar()}\n`);
+      else if (r < 0.7 && canAlias(mappings)) out += `${indent}- <<: ${alias(mappings)}\n${indent}  ${pick(keys)}: 1\n`;
+      else out += `${indent}- ${scalar()}\n`;
+    }
+    return out;
+  };
+  const entries = (indent: string, depth: number): string => {
+    const used = new Set<string>();
+    let out = '';
+    for (let n = 1 + Math.floor(random() * 4); n > 0; n--) {
+      if (random() < 0.25 && canAlias(mappings) && (!used.has('<<') || rarely())) {
+        used.add('<<');
+        out += `${indent}<<: ${random() < 0.5 ? alias(mappings) : `[${alias(mappings)}, ${alias(mappings)}]`}\n`;
+        continue;
+      }
+      const key = pick(keys);
+      if (used.has(key) && !rarely()) continue;
+      used.add(key);
+      out += `${indent}${key}:${value(indent, depth)}`;
+    }
+    return out;
+  };
+  let text = '';
+  for (let i = 0; i < 6; i++) text += `t${i}:${value('', 1)}`;
+  return text;
+}
+
+const RANDOM_DOCUMENTS = 800;
+
+/** A small seeded generator (mulberry32), so that every run compares the same documents. */
+function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 describe('fast YAML reader', () => {
+  it('matches the library on random documents of anchors, aliases and merges', () => {
+    const random = seededRandom(20261122);
+    const before = fastAccepted;
+    for (let i = 0; i < RANDOM_DOCUMENTS; i++) compare('/x/compose.yaml', randomAnchoredDocument(random));
+    console.log(`random anchored documents: ${fastAccepted - before} of ${RANDOM_DOCUMENTS} took the fast path`);
+    expect(fastAccepted - before).toBeGreaterThan(RANDOM_DOCUMENTS / 3);
+  });
+
+
+  it('matches the library on anchors, aliases and merge keys', () => {
+    for (const t of anchored) {
+      compare('/x/compose.yaml', t);
+      expect(fastParseCompose(t, 'f', resolvePlain), t).toBeDefined();
+    }
+  });
+
+  it('leaves unusual anchors, aliases and merges to the library', () => {
+    for (const t of anchoredForLibrary) {
+      compare('/x/compose.yaml', t);
+      expect(fastParseCompose(t, 'f', resolvePlain), t).toBeUndefined();
+    }
+  });
+
+  it('leaves alias expansions near the library\'s budget and depth limits to it', () => {
+    // Within the fast reader's budget: read here, and exactly as the library reads it.
+    const small = aliasChain(3, 5);
+    compare('/x/compose.yaml', small);
+    expect(fastParseCompose(small, 'f', resolvePlain)).toBeDefined();
+    // Deeper than the fast reader goes, by aliases or by merges (each costs the library two levels).
+    for (const text of [aliasChain(70, 1), aliasChain(70, 1, true)]) {
+      expect(fastParseCompose(text, 'f', resolvePlain)).toBeUndefined();
+      compare('/x/compose.yaml', text);
+    }
+    // Past the library's limits: its errors.
+    const bomb = aliasChain(6, 10);
+    expect(fastParseCompose(bomb, 'f', resolvePlain)).toBeUndefined();
+    expect(outcome(() => parseComposeYaml(bomb, 'f'))).toEqual({ error: expect.stringContaining('too many alias expansions') });
+    const deep = aliasChain(130, 1, true);
+    expect(fastParseCompose(deep, 'f', resolvePlain)).toBeUndefined();
+    expect(outcome(() => parseComposeYaml(deep, 'f'))).toEqual({ error: expect.stringContaining('nesting deeper than') });
+  });
+
+  it('gives every alias and merge its own copy, as the library does', () => {
+    const text = 'x: &a\n  k:\n    m: [1]\ny: *a\nz:\n  <<: *a\nw:\n  - *a\n';
+    for (const parse of [() => fastParseCompose(text, 'f', resolvePlain)!, () => parseWithLibrary(text, 'f')]) {
+      const doc = parse().documents[0] as any;
+      doc.y.k.m.push(2);
+      doc.z.k.m = 'changed';
+      doc.w[0].k = null;
+      expect(doc.x).toEqual({ k: { m: [1] } });
+      expect(doc).toEqual({ x: { k: { m: [1] } }, y: { k: { m: [1, 2] } }, z: { k: { m: 'changed' } }, w: [{ k: null }] });
+    }
+  });
+
+  it('reads the README example (an anchor and a merge key) itself', () => {
+    const file = join(root, 'examples', 'basic', 'compose.yaml');
+    expect(fastParseCompose(readFileSync(file, 'utf8'), file, resolvePlain)).toBeDefined();
+  });
+
   it('matches the library on tricky snippets', () => {
     for (const t of tricky) compare('/x/compose.yaml', t);
     expect(fastAccepted).toBeGreaterThan(5);
