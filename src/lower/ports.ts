@@ -3,6 +3,7 @@
 // Shared by the services, ingress and network-policy passes; pure functions of the Compose service.
 
 import type { Port, Service } from '../model/project.js';
+import type { LowerContext, ServiceUnit } from './context.js';
 import { isLabelKey } from './metadata.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -59,7 +60,14 @@ export interface PortOutOfRange {
  * Every port of a service: `ports` first (in order), then `expose`; ranges in `expose` are expanded. Entries
  * with a port outside 1-65535 are left out and listed in `outOfRange` (the services pass reports them).
  */
-export function servicePorts(service: Service, base: string): { ports: PortSpec[]; invalid: string[]; outOfRange: PortOutOfRange[] } {
+export interface ServicePorts {
+  ports: PortSpec[];
+  /** `expose` entries that are not a port or port range. */
+  invalid: string[];
+  outOfRange: PortOutOfRange[];
+}
+
+export function servicePorts(service: Service, base: string): ServicePorts {
   const ports: PortSpec[] = [];
   const invalid: string[] = [];
   const outOfRange: PortOutOfRange[] = [];
@@ -92,6 +100,11 @@ export function servicePorts(service: Service, base: string): { ports: PortSpec[
     for (let n = parsed.from; n <= parsed.to; n++) ports.push({ target: n, protocol: parsed.protocol, path: `${base}.expose[${i}]` });
   });
   return { ports, invalid, outOfRange };
+}
+
+/** A unit's servicePorts, parsed once per lowering run (the services, ingress and network-policy passes read them). */
+export function unitPorts(ctx: LowerContext, unit: ServiceUnit): ServicePorts {
+  return ctx.memo(`ports\0${unit.service}`, () => servicePorts(unit.compose, unit.path));
 }
 
 /** A legal IANA service name (Kubernetes port name), or undefined. */
