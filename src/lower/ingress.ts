@@ -10,7 +10,7 @@
 
 import type { Service as KubeService, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { Ingress, IngressRule, IngressTLS } from 'kubernetes-types/networking/v1.js';
-import { asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { asKube, merged, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import { containerPorts, httpLike, isLoopback, toPortName, unitPorts, type PortSpec } from './ports.js';
 
@@ -130,11 +130,11 @@ function ingressObject(ctx: LowerContext, unit: ServiceUnit, backend: PortSpec):
     : undefined;
   const name = ctx.names.claim('Ingress', unit.service, unit.name);
   const meta = unitMetadata(unit, name);
-  const annotations = { ...meta.annotations, ...settings.annotations };
+  const annotations = merged<Record<string, string>>(meta.annotations, settings.annotations);
   const ingress: Ingress = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { ...meta, ...(Object.keys(annotations).length ? { annotations } : {}) },
+    metadata: Object.keys(annotations).length ? merged(meta, { annotations }) : meta,
     spec: {
       ...(settings.className ? { ingressClassName: settings.className } : {}),
       rules,

@@ -257,7 +257,7 @@ export function lowerServices(ctx: LowerContext): void {
       // A group's members share one governing Service, labelled like the group's workload; it needs no ports
       // (each member's own Service carries them).
       governing.add(unit.headlessServiceName);
-      const owner = unit.group ? { ...unit, ...podOwner(unit) } : unit;
+      const owner = unit.group ? merged<ServiceUnit>(unit, podOwner(unit)) : unit;
       ctx.emit(asKube(kubeService(owner, unit.headlessServiceName, unit.group ? { ...plan, ports: [] } : plan, true)));
     }
     if (unit.settings.serviceType === 'Headless') {
