@@ -72,24 +72,13 @@ export function servicePorts(service: Service, base: string): ServicePorts {
   const invalid: string[] = [];
   const outOfRange: PortOutOfRange[] = [];
   (service.ports ?? []).forEach((p, i) => {
+    const path = `${base}.ports[${i}]`;
     const published = publishedPort(p);
-    const bad = [
-      ...(!Number.isInteger(p.target) || p.target < 1 || p.target > MAX_PORT ? [{ field: 'target' as const, value: p.target }] : []),
-      ...(published !== undefined && published > MAX_PORT ? [{ field: 'published' as const, value: published }] : []),
-    ];
-    if (bad.length) {
-      for (const b of bad) outOfRange.push({ path: `${base}.ports[${i}].${b.field}`, ...b });
-      return;
-    }
-    ports.push({
-      target: p.target,
-      protocol: PROTOCOLS[(p.protocol || 'tcp').toLowerCase()] ?? 'TCP',
-      ...(published !== undefined ? { published } : {}),
-      ...(p.host_ip ? { hostIp: p.host_ip } : {}),
-      ...(p.name ? { name: p.name } : {}),
-      ...(p.app_protocol ? { appProtocol: p.app_protocol } : {}),
-      path: `${base}.ports[${i}]`,
-    });
+    const badTarget = !Number.isInteger(p.target) || p.target < 1 || p.target > MAX_PORT;
+    const badPublished = published !== undefined && published > MAX_PORT;
+    if (badTarget) outOfRange.push({ path: `${path}.target`, field: 'target', value: p.target });
+    if (badPublished) outOfRange.push({ path: `${path}.published`, field: 'published', value: published });
+    if (!badTarget && !badPublished) ports.push(portSpec(p, published, path));
   });
   (service.expose ?? []).forEach((e, i) => {
     const parsed = parseExpose(String(e));
@@ -100,6 +89,16 @@ export function servicePorts(service: Service, base: string): ServicePorts {
     for (let n = parsed.from; n <= parsed.to; n++) ports.push({ target: n, protocol: parsed.protocol, path: `${base}.expose[${i}]` });
   });
   return { ports, invalid, outOfRange };
+}
+
+/** Optional fields are set one by one: conditional spreads allocate and copy a temporary object per field. */
+function portSpec(p: Port, published: number | undefined, path: string): PortSpec {
+  const spec: PortSpec = { target: p.target, protocol: PROTOCOLS[(p.protocol || 'tcp').toLowerCase()] ?? 'TCP', path };
+  if (published !== undefined) spec.published = published;
+  if (p.host_ip) spec.hostIp = p.host_ip;
+  if (p.name) spec.name = p.name;
+  if (p.app_protocol) spec.appProtocol = p.app_protocol;
+  return spec;
 }
 
 /** A unit's servicePorts, parsed once per lowering run (the services, ingress and network-policy passes read them). */
