@@ -2,11 +2,11 @@
 // x-kubernetes patches, config checksums, apply order. This is the only place workloads are built, so every
 // pass's contribution (volumes, init containers, env, rollout) ends up in exactly one spec.
 
-import { createHash } from 'node:crypto';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { merged, type LowerContext, type KubeObject, type ServiceUnit } from './context.js';
 import { mergeGroup } from './groups.js';
 import { CONFIG_CHECKSUM_ANNOTATION, projectLabels } from './metadata.js';
+import { sha256Hex } from './names.js';
 import { applyJsonPatch } from './patches.js';
 import { checkObjectSizes } from './size.js';
 import type { PatchSpec } from './settings-types.js';
@@ -159,15 +159,15 @@ function jobSpec(unit: ServiceUnit, template: PodTemplateSpec): Record<string, u
 export function configChecksum(refs: Iterable<string>, objects: readonly KubeObject[], index = indexObjects(objects)): string | undefined {
   const sorted = [...refs].sort();
   if (!sorted.length) return undefined;
-  const hash = createHash('sha256');
+  let hashed = '';
   for (const ref of sorted) {
     const [kind, name] = ref.split('/');
     const obj = index.get(`${kind}\0${name}`);
     // A referenced object that is not emitted (e.g. an external Secret) contributes only its name.
     const data = obj ? { data: obj.data ?? null, binaryData: obj.binaryData ?? null, stringData: obj.stringData ?? null } : null;
-    hash.update(`${ref}\0${stableJson(data)}\0`);
+    hashed += `${ref}\0${stableJson(data)}\0`;
   }
-  return hash.digest('hex');
+  return sha256Hex(hashed);
 }
 
 /** The first object of each kind and name, as `objects.find` would return it. */

@@ -2,7 +2,7 @@
 
 import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import type { ServiceHook } from '../model/project.js';
-import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { merged, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { parseUser } from './security.js';
 import { escapeKubeExpansion } from './units.js';
 
@@ -35,7 +35,7 @@ export function applyHooks(ctx: LowerContext, unit: ServiceUnit): void {
     const hooks = s[key];
     if (!hooks?.length) continue;
     const path = `${unit.path}.${key}`;
-    unit.container.lifecycle = { ...unit.container.lifecycle, [event]: handlerFor(hooks) };
+    unit.container.lifecycle = merged(unit.container.lifecycle, { [event]: handlerFor(hooks) });
     const lost = hooks.some((h) => h.user !== undefined || h.privileged);
     if (lost) {
       ctx.diagnostics.warn('container.hook-user', `${unit.service}: ${key} hooks run as the container's user; user and privileged are ignored`, { path });

@@ -10,9 +10,9 @@
 
 import type { Service as KubeService, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { Ingress, IngressRule, IngressTLS } from 'kubernetes-types/networking/v1.js';
-import { asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { asKube, merged, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
-import { containerPorts, httpLike, isLoopback, servicePorts, toPortName, type PortSpec } from './ports.js';
+import { containerPorts, httpLike, isLoopback, toPortName, unitPorts, type PortSpec } from './ports.js';
 
 export interface ExposurePlan {
   /** Type of the `<svc>-external` Service, if any. */
@@ -27,10 +27,15 @@ export interface ExposurePlan {
   origin: string;
 }
 
-/** What is exposed outside the cluster; a pure function of the service and its settings (the network-policy pass uses it too). */
-export function exposurePlan(unit: ServiceUnit): ExposurePlan {
+/** What is exposed outside the cluster, decided once per unit (the network-policy pass uses it too). */
+export function exposurePlan(ctx: LowerContext, unit: ServiceUnit): ExposurePlan {
+  return ctx.memo(`exposure\0${unit.service}`, () => planExposure(ctx, unit));
+}
+
+/** A function of the service's ports and settings. */
+function planExposure(ctx: LowerContext, unit: ServiceUnit): ExposurePlan {
   const st = unit.settings;
-  const { ports } = servicePorts(unit.compose, unit.path);
+  const { ports } = unitPorts(ctx, unit);
   const published = ports.filter((p) => p.published !== undefined);
   const loopback = published.filter((p) => isLoopback(p.hostIp));
   const candidates = published.filter((p) => !isLoopback(p.hostIp));
@@ -69,7 +74,7 @@ export function exposurePlan(unit: ServiceUnit): ExposurePlan {
 function externalService(ctx: LowerContext, unit: ServiceUnit, plan: ExposurePlan): string | undefined {
   const st = unit.settings;
   const names = new Set<string>();
-  const cports = containerPorts(servicePorts(unit.compose, unit.path).ports);
+  const cports = containerPorts(unitPorts(ctx, unit).ports);
   const ports: ServicePort[] = [];
   const seen = new Set<string>();
   for (const p of plan.external) {
@@ -125,11 +130,11 @@ function ingressObject(ctx: LowerContext, unit: ServiceUnit, backend: PortSpec):
     : undefined;
   const name = ctx.names.claim('Ingress', unit.service, unit.name);
   const meta = unitMetadata(unit, name);
-  const annotations = { ...meta.annotations, ...settings.annotations };
+  const annotations = merged<Record<string, string>>(meta.annotations, settings.annotations);
   const ingress: Ingress = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { ...meta, ...(Object.keys(annotations).length ? { annotations } : {}) },
+    metadata: Object.keys(annotations).length ? merged(meta, { annotations }) : meta,
     spec: {
       ...(settings.className ? { ingressClassName: settings.className } : {}),
       rules,
@@ -141,7 +146,7 @@ function ingressObject(ctx: LowerContext, unit: ServiceUnit, backend: PortSpec):
 }
 
 export function lowerExposure(ctx: LowerContext, unit: ServiceUnit, claimed: Map<string, string>): void {
-  const plan = exposurePlan(unit);
+  const plan = exposurePlan(ctx, unit);
   const st = unit.settings;
   const portsPath = `${unit.path}.ports`;
   if (plan.serviceType) {

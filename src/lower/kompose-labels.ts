@@ -5,6 +5,7 @@
 import type { Probe } from 'kubernetes-types/core/v1.js';
 import type { Diagnostics } from '../model/diagnostics.js';
 import type { Service } from '../model/project.js';
+import { merged } from './context.js';
 import type { Report } from './report.js';
 import type { MetricTarget, ServiceSettings, ServiceType, VolumeSettings, WorkloadKind } from './settings-types.js';
 import { durationSeconds, isQuantity, splitShellWords } from './units.js';
@@ -367,5 +368,5 @@ export function parseKomposeVolumeLabels(
     }
     report.mapped(path, 'compose2k8s volume settings (kompose compatibility)');
   }
-  return { ...out, origin };
+  return merged(out, { origin });
 }

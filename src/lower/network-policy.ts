@@ -119,7 +119,7 @@ export function lowerNetworkPolicies(ctx: LowerContext): void {
 /** Lets external traffic (load balancers, node ports, ingress controllers) reach the exposed ports. */
 function exposedPolicy(ctx: LowerContext, unit: ServiceUnit): void {
   if (!Object.keys(unit.compose.networks ?? {}).length || unit.compose.network_mode !== undefined) return;
-  const plan = exposurePlan(unit);
+  const plan = exposurePlan(ctx, unit);
   const ports = [...plan.external, ...(plan.ingress ? [plan.ingress] : [])];
   if (!ports.length) return;
   const unique = [...new Map(ports.map((p) => [`${p.target}/${p.protocol}`, { port: p.target, protocol: p.protocol }])).values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : 1));

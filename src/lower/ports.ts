@@ -3,6 +3,7 @@
 // Shared by the services, ingress and network-policy passes; pure functions of the Compose service.
 
 import type { Port, Service } from '../model/project.js';
+import type { LowerContext, ServiceUnit } from './context.js';
 import { isLabelKey } from './metadata.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -59,29 +60,25 @@ export interface PortOutOfRange {
  * Every port of a service: `ports` first (in order), then `expose`; ranges in `expose` are expanded. Entries
  * with a port outside 1-65535 are left out and listed in `outOfRange` (the services pass reports them).
  */
-export function servicePorts(service: Service, base: string): { ports: PortSpec[]; invalid: string[]; outOfRange: PortOutOfRange[] } {
+export interface ServicePorts {
+  ports: PortSpec[];
+  /** `expose` entries that are not a port or port range. */
+  invalid: string[];
+  outOfRange: PortOutOfRange[];
+}
+
+export function servicePorts(service: Service, base: string): ServicePorts {
   const ports: PortSpec[] = [];
   const invalid: string[] = [];
   const outOfRange: PortOutOfRange[] = [];
   (service.ports ?? []).forEach((p, i) => {
+    const path = `${base}.ports[${i}]`;
     const published = publishedPort(p);
-    const bad = [
-      ...(!Number.isInteger(p.target) || p.target < 1 || p.target > MAX_PORT ? [{ field: 'target' as const, value: p.target }] : []),
-      ...(published !== undefined && published > MAX_PORT ? [{ field: 'published' as const, value: published }] : []),
-    ];
-    if (bad.length) {
-      for (const b of bad) outOfRange.push({ path: `${base}.ports[${i}].${b.field}`, ...b });
-      return;
-    }
-    ports.push({
-      target: p.target,
-      protocol: PROTOCOLS[(p.protocol || 'tcp').toLowerCase()] ?? 'TCP',
-      ...(published !== undefined ? { published } : {}),
-      ...(p.host_ip ? { hostIp: p.host_ip } : {}),
-      ...(p.name ? { name: p.name } : {}),
-      ...(p.app_protocol ? { appProtocol: p.app_protocol } : {}),
-      path: `${base}.ports[${i}]`,
-    });
+    const badTarget = !Number.isInteger(p.target) || p.target < 1 || p.target > MAX_PORT;
+    const badPublished = published !== undefined && published > MAX_PORT;
+    if (badTarget) outOfRange.push({ path: `${path}.target`, field: 'target', value: p.target });
+    if (badPublished) outOfRange.push({ path: `${path}.published`, field: 'published', value: published });
+    if (!badTarget && !badPublished) ports.push(portSpec(p, published, path));
   });
   (service.expose ?? []).forEach((e, i) => {
     const parsed = parseExpose(String(e));
@@ -92,6 +89,21 @@ export function servicePorts(service: Service, base: string): { ports: PortSpec[
     for (let n = parsed.from; n <= parsed.to; n++) ports.push({ target: n, protocol: parsed.protocol, path: `${base}.expose[${i}]` });
   });
   return { ports, invalid, outOfRange };
+}
+
+/** Optional fields are set one by one: conditional spreads allocate and copy a temporary object per field. */
+function portSpec(p: Port, published: number | undefined, path: string): PortSpec {
+  const spec: PortSpec = { target: p.target, protocol: PROTOCOLS[(p.protocol || 'tcp').toLowerCase()] ?? 'TCP', path };
+  if (published !== undefined) spec.published = published;
+  if (p.host_ip) spec.hostIp = p.host_ip;
+  if (p.name) spec.name = p.name;
+  if (p.app_protocol) spec.appProtocol = p.app_protocol;
+  return spec;
+}
+
+/** A unit's servicePorts, parsed once per lowering run (the services, ingress and network-policy passes read them). */
+export function unitPorts(ctx: LowerContext, unit: ServiceUnit): ServicePorts {
+  return ctx.memo(`ports\0${unit.service}`, () => servicePorts(unit.compose, unit.path));
 }
 
 /** A legal IANA service name (Kubernetes port name), or undefined. */

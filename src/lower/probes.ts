@@ -42,7 +42,7 @@ function startupFrom(hc: Healthcheck | undefined, handler: Handler): Probe {
   const base = timings(hc);
   const period = durationSeconds(hc?.start_interval ?? DEFAULT_START_INTERVAL, 1) ?? 5;
   const window = durationSeconds(hc?.start_period ?? '0s') ?? 0;
-  return { ...handler, periodSeconds: period, timeoutSeconds: base.timeoutSeconds, failureThreshold: Math.ceil(window / period) + base.failureThreshold! };
+  return merged<Probe>(handler, { periodSeconds: period, timeoutSeconds: base.timeoutSeconds, failureThreshold: Math.ceil(window / period) + base.failureThreshold! });
 }
 
 function hasHandler(p: Probe): boolean {

@@ -2,7 +2,7 @@
 
 import type { PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1.js';
 import type { Service } from '../model/project.js';
-import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { merged, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { inRange } from './units.js';
 
 /** Sysctls the kubelet allows without --allowed-unsafe-sysctls (Kubernetes "safe" set). */
@@ -89,8 +89,8 @@ export function applySecurity(ctx: LowerContext, unit: ServiceUnit): void {
       report.approximated(p('sysctls'), `${to} securityContext.sysctls`, 'unsafe sysctls need a kubelet allow-list');
     } else report.mapped(p('sysctls'), `${to} securityContext.sysctls`);
   }
-  if (Object.keys(sc).length) unit.container.securityContext = { ...unit.container.securityContext, ...sc };
-  if (Object.keys(psc).length) unit.pod.securityContext = { ...unit.pod.securityContext, ...psc };
+  if (Object.keys(sc).length) unit.container.securityContext = merged(unit.container.securityContext, sc);
+  if (Object.keys(psc).length) unit.pod.securityContext = merged(unit.pod.securityContext, psc);
 }
 
 function applySecurityOpts(ctx: LowerContext, unit: ServiceUnit, opts: string[], sc: SecurityContext): void {

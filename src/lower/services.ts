@@ -17,7 +17,7 @@ import { asKube, merged, podOwner, unitMetadata, workloadRef, type LowerContext,
 import { LABEL, projectLabels } from './metadata.js';
 import { isDnsLabel } from './names.js';
 import type { Pass } from './pass.js';
-import { containerPorts, MAX_PORT, servicePorts, type ContainerPortSpec } from './ports.js';
+import { containerPorts, MAX_PORT, unitPorts, type ContainerPortSpec } from './ports.js';
 import { inRange } from './units.js';
 
 /** Label on alias Services naming the Service they stand for. */
@@ -43,7 +43,7 @@ export function referencedServices(ctx: LowerContext): Set<string> {
 const LONG_RUNNING = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
 export function planService(ctx: LowerContext, unit: ServiceUnit, referenced: Set<string>): ServicePlan {
-  const { ports } = servicePorts(unit.compose, unit.path);
+  const { ports } = unitPorts(ctx, unit);
   const cports = containerPorts(ports);
   const dnsrr = unit.compose.deploy?.endpoint_mode === 'dnsrr';
   const headless = dnsrr || unit.settings.serviceType === 'Headless' || cports.length === 0;
@@ -79,7 +79,7 @@ function kubeService(unit: ServiceUnit, name: string, plan: ServicePlan, headles
 
 function lowerPorts(ctx: LowerContext, unit: ServiceUnit, plan: ServicePlan): void {
   const s = unit.compose;
-  const { ports, invalid, outOfRange } = servicePorts(s, unit.path);
+  const { ports, invalid, outOfRange } = unitPorts(ctx, unit);
   for (const bad of invalid) {
     ctx.diagnostics.warn('ports.invalid-expose', `${unit.service}: expose entry "${bad}" is not a port or port range; ignored`, { path: `${unit.path}.expose` });
   }
@@ -257,7 +257,7 @@ export function lowerServices(ctx: LowerContext): void {
       // A group's members share one governing Service, labelled like the group's workload; it needs no ports
       // (each member's own Service carries them).
       governing.add(unit.headlessServiceName);
-      const owner = unit.group ? { ...unit, ...podOwner(unit) } : unit;
+      const owner = unit.group ? merged<ServiceUnit>(unit, podOwner(unit)) : unit;
       ctx.emit(asKube(kubeService(owner, unit.headlessServiceName, unit.group ? { ...plan, ports: [] } : plan, true)));
     }
     if (unit.settings.serviceType === 'Headless') {

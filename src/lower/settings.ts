@@ -239,7 +239,7 @@ export function resolveSettings(project: Project, options: LowerOptions, diagnos
         report.mapped(path, 'compose2k8s volume settings');
       } else report.ignored(path, 'invalid x-kubernetes block');
     }
-    volumes[name] = { ...fromLabels, ...own, origin };
+    volumes[name] = merged(fromLabels, own, { origin });
   }
 
   return { services, project: projectSettings, volumes };

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Diagnostics } from '../../src/model/diagnostics.js';
-import { buildNameTable, isDnsLabel, NameTable, toKubeName } from '../../src/lower/names.js';
+import { buildNameTable, isDnsLabel, NameTable, pureSha256Hex, sha256Hex, toKubeName } from '../../src/lower/names.js';
 import { find, lower, project } from './helpers.js';
 
 describe('toKubeName', () => {
@@ -38,6 +39,18 @@ describe('toKubeName', () => {
         expect(/^[a-z]/.test(toKubeName(raw, { startWithLetter: true }))).toBe(true);
       }),
     );
+  });
+});
+
+describe('sha256Hex', () => {
+  // Names and config-checksum annotations were node:crypto digests of the UTF-8 text; they must not change.
+  const native = (text: string) => createHash('sha256').update(text).digest('hex');
+  test('the pure-JS hash equals node:crypto on any string, lone surrogates included', () => {
+    for (const text of ['', 'web', 'ünï\0cødé', '\ud800lone', '😀\udc00', 'x'.repeat(70_000)]) expect(pureSha256Hex(text)).toBe(native(text));
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => pureSha256Hex(text) === native(text)));
+  });
+  test('the same digests before and after it switches to node:crypto', () => {
+    for (let i = 0; i < 40; i++) expect(sha256Hex(`svc${i}`)).toBe(native(`svc${i}`));
   });
 });
 
