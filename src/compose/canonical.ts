@@ -35,11 +35,29 @@ export interface CanonicalContext {
   warn: (code: string, message: string, path: string) => void;
 }
 
+/**
+ * One run's context: the caller's, plus parse results by input text, because services repeat the same
+ * durations, sizes and paths. Only immutable results (strings, numbers) are kept.
+ */
+interface RunContext extends CanonicalContext {
+  durations: Map<string, string>;
+  sizes: Map<string, number>;
+  absPaths: Map<string, string>;
+}
+
 type Dict = Record<string, unknown>;
 
 const isDict = (v: unknown): v is Dict => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export function canonicalize(project: Record<string, unknown>, ctx: CanonicalContext): Project {
+export function canonicalize(project: Record<string, unknown>, context: CanonicalContext): Project {
+  const ctx: RunContext = {
+    workingDir: context.workingDir,
+    lookupEnv: context.lookupEnv,
+    warn: context.warn,
+    durations: new Map(),
+    sizes: new Map(),
+    absPaths: new Map(),
+  };
   const out: Dict = { ...project };
   if (isDict(project.services)) {
     out.services = mapEntries(project.services, (svc, name) => canonicalService(svc, `services.${name}`, ctx));
@@ -85,7 +103,7 @@ function goType(v: unknown): string {
 
 const asScalar = (v: unknown): string | number => (typeof v === 'number' ? v : String(v));
 
-function toBool(v: unknown, path: string, ctx: CanonicalContext): boolean {
+function toBool(v: unknown, path: string, ctx: RunContext): boolean {
   if (typeof v === 'boolean') return v;
   const { value, legacy } = guard('canonical.bool', path, () => parseBool(String(v)));
   if (legacy) {
@@ -96,9 +114,23 @@ function toBool(v: unknown, path: string, ctx: CanonicalContext): boolean {
 
 const toInt = (v: unknown, path: string): number => guard('canonical.int', path, () => parseInteger(asScalar(v)));
 const toFloat = (v: unknown, path: string): number => guard('canonical.float', path, () => parseFloatStrict(asScalar(v)));
-const toBytes = (v: unknown, path: string): number => guard('canonical.bytes', path, () => parseBytes(asScalar(v)));
-const toDuration = (v: unknown, path: string): string => guard('canonical.duration', path, () => normalizeDuration(asScalar(v)));
+const toBytes = (v: unknown, path: string, ctx: RunContext): number =>
+  typeof v === 'string' ? memo(ctx.sizes, v, () => parseBytesAt(v, path)) : parseBytesAt(asScalar(v), path);
+const parseBytesAt = (v: string | number, path: string): number => guard('canonical.bytes', path, () => parseBytes(v));
+const toDuration = (v: unknown, path: string, ctx: RunContext): string =>
+  typeof v === 'string' ? memo(ctx.durations, v, () => normalizeDurationAt(v, path)) : normalizeDurationAt(asScalar(v), path);
+const normalizeDurationAt = (v: string | number, path: string): string => guard('canonical.duration', path, () => normalizeDuration(v));
 const toMode = (v: unknown, path: string): number => guard('canonical.mode', path, () => parseOctalMode(asScalar(v)));
+
+/** The value cached for `key`, computed on first use; a computation that throws caches nothing. */
+function memo<V>(cache: Map<string, V>, key: string, compute: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
+}
 
 const toText = (v: unknown): string => (typeof v === 'string' ? v : goSprint(v as number | boolean));
 
@@ -110,12 +142,12 @@ const CASTS = {
   bytes: toBytes,
   duration: toDuration,
   string: toText,
-} satisfies Record<string, (v: unknown, path: string, ctx: CanonicalContext) => unknown>;
+} satisfies Record<string, (v: unknown, path: string, ctx: RunContext) => unknown>;
 
 type Cast = keyof typeof CASTS;
 
 /** Casts the listed keys of `obj` that are present; other keys are kept as they are. */
-function withCasts(obj: Dict, path: string, ctx: CanonicalContext, casts: Record<string, Cast>): Dict {
+function withCasts(obj: Dict, path: string, ctx: RunContext, casts: Record<string, Cast>): Dict {
   const out: Dict = { ...obj };
   for (const key in casts) {
     const cast = casts[key]!;
@@ -132,7 +164,7 @@ function withCasts(obj: Dict, path: string, ctx: CanonicalContext, casts: Record
 
 function mapEntries<T>(obj: Dict, fn: (value: unknown, key: string) => T): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = fn(v, k);
+  for (const k of Object.keys(obj)) out[k] = fn(obj[k], k);
   return out;
 }
 
@@ -211,7 +243,7 @@ function options(v: unknown, path: string): Record<string, string> {
 // ---------------------------------------------------------------------------------------------------
 // Paths (compose-go paths/resolve.go)
 
-function home(ctx: CanonicalContext): string {
+function home(ctx: RunContext): string {
   return ctx.lookupEnv('HOME') ?? homedir();
 }
 
@@ -221,7 +253,7 @@ function joinPath(...parts: string[]): string {
   return nonEmpty.length === 0 ? '' : cleanPath(nonEmpty.join('/'));
 }
 
-function expandUser(p: string, ctx: CanonicalContext): string {
+function expandUser(p: string, ctx: RunContext): string {
   return p.startsWith('~') ? joinPath(home(ctx), p.slice(1)) : p;
 }
 
@@ -230,14 +262,18 @@ function isWindowsAbs(p: string): boolean {
 }
 
 /** paths.absPath: `~` expanded, relative paths joined to the working directory, "" kept. */
-function absPath(p: string, ctx: CanonicalContext): string {
+function absPath(p: string, ctx: RunContext): string {
+  return memo(ctx.absPaths, p, () => resolveAbsPath(p, ctx));
+}
+
+function resolveAbsPath(p: string, ctx: RunContext): string {
   const v = expandUser(p, ctx);
   if (v.startsWith('/') || v === '') return v;
   return joinPath(ctx.workingDir, v);
 }
 
 /** paths.maybeUnixPath: like absPath, but Windows absolute paths are kept too. */
-function maybeUnixPath(p: string, ctx: CanonicalContext): string {
+function maybeUnixPath(p: string, ctx: RunContext): string {
   const v = expandUser(p, ctx);
   if (v.startsWith('/') || isWindowsAbs(v)) return v;
   return joinPath(ctx.workingDir, v);
@@ -246,13 +282,13 @@ function maybeUnixPath(p: string, ctx: CanonicalContext): string {
 const REMOTE_CONTEXT = ['https://', 'http://', 'git://', 'ssh://', 'github.com/', 'git@', 'service:'];
 
 /** Build contexts: URLs, git references and `service:` contexts are left alone. */
-function absContextPath(p: string, ctx: CanonicalContext): string {
+function absContextPath(p: string, ctx: RunContext): string {
   if (p.includes('://') || REMOTE_CONTEXT.some((prefix) => p.startsWith(prefix))) return p;
   return absPath(p, ctx);
 }
 
 /** develop.watch paths: absolute, and a symbolic link is followed (utils.ResolveSymbolicLink). */
-function absSymbolicLink(p: string, ctx: CanonicalContext): string {
+function absSymbolicLink(p: string, ctx: RunContext): string {
   const abs = absPath(p, ctx);
   try {
     if (lstatSync(abs).isSymbolicLink()) return realpathSync(abs);
@@ -265,7 +301,7 @@ function absSymbolicLink(p: string, ctx: CanonicalContext): string {
 // ---------------------------------------------------------------------------------------------------
 // Services
 
-type Transform = (value: unknown, path: string, ctx: CanonicalContext) => unknown;
+type Transform = (value: unknown, path: string, ctx: RunContext) => unknown;
 
 const SIMPLE_CASTS: Record<string, Cast> = {
   attach: 'bool',
@@ -341,12 +377,13 @@ const SERVICE_TRANSFORMS: Record<string, Transform> = {
   volumes: (v, p, ctx) => canonicalMounts(v, p, ctx),
 };
 
-function canonicalService(value: unknown, path: string, ctx: CanonicalContext): Dict {
+function canonicalService(value: unknown, path: string, ctx: RunContext): Dict {
   if (value === null || value === undefined) return {};
   if (!isDict(value)) fail('canonical.type', `${path}: invalid type ${goType(value)} for service`, path);
   const out = withCasts(value, path, ctx, SIMPLE_CASTS);
-  for (const [key, v] of Object.entries(out)) {
+  for (const key of Object.keys(out)) {
     if (key.startsWith('x-')) continue;
+    const v = out[key];
     if (v === null) {
       if (!KEEPS_NULL.has(key)) delete out[key];
       continue;
@@ -368,7 +405,7 @@ function shellCommand(v: unknown, path: string): string[] | null {
   fail('canonical.command', `${path}: invalid type ${goType(v)} for command`, path);
 }
 
-function canonicalEnvironment(v: unknown, path: string, ctx: CanonicalContext): Record<string, string | null> {
+function canonicalEnvironment(v: unknown, path: string, ctx: RunContext): Record<string, string | null> {
   if (!Array.isArray(v) && !isDict(v)) fail('canonical.environment', `${path} must be a mapping`, path);
   const env = mappingWithEquals(v, path);
   // Bare keys take their value from the project environment; unset ones stay null (left out later).
@@ -378,7 +415,7 @@ function canonicalEnvironment(v: unknown, path: string, ctx: CanonicalContext): 
   return env;
 }
 
-function canonicalEnvFiles(v: unknown, path: string, ctx: CanonicalContext): Dict[] {
+function canonicalEnvFiles(v: unknown, path: string, ctx: RunContext): Dict[] {
   if (typeof v !== 'string' && !Array.isArray(v)) fail('canonical.type', `${path}: invalid type ${goType(v)} for env_file`, path);
   const entries: unknown[] = typeof v === 'string' ? [v] : v;
   return entries.map((e, i) => {
@@ -393,7 +430,7 @@ function canonicalEnvFiles(v: unknown, path: string, ctx: CanonicalContext): Dic
   });
 }
 
-function canonicalExtends(v: unknown, path: string, ctx: CanonicalContext): Dict {
+function canonicalExtends(v: unknown, path: string, ctx: RunContext): Dict {
   if (typeof v === 'string') return { service: v };
   if (!isDict(v)) fail('canonical.type', `${path}: invalid type ${goType(v)} for extends`, path);
   const out = { ...v };
@@ -401,7 +438,7 @@ function canonicalExtends(v: unknown, path: string, ctx: CanonicalContext): Dict
   return out;
 }
 
-function canonicalDependsOn(v: unknown, path: string, ctx: CanonicalContext): Record<string, Dict> {
+function canonicalDependsOn(v: unknown, path: string, ctx: RunContext): Record<string, Dict> {
   if (Array.isArray(v)) {
     return Object.fromEntries(v.map((s) => [String(s), { condition: 'service_started', required: true }]));
   }
@@ -423,7 +460,7 @@ function canonicalNamedRefs(v: unknown, path: string): Record<string, unknown> {
   return { ...v };
 }
 
-function canonicalServiceNetworks(v: unknown, path: string, ctx: CanonicalContext): Record<string, unknown> {
+function canonicalServiceNetworks(v: unknown, path: string, ctx: RunContext): Record<string, unknown> {
   return mapEntries(canonicalNamedRefs(v, path), (net, key) => {
     if (!isDict(net)) return net ?? null;
     const at = `${path}.${key}`;
@@ -449,12 +486,12 @@ function canonicalPorts(v: unknown, path: string): Port[] {
   });
 }
 
-function canonicalMounts(v: unknown, path: string, ctx: CanonicalContext): Dict[] {
+function canonicalMounts(v: unknown, path: string, ctx: RunContext): Dict[] {
   if (!Array.isArray(v)) fail('canonical.volumes', `${path}: invalid type ${goType(v)} for service volumes`, path);
   return v.map((entry, i) => canonicalMount(entry, `${path}[${i}]`, ctx));
 }
 
-function canonicalMount(v: unknown, path: string, ctx: CanonicalContext): Dict {
+function canonicalMount(v: unknown, path: string, ctx: RunContext): Dict {
   let mount: Dict;
   if (typeof v === 'string') mount = guard('canonical.volumes', path, () => parseVolumeSpec(v)) as unknown as Dict;
   else if (isDict(v)) mount = withCasts(v, path, ctx, { read_only: 'bool' });
@@ -559,7 +596,7 @@ function canonicalUlimits(v: unknown, path: string): Record<string, Dict> {
   });
 }
 
-function canonicalHealthcheck(v: Dict, path: string, ctx: CanonicalContext): Dict {
+function canonicalHealthcheck(v: Dict, path: string, ctx: RunContext): Dict {
   const out = withCasts(v, path, ctx, {
     interval: 'duration',
     timeout: 'duration',
@@ -573,7 +610,7 @@ function canonicalHealthcheck(v: Dict, path: string, ctx: CanonicalContext): Dic
   return out;
 }
 
-function canonicalDeploy(v: Dict, path: string, ctx: CanonicalContext): Dict {
+function canonicalDeploy(v: Dict, path: string, ctx: RunContext): Dict {
   const out = withCasts(v, path, ctx, { replicas: 'int' });
   if (out.labels != null) out.labels = mapping(out.labels, `${path}.labels`);
   for (const key of ['update_config', 'rollback_config']) {
@@ -606,7 +643,7 @@ function canonicalDeploy(v: Dict, path: string, ctx: CanonicalContext): Dict {
   return out;
 }
 
-function canonicalResourceLimits(v: Dict, path: string, ctx: CanonicalContext): Dict {
+function canonicalResourceLimits(v: Dict, path: string, ctx: RunContext): Dict {
   const out = withCasts(v, path, ctx, { cpus: 'float', memory: 'bytes', pids: 'int' });
   if (Array.isArray(out.devices)) out.devices = out.devices.map((d, i) => deviceRequest(d, `${path}.devices[${i}]`));
   if (Array.isArray(out.generic_resources)) {
@@ -619,7 +656,7 @@ function canonicalResourceLimits(v: Dict, path: string, ctx: CanonicalContext): 
   return out;
 }
 
-function canonicalBlkio(v: Dict, path: string, ctx: CanonicalContext): Dict {
+function canonicalBlkio(v: Dict, path: string, ctx: RunContext): Dict {
   const out = withCasts(v, path, ctx, { weight: 'int' });
   if (Array.isArray(out.weight_device)) {
     out.weight_device = out.weight_device.map((d, i) => (isDict(d) ? withCasts(d, `${path}.weight_device[${i}]`, ctx, { weight: 'int' }) : d));
@@ -633,7 +670,7 @@ function canonicalBlkio(v: Dict, path: string, ctx: CanonicalContext): Dict {
   return out;
 }
 
-function canonicalDevelop(v: Dict, path: string, ctx: CanonicalContext): Dict {
+function canonicalDevelop(v: Dict, path: string, ctx: RunContext): Dict {
   const out: Dict = { ...v };
   if (Array.isArray(out.watch)) {
     out.watch = out.watch.map((w, i) => {
@@ -649,12 +686,12 @@ function canonicalDevelop(v: Dict, path: string, ctx: CanonicalContext): Dict {
   return out;
 }
 
-function hooks(v: unknown, path: string, ctx: CanonicalContext): unknown[] {
+function hooks(v: unknown, path: string, ctx: RunContext): unknown[] {
   if (!Array.isArray(v)) fail('canonical.type', `${path}: invalid type ${goType(v)} for hooks`, path);
   return v.map((h, i) => (isDict(h) ? hook(h, `${path}[${i}]`, ctx) : h));
 }
 
-function hook(v: Dict, path: string, ctx: CanonicalContext): Dict {
+function hook(v: Dict, path: string, ctx: RunContext): Dict {
   const out = withCasts(v, path, ctx, { privileged: 'bool', per_replica: 'bool' });
   if (out.command !== undefined) out.command = shellCommand(out.command, `${path}.command`);
   if (out.environment != null) out.environment = mappingWithEquals(out.environment, `${path}.environment`);
@@ -670,7 +707,7 @@ const BUILD_CASTS: Record<string, Cast> = {
   sbom: 'string',
 };
 
-function canonicalBuild(v: unknown, path: string, ctx: CanonicalContext): Dict {
+function canonicalBuild(v: unknown, path: string, ctx: RunContext): Dict {
   let build: Dict;
   if (typeof v === 'string') build = { context: v };
   else if (isDict(v)) build = withCasts(v, path, ctx, BUILD_CASTS);
@@ -722,7 +759,7 @@ function keyValues(v: unknown, path: string): Dict {
 }
 
 /** build.ssh: `[default, id=path]` becomes `{default: null, id: path}`; key paths are resolved. */
-function canonicalSsh(v: unknown, path: string, ctx: CanonicalContext): Record<string, string | null> {
+function canonicalSsh(v: unknown, path: string, ctx: RunContext): Record<string, string | null> {
   let ssh: Record<string, string | null>;
   if (Array.isArray(v)) {
     ssh = {};
@@ -756,7 +793,7 @@ const RESOURCE_CASTS: Record<ResourceKind, Record<string, Cast>> = {
   configs: {},
 };
 
-function canonicalResource(kind: ResourceKind, value: unknown, path: string, ctx: CanonicalContext): Dict {
+function canonicalResource(kind: ResourceKind, value: unknown, path: string, ctx: RunContext): Dict {
   if (value === null || value === undefined) return {};
   if (!isDict(value)) fail('canonical.type', `${path}: invalid type ${goType(value)}`, path);
   const r = withCasts(value, path, ctx, RESOURCE_CASTS[kind]);

@@ -254,11 +254,13 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
     const before = project;
     const profiled = applyProfiles(project, activeProfiles, o.services);
     project = profiled.project;
-    checkPaths(withoutUnusedResources(project), projectDir, o.restrictPaths === true, session);
+    // Label files and restored dependencies change services but never the resources they use: filter once.
+    const usedOnly = withoutUnusedResources(project);
+    checkPaths(usedOnly, projectDir, o.restrictPaths === true, session);
     project = withLabelFilesResolved(project, session);
     checkConsistency(project, profiled.disabled);
     project = withOptionalDisabledDependencies(project, before, profiled.disabled);
-    if (!o.keepUnusedResources) project = withoutUnusedResources(project);
+    if (!o.keepUnusedResources) project = { ...usedOnly, services: project.services };
     return {
       project,
       source: {

@@ -5,26 +5,87 @@ import { error } from '../model/diagnostics.js';
 import type { EnvFile, Service } from '../model/project.js';
 import { parseDotenv } from './dotenv.js';
 
-export function readEnvFile(ef: EnvFile, lookup: (name: string) => string | undefined): Record<string, string> | undefined {
-  let text: string;
-  try {
-    text = readRegularFile(ef.path).toString('utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (!ef.required) return undefined;
-      throw error('env-file.not-found', `env file ${ef.path} not found: stat ${ef.path}: no such file or directory`, { file: ef.path });
-    }
-    throw error('env-file.unreadable', `env file ${ef.path}: ${(e as Error).message}`, { file: ef.path });
+type Lookup = (name: string) => string | undefined;
+
+/** An env file's parse, with the outside variables its `${...}` looked up and the answers it got. */
+interface EnvFileParse {
+  values: Record<string, string>;
+  lookups: [name: string, value: string | undefined][];
+}
+
+/** What one load has made of its env files: each file read once, and its parses by path and format. */
+interface EnvFileCache {
+  reads: Map<string, { text: string } | { error: unknown }>;
+  parses: Map<string, EnvFileParse[]>;
+}
+
+// Services usually share their env files. The project environment is one object per load, so it scopes
+// the cache: a file is read and parsed once per load, and the cache goes with the load.
+const cachesByLoad = new WeakMap<Record<string, string>, EnvFileCache>();
+
+function envFileCache(projectEnv: Record<string, string>): EnvFileCache {
+  let cache = cachesByLoad.get(projectEnv);
+  if (!cache) {
+    cache = { reads: new Map(), parses: new Map() };
+    cachesByLoad.set(projectEnv, cache);
   }
-  return parseDotenv(text, { file: ef.path, lookup, raw: ef.format === 'raw' });
+  return cache;
+}
+
+/** The file's text; undefined for a missing optional file. Read errors are kept and raised at each use. */
+function readEnvFileText(ef: EnvFile, cache: EnvFileCache): string | undefined {
+  let read = cache.reads.get(ef.path);
+  if (!read) {
+    try {
+      read = { text: readRegularFile(ef.path).toString('utf8') };
+    } catch (e) {
+      read = { error: e };
+    }
+    cache.reads.set(ef.path, read);
+  }
+  if ('text' in read) return read.text;
+  const e = read.error;
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (!ef.required) return undefined;
+    throw error('env-file.not-found', `env file ${ef.path} not found: stat ${ef.path}: no such file or directory`, { file: ef.path });
+  }
+  throw error('env-file.unreadable', `env file ${ef.path}: ${(e as Error).message}`, { file: ef.path });
+}
+
+/**
+ * The file's values, shared between callers (read them, do not change them). An earlier parse is reused
+ * when every outside variable it looked up has the same value now: the parse is then the same.
+ */
+function readEnvFile(ef: EnvFile, lookup: Lookup, cache: EnvFileCache): Record<string, string> | undefined {
+  const text = readEnvFileText(ef, cache);
+  if (text === undefined) return undefined;
+  const raw = ef.format === 'raw';
+  const key = `${raw ? 'raw' : ''}\0${ef.path}`;
+  let parses = cache.parses.get(key);
+  if (!parses) {
+    parses = [];
+    cache.parses.set(key, parses);
+  }
+  const same = parses.find((parse) => parse.lookups.every(([name, value]) => lookup(name) === value));
+  if (same) return same.values;
+  const lookups: EnvFileParse['lookups'] = [];
+  const recording: Lookup = (name) => {
+    const value = lookup(name);
+    lookups.push([name, value]);
+    return value;
+  };
+  const values = parseDotenv(text, { file: ef.path, lookup: recording, raw });
+  parses.push({ values, lookups });
+  return values;
 }
 
 export function resolveServiceEnvironment(service: Service, projectEnv: Record<string, string>): Record<string, string | null> {
   const environment = service.environment ?? {};
   const fromFiles: Record<string, string> = {};
+  const cache = envFileCache(projectEnv);
   for (const ef of service.env_file ?? []) {
     const lookup = (k: string) => projectEnv[k] ?? fromFiles[k] ?? environment[k] ?? undefined;
-    Object.assign(fromFiles, readEnvFile(ef, lookup) ?? {});
+    Object.assign(fromFiles, readEnvFile(ef, lookup, cache) ?? {});
   }
   // `environment` wins over env_file entries, even a bare key that stayed unset (docker compose prints null).
   return { ...fromFiles, ...environment };

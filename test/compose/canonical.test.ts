@@ -759,3 +759,40 @@ configs:
     expect(twice).toEqual(once);
   });
 });
+
+describe('values repeated across services (parsed once per run)', () => {
+  it('gives every service the same durations, sizes and env_file paths', () => {
+    const { project } = load(`
+services:
+  a:
+    env_file: common.env
+    healthcheck: {interval: 90s}
+    deploy: {resources: {limits: {memory: 256M}}}
+  b:
+    env_file: common.env
+    healthcheck: {interval: 90s}
+    deploy: {resources: {limits: {memory: 256M}}}
+`);
+    for (const name of ['a', 'b']) {
+      const svc = project.services[name] as unknown as Record<string, any>;
+      expect(svc.healthcheck.interval).toBe('1m30s');
+      expect(svc.deploy.resources.limits.memory).toBe(256 * 1024 * 1024);
+      expect(svc.env_file).toEqual([{ path: `${WD}/common.env`, required: true }]);
+    }
+    // Each service gets its own env_file entries, so changing one cannot change the other.
+    const [a, b] = ['a', 'b'].map((n) => (project.services[n] as unknown as Record<string, any>).env_file[0]);
+    expect(a).not.toBe(b);
+  });
+
+  it('reports a repeated invalid value at its first use', () => {
+    const yaml = 'services:\n  a:\n    healthcheck: {interval: 10}\n  b:\n    healthcheck: {interval: 10}\n';
+    expect(failure(yaml)).toMatchObject({ code: 'canonical.duration', path: 'services.a.healthcheck.interval' });
+  });
+
+  it('resolves paths again in a later run with another working directory', () => {
+    const run = (workingDir: string) =>
+      canonicalize(parse('services:\n  a:\n    env_file: x.env\n') as Record<string, unknown>, { workingDir, lookupEnv: () => undefined, warn: () => undefined });
+    expect((run('/one').services.a!.env_file as { path: string }[])[0]!.path).toBe('/one/x.env');
+    expect((run('/two').services.a!.env_file as { path: string }[])[0]!.path).toBe('/two/x.env');
+  });
+});

@@ -22,20 +22,18 @@ interface Binding {
 export function parsePortSpec(spec: string | number): Port[] {
   // A YAML integer is parsed as its decimal text (transform/ports.go), so it is range-checked too.
   const bindings = parsePortBindings(typeof spec === 'number' ? String(spec) : spec);
-  const byKey = new Map<string, Binding[]>();
-  for (const b of bindings) {
-    const key = `${b.port}/${b.proto}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), b]);
-  }
-  const keys = [...byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return keys.flatMap((key) =>
-    byKey.get(key)!.map((b) => {
-      const port: Port = { target: b.port, protocol: b.proto, mode: 'ingress' };
-      if (b.hostIp !== '') port.host_ip = b.hostIp;
-      if (b.hostPort !== '') port.published = b.hostPort;
-      return port;
-    }),
-  );
+  if (bindings.length === 1) return [toPort(bindings[0]!)];
+  // The bindings of one spec share a protocol and differ in port, so each "port/proto" key is unique.
+  const keyed = bindings.map((b) => ({ key: `${b.port}/${b.proto}`, binding: b }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map(({ binding }) => toPort(binding));
+}
+
+function toPort(b: Binding): Port {
+  const port: Port = { target: b.port, protocol: b.proto, mode: 'ingress' };
+  if (b.hostIp !== '') port.host_ip = b.hostIp;
+  if (b.hostPort !== '') port.published = b.hostPort;
+  return port;
 }
 
 /** Long-form defaults (transform.portDefaults) plus the string form of `published`. */

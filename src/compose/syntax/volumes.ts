@@ -5,6 +5,8 @@
 import type { ServiceVolume } from '../../model/project.js';
 
 const END = '\u0000';
+const SLASH = 0x2f;
+const DOT = 0x2e;
 const PROPAGATIONS = new Set(['rprivate', 'private', 'rshared', 'shared', 'rslave', 'slave']);
 const SELINUX = new Set(['z', 'Z']);
 
@@ -16,30 +18,19 @@ export function parseVolumeSpec(spec: string): ServiceVolume {
   if (bytes <= 2) return { type: 'volume', target: cleanPath(spec) };
 
   const parsed: Fields = { source: '', target: '', readOnly: false };
-  let buffer: string[] = [];
+  let fieldStart = 0;
   let inVariable = 0; // nesting depth of ${...}
-  let pos = 0;
-  for (const char of spec + END) {
-    const at = pos;
-    pos += char.length;
-    if (char === '$' && at + 1 < spec.length && spec[at + 1] === '{') {
+  // One step past the end, where the END sentinel closes the last field (a NUL inside the spec does too).
+  for (let at = 0; at <= spec.length; at++) {
+    const char = at < spec.length ? spec[at]! : END;
+    if (char === '$' && spec[at + 1] === '{') {
       inVariable++;
-      buffer.push(char);
-      continue;
-    }
-    if (char === '}' && inVariable > 0) {
+    } else if (char === '}' && inVariable > 0) {
       inVariable--;
-      buffer.push(char);
-      continue;
-    }
-    if (isWindowsDrive(buffer, char)) {
-      buffer.push(char);
-    } else if ((char === ':' || char === END) && inVariable === 0) {
-      const problem = populateField(char, buffer.join(''), parsed);
+    } else if ((char === ':' || char === END) && inVariable === 0 && !isWindowsDrive(spec, fieldStart, at, char)) {
+      const problem = populateField(char, spec.slice(fieldStart, at), parsed);
       if (problem) throw new Error(`invalid spec: ${spec}: ${problem}`);
-      buffer = [];
-    } else {
-      buffer.push(char);
+      fieldStart = at + 1;
     }
   }
   return toVolume(parsed);
@@ -49,12 +40,13 @@ interface Fields {
   source: string;
   target: string;
   readOnly: boolean;
-  bind?: { propagation?: string; selinux?: string };
+  bind?: NonNullable<ServiceVolume['bind']>;
   volume?: { nocopy?: boolean };
 }
 
-function isWindowsDrive(buffer: string[], char: string): boolean {
-  return char === ':' && buffer.length === 1 && isLetter(buffer[0]!);
+/** A `:` right after a field made of one letter (one code point) is a drive letter's. */
+function isWindowsDrive(spec: string, fieldStart: number, at: number, char: string): boolean {
+  return char === ':' && at - fieldStart <= 2 && at > fieldStart && isLetter(spec.slice(fieldStart, at));
 }
 
 /** Fills the next empty field; returns an error text for the spec, if any. */
@@ -77,8 +69,8 @@ function populateField(char: string, text: string, v: Fields): string | undefine
     if (option === 'ro') v.readOnly = true;
     else if (option === 'rw') v.readOnly = false;
     else if (option === 'nocopy') v.volume = { nocopy: true };
-    else if (PROPAGATIONS.has(option)) v.bind = { ...v.bind, propagation: option };
-    else if (SELINUX.has(option)) v.bind = { ...v.bind, selinux: option };
+    else if (PROPAGATIONS.has(option)) (v.bind ??= {}).propagation = option;
+    else if (SELINUX.has(option)) (v.bind ??= {}).selinux = option;
     // Anything else is ignored, as compose-go does.
   }
   return undefined;
@@ -91,7 +83,9 @@ function toVolume(v: Fields): ServiceVolume {
   if (isFilePath(v.source)) {
     out.type = 'bind';
     // Short-syntax binds create a missing host path, for compatibility with docker-compose v1.
-    out.bind = { ...v.bind, create_host_path: true };
+    const bind = v.bind ?? {};
+    bind.create_host_path = true;
+    out.bind = bind;
     if (v.volume) out.volume = v.volume;
   } else {
     if (v.bind) out.bind = v.bind;
@@ -105,13 +99,14 @@ export function isFilePath(source: string): boolean {
   if (source === '') return false;
   if (source[0] === '.' || source[0] === '/' || source[0] === '~') return true;
   if (source.startsWith('\\\\')) return true;
-  const [first, second] = Array.from(source);
-  return first !== undefined && second === ':' && isLetter(first);
+  // A drive letter is one code point (one or two UTF-16 units) before the first colon.
+  const colon = source.indexOf(':');
+  return (colon === 1 || colon === 2) && isLetter(source.slice(0, colon));
 }
 
 /** Go's path.Clean (forward slashes only); the empty string stays empty, as transform/volume.go keeps it. */
 export function cleanPath(p: string): string {
-  if (p === '') return '';
+  if (p === '' || isCleanPath(p)) return p;
   const rooted = p.startsWith('/');
   const stack: string[] = [];
   for (const seg of p.split('/')) {
@@ -125,6 +120,20 @@ export function cleanPath(p: string): string {
   }
   const joined = (rooted ? '/' : '') + stack.join('/');
   return joined === '' ? '.' : joined;
+}
+
+/** True when path.Clean would return `p` as it is: no empty, `.` or `..` segment and no trailing slash. */
+function isCleanPath(p: string): boolean {
+  if (p === '/') return true;
+  let segmentStart = p.charCodeAt(0) === SLASH ? 1 : 0;
+  for (let i = segmentStart; i <= p.length; i++) {
+    if (i < p.length && p.charCodeAt(i) !== SLASH) continue;
+    const length = i - segmentStart;
+    if (length === 0) return false;
+    if (p.charCodeAt(segmentStart) === DOT && (length === 1 || (length === 2 && p.charCodeAt(segmentStart + 1) === DOT))) return false;
+    segmentStart = i + 1;
+  }
+  return true;
 }
 
 /** Renders a mount back to the short syntax, like compose-go's ServiceVolumeConfig.String(). */
