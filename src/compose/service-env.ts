@@ -14,22 +14,14 @@ interface EnvFileParse {
 }
 
 /** What one load has made of its env files: each file read once, and its parses by path and format. */
-interface EnvFileCache {
+export interface EnvFileCache {
   reads: Map<string, { text: string } | { error: unknown }>;
   parses: Map<string, EnvFileParse[]>;
 }
 
-// Services usually share their env files. The project environment is one object per load, so it scopes
-// the cache: a file is read and parsed once per load, and the cache goes with the load.
-const cachesByLoad = new WeakMap<Record<string, string>, EnvFileCache>();
-
-function envFileCache(projectEnv: Record<string, string>): EnvFileCache {
-  let cache = cachesByLoad.get(projectEnv);
-  if (!cache) {
-    cache = { reads: new Map(), parses: new Map() };
-    cachesByLoad.set(projectEnv, cache);
-  }
-  return cache;
+/** A cache for the services of one load: they usually share their env files. */
+export function newEnvFileCache(): EnvFileCache {
+  return { reads: new Map(), parses: new Map() };
 }
 
 /** The file's text; undefined for a missing optional file. Read errors are kept and raised at each use. */
@@ -79,10 +71,10 @@ function readEnvFile(ef: EnvFile, lookup: Lookup, cache: EnvFileCache): Record<s
   return values;
 }
 
-export function resolveServiceEnvironment(service: Service, projectEnv: Record<string, string>): Record<string, string | null> {
+/** `cache`: shared by the services of one load, so that each env file is read and parsed once. */
+export function resolveServiceEnvironment(service: Service, projectEnv: Record<string, string>, cache = newEnvFileCache()): Record<string, string | null> {
   const environment = service.environment ?? {};
   const fromFiles: Record<string, string> = {};
-  const cache = envFileCache(projectEnv);
   for (const ef of service.env_file ?? []) {
     const lookup = (k: string) => projectEnv[k] ?? fromFiles[k] ?? environment[k] ?? undefined;
     Object.assign(fromFiles, readEnvFile(ef, lookup, cache) ?? {});
