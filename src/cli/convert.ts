@@ -1,6 +1,5 @@
 import { statSync } from 'node:fs';
 // `compose2k8s convert`: load the project, lower it to Kubernetes objects, and write them out.
-import { parseDotenv } from '../compose/dotenv.js';
 import { loadProject } from '../compose/loader.js';
 import { nodeFilePort } from '../lower/node-files.js';
 import { lowerProject, toJsonList, toYamlStream, validateObjects, type KubeObject, type LowerOptions, type ReportEntry } from '../lower/index.js';
@@ -69,8 +68,6 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     strict: flags.strict,
     files: nodeFilePort,
     lookupEnv: (k) => env[k],
-    // env_file values are interpolated against the project environment, exactly as the loader does.
-    parseEnvFile: (content, path, format) => parseDotenv(content, { file: path, lookup: (k) => env[k], raw: format === 'raw' }),
   };
   const { objects, report } = lowerProject(loaded.project, options, diagnostics);
   mark('lower');

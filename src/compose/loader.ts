@@ -18,7 +18,7 @@ import { enforceUniqueness, mergeModels } from './merge.js';
 import { normalize } from './normalize.js';
 import { applyProfiles } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
-import { resolveServiceLabels } from './service-env.js';
+import { resolveServiceLabels, withEnvFilesResolved } from './service-env.js';
 import { withoutUnusedResources } from './unused.js';
 import { validateSchema } from './validate.js';
 import { checkProjectPaths, readRegularFile } from './paths.js';
@@ -258,6 +258,7 @@ export function loadProject(o: LoadOptions = {}): LoadedProject {
     const usedOnly = withoutUnusedResources(project);
     checkPaths(usedOnly, projectDir, o.restrictPaths === true, session);
     project = withLabelFilesResolved(project, session);
+    project = withEnvFilesResolved(project, env);
     checkConsistency(project, profiled.disabled);
     project = withOptionalDisabledDependencies(project, before, profiled.disabled);
     if (!o.keepUnusedResources) project = { ...usedOnly, services: project.services };

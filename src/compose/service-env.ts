@@ -1,8 +1,8 @@
-// A service's container environment as compose resolves it: env_file entries in order (later wins),
-// then `environment` on top. Used by `config` (which prints the resolved map) and by lowering.
+// Env files and label files, read once at load time as compose-go does (WithServicesEnvironmentResolved):
+// each env file's values go into the model (EnvFile.values), so every command reads the same resolution.
 import { readRegularFile } from './paths.js';
 import { error } from '../model/diagnostics.js';
-import type { EnvFile, Service } from '../model/project.js';
+import type { EnvFile, Project, Service } from '../model/project.js';
 import { parseDotenv } from './dotenv.js';
 
 type Lookup = (name: string) => string | undefined;
@@ -25,7 +25,7 @@ export function newEnvFileCache(): EnvFileCache {
 }
 
 /** The file's text; undefined for a missing optional file. Read errors are kept and raised at each use. */
-function readEnvFileText(ef: EnvFile, cache: EnvFileCache): string | undefined {
+function readEnvFileText(ef: EnvFile, cache: EnvFileCache, at: string): string | undefined {
   let read = cache.reads.get(ef.path);
   if (!read) {
     try {
@@ -39,17 +39,17 @@ function readEnvFileText(ef: EnvFile, cache: EnvFileCache): string | undefined {
   const e = read.error;
   if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
     if (!ef.required) return undefined;
-    throw error('env-file.not-found', `env file ${ef.path} not found: stat ${ef.path}: no such file or directory`, { file: ef.path });
+    throw error('env-file.not-found', `env file ${ef.path} not found: stat ${ef.path}: no such file or directory`, { path: at });
   }
-  throw error('env-file.unreadable', `env file ${ef.path}: ${(e as Error).message}`, { file: ef.path });
+  throw error('env-file.unreadable', `env file ${ef.path}: ${(e as Error).message}`, { path: at });
 }
 
 /**
  * The file's values, shared between callers (read them, do not change them). An earlier parse is reused
  * when every outside variable it looked up has the same value now: the parse is then the same.
  */
-function readEnvFile(ef: EnvFile, lookup: Lookup, cache: EnvFileCache): Record<string, string> | undefined {
-  const text = readEnvFileText(ef, cache);
+function readEnvFile(ef: EnvFile, lookup: Lookup, cache: EnvFileCache, at: string): Record<string, string> | undefined {
+  const text = readEnvFileText(ef, cache, at);
   if (text === undefined) return undefined;
   const raw = ef.format === 'raw';
   const key = `${raw ? 'raw' : ''}\0${ef.path}`;
@@ -71,16 +71,31 @@ function readEnvFile(ef: EnvFile, lookup: Lookup, cache: EnvFileCache): Record<s
   return values;
 }
 
-/** `cache`: shared by the services of one load, so that each env file is read and parsed once. */
-export function resolveServiceEnvironment(service: Service, projectEnv: Record<string, string>, cache = newEnvFileCache()): Record<string, string | null> {
+/**
+ * The service with each env file's values resolved: a file's `${...}` see the project environment, then the
+ * files before it, then the service's `environment` (compose-go's lookup order). `at`: the service's path in
+ * the model, to locate a missing file at its `env_file` entry.
+ */
+export function withServiceEnvFilesResolved(service: Service, projectEnv: Record<string, string>, at: string, cache = newEnvFileCache()): Service {
+  if (!service.env_file || service.env_file.length === 0) return service;
   const environment = service.environment ?? {};
   const fromFiles: Record<string, string> = {};
-  for (const ef of service.env_file ?? []) {
+  const env_file = service.env_file.map((ef, i): EnvFile => {
     const lookup = (k: string) => projectEnv[k] ?? fromFiles[k] ?? environment[k] ?? undefined;
-    Object.assign(fromFiles, readEnvFile(ef, lookup, cache) ?? {});
-  }
-  // `environment` wins over env_file entries, even a bare key that stayed unset (docker compose prints null).
-  return { ...fromFiles, ...environment };
+    const values = readEnvFile(ef, lookup, cache, `${at}.env_file[${i}]`);
+    if (values === undefined) return { path: ef.path, required: ef.required, ...(ef.format !== undefined ? { format: ef.format } : {}) };
+    Object.assign(fromFiles, values);
+    return { ...ef, values };
+  });
+  return { ...service, env_file };
+}
+
+/** Every service's env files resolved into the model, each file read once per load. */
+export function withEnvFilesResolved(project: Project, projectEnv: Record<string, string>): Project {
+  const cache = newEnvFileCache();
+  const services = { ...project.services };
+  for (const [name, svc] of Object.entries(services)) services[name] = withServiceEnvFilesResolved(svc, projectEnv, `services.${name}`, cache);
+  return { ...project, services };
 }
 
 /**

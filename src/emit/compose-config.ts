@@ -3,7 +3,7 @@
 import { Document, visit, type ScalarTag } from 'yaml';
 import { goTimestamp } from '../compose/yaml.js';
 import type { DependsOn, LoadedProject, Project, Service } from '../model/project.js';
-import { newEnvFileCache, resolveServiceEnvironment } from '../compose/service-env.js';
+import { effectiveEnvironment } from '../model/environment.js';
 
 const TOP_LEVEL_ORDER = ['name', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models'];
 
@@ -215,11 +215,10 @@ export interface ComposeConfigOptions {
 export function composeConfigObject(loaded: LoadedProject, options: ComposeConfigOptions = {}): Record<string, unknown> {
   const p: Project = loaded.project;
   let services: Record<string, unknown> = {};
-  const envFiles = newEnvFileCache();
   for (const name of Object.keys(p.services).sort()) {
     const svc = { ...p.services[name]! };
     if (svc.env_file || svc.environment) {
-      const env = resolveServiceEnvironment(svc, loaded.source.environment, envFiles);
+      const env = effectiveEnvironment(svc);
       if (Object.keys(env).length > 0) svc.environment = env;
     }
     services[name] = omitEmpty(sortKeys(goShape(svc, options.rawModel)));

@@ -29,11 +29,6 @@ export interface FilePort {
   list?(path: string): string[];
 }
 
-/**
- * Parses the contents of an env_file. The lowering has no parser of its own (one .env grammar, the loader's): the
- * CLI passes the loader's, with the project environment for interpolation, so env files read exactly as in Compose.
- */
-export type EnvFileParser = (content: string, path: string, format?: string) => Record<string, string | null>;
 
 export interface LowerOptions {
   /** Sets metadata.namespace on every namespaced object and emits the Namespace first. */
@@ -61,7 +56,6 @@ export interface LowerOptions {
   /** Kubernetes cluster DNS domain, used by DNS waits. */
   clusterDomain: string;
   files: FilePort;
-  parseEnvFile: EnvFileParser;
   /** The project environment (the loader's interpolation environment), for `environment:` configs and secrets. */
   lookupEnv?: (name: string) => string | undefined;
 }
@@ -72,10 +66,6 @@ const noFiles: FilePort = {
   read(path: string): Buffer {
     throw new Error(`no file access configured (reading ${path})`);
   },
-};
-
-const noEnvFileParser: EnvFileParser = (_content, path) => {
-  throw new Error(`no env_file parser configured (reading ${path})`);
 };
 
 export function resolveOptions(partial: Partial<LowerOptions> = {}): LowerOptions {
@@ -94,7 +84,6 @@ export function resolveOptions(partial: Partial<LowerOptions> = {}): LowerOption
     strict: false,
     clusterDomain: 'cluster.local',
     files: noFiles,
-    parseEnvFile: noEnvFileParser,
     ...defined,
   };
 }

@@ -219,6 +219,11 @@ export interface EnvFile {
   path: string;
   required: boolean;
   format?: string;
+  /**
+   * Set by the loader: the file's variables as compose resolves them (each `${...}` sees the project
+   * environment, the service's earlier env files and its `environment`). Absent for a missing optional file.
+   */
+  values?: Record<string, string>;
 }
 
 export interface FileReference extends Extensions {

@@ -368,3 +368,22 @@ describe('config listing flags and formats', () => {
     });
   });
 });
+
+describe('issue #13: convert writes the environment that config prints', () => {
+  it('env files that use each other and `environment`: the same values in the ConfigMaps as in config', () => {
+    const dir = workdir({
+      'a.env': 'A=one\n',
+      'b.env': 'B=${A}-two\nC=${SVC:-dflt}\n',
+      'compose.yaml': 'services:\n  s:\n    image: x\n    env_file: [a.env, b.env]\n    environment: {SVC: from-environment}\n',
+    });
+    const config = ours(['config', '--format', 'json'], dir);
+    expect(config.status).toBe(0);
+    expect(JSON.parse(config.stdout).services.s.environment).toEqual({ A: 'one', B: 'one-two', C: 'from-environment', SVC: 'from-environment' });
+    const convert = ours(['convert', '--format', 'json'], dir);
+    expect(convert.stderr).toBe('');
+    expect(convert.status).toBe(0);
+    const items = JSON.parse(convert.stdout).items as { kind: string; metadata: { name: string }; data?: Record<string, string> }[];
+    const data = Object.assign({}, ...items.filter((o) => o.kind === 'ConfigMap').map((o) => o.data));
+    expect(data).toEqual({ A: 'one', B: 'one-two', C: 'from-environment' });
+  });
+});

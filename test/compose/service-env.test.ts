@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newEnvFileCache, resolveServiceEnvironment } from '../../src/compose/service-env.js';
+import { newEnvFileCache, withServiceEnvFilesResolved } from '../../src/compose/service-env.js';
+import { loadProject } from '../../src/compose/loader.js';
+import { effectiveEnvironment } from '../../src/model/environment.js';
 import { DiagnosticError } from '../../src/model/diagnostics.js';
 import type { Service } from '../../src/model/project.js';
 
@@ -17,6 +19,40 @@ function envFile(name: string, text: string): string {
 }
 
 const service = (s: Partial<Service>): Service => s as Service;
+/** The container environment of a service resolved as the loader does it. */
+const resolveServiceEnvironment = (svc: Service, projectEnv: Record<string, string>, cache = newEnvFileCache()) =>
+  effectiveEnvironment(withServiceEnvFilesResolved(svc, projectEnv, 'services.s', cache));
+
+describe('the loaded model carries each env file resolved (issue #13)', () => {
+  it('a file sees the project environment, the files before it and the service environment', () => {
+    const project = mkdtempSync(join(dir, 'p-'));
+    writeFileSync(join(project, 'a.env'), 'A=one\n');
+    writeFileSync(join(project, 'b.env'), 'B=${A}-two\nC=${SVC:-dflt}\n');
+    writeFileSync(join(project, 'compose.yaml'), 'services:\n  s:\n    image: x\n    env_file: [a.env, b.env]\n    environment: {SVC: from-environment}\n');
+    const { project: p } = loadProject({ cwd: project, env: {} });
+    const svc = p.services.s!;
+    expect(svc.env_file!.map((f) => f.values)).toEqual([{ A: 'one' }, { B: 'one-two', C: 'from-environment' }]);
+    expect(effectiveEnvironment(svc)).toEqual({ A: 'one', B: 'one-two', C: 'from-environment', SVC: 'from-environment' });
+  });
+  it('a missing required env file is a load error at its env_file entry', () => {
+    const project = mkdtempSync(join(dir, 'p-'));
+    writeFileSync(join(project, 'compose.yaml'), 'services:\n  s:\n    image: x\n    env_file:\n      - nope.env\n');
+    let thrown: unknown;
+    try {
+      loadProject({ cwd: project, env: {} });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(DiagnosticError);
+    const d = (thrown as DiagnosticError).diagnostics[0]!;
+    expect([d.code, d.file, d.line]).toEqual(['env-file.not-found', join(project, 'compose.yaml'), 5]);
+  });
+  it('a missing optional env file has no values and adds nothing', () => {
+    const svc = withServiceEnvFilesResolved(service({ env_file: [{ path: join(dir, 'absent.env'), required: false }] }), {}, 'services.s');
+    expect(svc.env_file).toEqual([{ path: join(dir, 'absent.env'), required: false }]);
+    expect(effectiveEnvironment(svc)).toEqual({});
+  });
+});
 
 describe('resolveServiceEnvironment with shared env files', () => {
   it('interpolates a shared file with each service environment', () => {

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { parseDotenv } from '../../src/compose/dotenv.js';
 import { loadProject } from '../../src/compose/loader.js';
 import { lowerProject } from '../../src/lower/index.js';
 import type { KubeObject } from '../../src/lower/context.js';
@@ -30,8 +29,7 @@ export function lowerFixture(name: string, files: string[] = ['compose.yaml'], o
   const cwd = join(FIXTURES, name);
   const diagnostics = new Diagnostics();
   const { project } = loadProject({ cwd, files, env: {}, diagnostics });
-  const parseEnvFile: LowerOptions['parseEnvFile'] = (content, path, format) => parseDotenv(content, { file: path, lookup: () => undefined, raw: format === 'raw' });
-  const { objects, report } = lowerProject(project, { files: fsFiles, parseEnvFile, ...options }, diagnostics);
+  const { objects, report } = lowerProject(project, { files: fsFiles, ...options }, diagnostics);
   return { project, objects, report, diagnostics, ctx: { project, files: fsFiles, diagnostics } };
 }
 

@@ -3,7 +3,6 @@
 // list of violations (empty = fine). Anything thrown that is not a DiagnosticError is a bug.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDotenv } from '../../src/compose/dotenv.js';
 import { loadProject } from '../../src/compose/loader.js';
 import { composeConfigObject, composeConfigYaml } from '../../src/emit/compose-config.js';
 import { lowerProject, toYamlStream, type KubeObject, type LowerOptions } from '../../src/lower/index.js';
@@ -75,7 +74,6 @@ export function lowerOptionsFor(loaded: LoadedProject, extra: Partial<LowerOptio
   return {
     files: nodeFilePort,
     lookupEnv: (k) => env[k],
-    parseEnvFile: (content, path, format) => parseDotenv(content, { file: path, lookup: (k) => env[k], raw: format === 'raw' }),
     ...extra,
   };
 }

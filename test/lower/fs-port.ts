@@ -1,6 +1,5 @@
 // Lowering options for a project loaded from disk: a FilePort on node:fs (read, stat following symlinks with a
-// dev:ino identity, list) and the loader's own env-file parser and environment, as the CLI wires them.
-import { parseDotenv } from '../../src/compose/dotenv.js';
+// dev:ino identity, list) and the project environment, as the CLI wires them.
 import { loadProject } from '../../src/compose/loader.js';
 import { nodeFilePort } from '../../src/lower/node-files.js';
 import type { FilePort, LowerOptions } from '../../src/lower/options.js';
@@ -13,7 +12,6 @@ export function diskOptions(loaded: LoadedProject): Partial<LowerOptions> {
   return {
     files: fsPort,
     lookupEnv: (k) => env[k],
-    parseEnvFile: (content, path, format) => parseDotenv(content, { file: path, lookup: (k) => env[k], raw: format === 'raw' }),
   };
 }
 

@@ -1,4 +1,3 @@
-import { parseDotenv } from '../../src/compose/dotenv.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import type { Project, Service } from '../../src/model/project.js';
 import { lowerProject } from '../../src/lower/index.js';
@@ -9,13 +8,9 @@ export function project(services: Record<string, Service>, rest: Partial<Project
   return { name: 'demo', services, ...rest };
 }
 
-/** The loader's env_file parser, as the CLI passes it (here with an empty project environment). */
-export const envFileParser: LowerOptions['parseEnvFile'] = (content, path, format) =>
-  parseDotenv(content, { file: path, lookup: () => undefined, raw: format === 'raw' });
-
 export function lower(p: Project, options: Partial<LowerOptions> = {}) {
   const diagnostics = new Diagnostics();
-  const result = lowerProject(p, { parseEnvFile: envFileParser, ...options }, diagnostics);
+  const result = lowerProject(p, options, diagnostics);
   return { ...result, diagnostics, codes: diagnostics.items.map((d) => d.code) };
 }
 
