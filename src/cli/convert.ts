@@ -21,6 +21,7 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   networkPolicies?: boolean;
   renameCollisions?: boolean;
   helperImage?: string;
+  kubectlImage?: string;
   waitForStarted?: boolean;
   allowHostPaths?: boolean;
   serviceGroupMode?: LowerOptions['serviceGroupMode'];
@@ -59,6 +60,7 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     networkPolicies: flags.networkPolicies,
     renameCollisions: flags.renameCollisions,
     helperImage: flags.helperImage,
+    kubectlImage: flags.kubectlImage,
     waitForStarted: flags.waitForStarted,
     allowHostPaths: flags.allowHostPaths,
     serviceGroupMode: flags.serviceGroupMode,

@@ -241,13 +241,6 @@ class ChartBuilder {
       body.metadata.name = this.holes.make({ mode: 'json', expr: valuesExpr(['global', 'namespace']) });
       return { body };
     }
-    if ((o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && Array.isArray(body.subjects)) {
-      for (const s of body.subjects as Obj[]) {
-        if (s.kind === 'ServiceAccount' && (s.namespace === this.namespace || (!this.namespace && s.namespace === 'default'))) {
-          s.namespace = this.holes.make({ mode: 'json', expr: `(${valuesExpr(['global', 'namespace'])} | default "default")` });
-        }
-      }
-    }
     if (o.kind === 'PersistentVolumeClaim') {
       const key = o.metadata.name;
       this.claim(key, body);

@@ -3,7 +3,7 @@
 // - members of network N carry the pod label `compose2k8s.io/network-<N>: "true"`;
 // - NetworkPolicy `network-<N>` (deterministic: no project name in it): members accept ingress from members;
 //   egress is open for ordinary networks, and for `internal: true` networks limited to members plus DNS
-//   (port 53 anywhere: node-local DNS caches are not pods) plus the API server for wait init containers;
+//   (port 53 anywhere: node-local DNS caches are not pods) plus the API server for the init containers that wait for a Job (the others wait on DNS);
 //   policies add up, so a pod on an internal and an ordinary network keeps the ordinary network's egress;
 // - NetworkPolicy `<svc>-exposed`: published ports that are exposed outside the cluster (external Service
 //   or Ingress) accept ingress from anywhere, since load balancers, node ports and ingress controllers are not
@@ -79,7 +79,7 @@ export function lowerNetworkPolicies(ctx: LowerContext): void {
       ? [
           { to: [{ podSelector: selector }] },
           { ports: DNS_PORTS },
-          ...(mem.some((u) => u.initContainers.some((c) => c.name.startsWith('wait-for-')))
+          ...(mem.some((u) => u.initContainers.some((c) => c.name.startsWith('wait-for-') && c.command?.[0] === 'kubectl'))
             ? [{ ports: [{ port: 443, protocol: 'TCP' as const }, { port: 6443, protocol: 'TCP' as const }] }]
             : []),
         ]

@@ -42,6 +42,8 @@ export interface LowerOptions {
   renameCollisions: boolean;
   /** Image of the helper init containers (waiting for dependencies). */
   helperImage: string;
+  /** Image with `kubectl` for the waits on `service_completed_successfully` Jobs (no shell needed). */
+  kubectlImage: string;
   /** Also wait (by DNS) for `depends_on: service_started` dependencies. */
   waitForStarted: boolean;
   allowHostPaths: boolean;
@@ -61,6 +63,7 @@ export interface LowerOptions {
 }
 
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
+export const DEFAULT_KUBECTL_IMAGE = 'registry.k8s.io/kubectl:v1.34.4';
 
 const noFiles: FilePort = {
   read(path: string): Buffer {
@@ -76,6 +79,7 @@ export function resolveOptions(partial: Partial<LowerOptions> = {}): LowerOption
     networkPolicies: false,
     renameCollisions: false,
     helperImage: DEFAULT_HELPER_IMAGE,
+    kubectlImage: DEFAULT_KUBECTL_IMAGE,
     waitForStarted: false,
     allowHostPaths: false,
     serviceGroupMode: 'label',

@@ -1,51 +1,82 @@
 // depends_on -> init containers that wait (peers §6.1). Kubernetes starts every pod at once; Compose's
-// start order is rebuilt by waiting inside the dependent pod:
-// - service_healthy: until the dependency's Service has a ready endpoint (EndpointSlice ready=true), which
-//   is what its readinessProbe (from the healthcheck) reports;
-// - service_completed_successfully: until the dependency's Job has the Complete condition (fails on Failed);
-// - service_started: nothing, unless waitForStarted (then until its Service name resolves).
-// API waits need a token allowed to read EndpointSlices/Jobs: a ServiceAccount, Role and RoleBinding.
+// start order is rebuilt by waiting inside the dependent pod. Waits use cluster DNS wherever they can: it
+// needs no token, no RBAC and no namespace in the manifests, so a stream applied with `-n other` still works.
+// - service_healthy: until `<dep>-ready`, a headless Service of the dependency's pods, resolves. DNS of a
+//   headless Service lists only ready endpoints, i.e. pods whose readinessProbe (the healthcheck) passes;
+// - service_started (with waitForStarted): until `<dep>-started` resolves, the same Service publishing pods
+//   that are not ready yet, so it resolves once a pod of the dependency runs;
+// - service_completed_successfully: a finished Job's pods are endpoints of nothing, so this one asks the API:
+//   `kubectl wait` (in-cluster config: the pod's own namespace, TLS verified with the service account CA) in
+//   the kubectl image, with a ServiceAccount, Role and RoleBinding allowed to read Jobs. The RoleBinding's
+//   subject names no namespace: in a RoleBinding it means the binding's own.
 
-import type { Container } from 'kubernetes-types/core/v1.js';
+import type { Container, Service as KubeService } from 'kubernetes-types/core/v1.js';
 import type { Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
 import { asKube, podOwner, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import { escapeKubeExpansion } from './units.js';
 
-const API = 'https://kubernetes.default.svc';
-const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const HARDENED = {
+  runAsNonRoot: true,
+  runAsUser: 65534,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};
 
-/** One shell loop: fetch `url` until its body contains `done` (exit 0) or `failed` (exit 1). */
-function pollScript(url: string, done: string, waiting: string, failed?: [string, string]): string {
-  const fetch = `wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat ${TOKEN})" "${url}" 2>/dev/null`;
-  const fail = failed ? ` *'${failed[0]}'*) echo '${failed[1]}' >&2; exit 1;;` : '';
-  return `while true; do S=$(${fetch}); case "$S" in *'${done}'*) exit 0;;${fail} esac; echo '${waiting}'; sleep 2; done`;
+/**
+ * A shell loop until `host` resolves to at least one address. busybox nslookup prints the server as
+ * `Address:<tab>ip:53` and each answer as `Address: ip`, so only an answer matches.
+ */
+export function dnsWaitScript(host: string, waiting: string): string {
+  return `until nslookup ${host} 2>/dev/null | grep -q '^Address: '; do echo '${waiting}'; sleep 2; done`;
 }
 
-function helper(ctx: LowerContext, name: string, script: string): Container {
+function dnsWait(ctx: LowerContext, name: string, host: string, waiting: string): Container {
   return {
     name,
     image: ctx.options.helperImage,
-    command: ['/bin/sh', '-c', escapeKubeExpansion(script)],
+    command: ['/bin/sh', '-c', escapeKubeExpansion(dnsWaitScript(host, waiting))],
     env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: 65534,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    },
+    securityContext: HARDENED,
   };
 }
 
+function jobWait(ctx: LowerContext, name: string, job: string): Container {
+  return {
+    name,
+    image: ctx.options.kubectlImage,
+    command: ['kubectl', 'wait', '--for=condition=Complete', '--timeout=-1s', `job/${job}`],
+    securityContext: HARDENED,
+  };
+}
+
+/** The headless Service `<dep>-ready` (or `-started`, which also lists pods not ready yet), once per dependency. */
+function waitService(ctx: LowerContext, target: ServiceUnit, which: 'ready' | 'started'): string {
+  return ctx.memo(`wait-service\0${which}\0${target.service}`, () => {
+    const name = ctx.names.claim('Service', `${which}:${target.service}`, `${target.name}-${which}`);
+    const svc: KubeService = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: unitMetadata(target, name),
+      spec: { clusterIP: 'None', selector: { ...target.selector }, ...(which === 'started' ? { publishNotReadyAddresses: true } : {}) },
+    };
+    ctx.emit(asKube(svc), target.path);
+    return name;
+  });
+}
+
+function host(ctx: LowerContext, service: string): string {
+  return `${service}.$POD_NAMESPACE.svc.${ctx.options.clusterDomain}`;
+}
+
 export interface ApiNeeds {
-  endpointSlices: boolean;
   jobs: string[];
 }
 
 /** The wait init containers of one service; what they need from the API is added to `needs`. */
-export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit, needs: ApiNeeds = { endpointSlices: false, jobs: [] }): ApiNeeds {
+export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit, needs: ApiNeeds = { jobs: [] }): ApiNeeds {
   const deps = Object.entries(unit.compose.depends_on ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   if (!deps.length) return needs;
   const waits: Container[] = [];
@@ -74,9 +105,8 @@ export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit, needs: ApiNe
         if (!target.container.readinessProbe) {
           ctx.diagnostics.warn('ordering.no-healthcheck', `${unit.service} waits for ${dep} to be healthy, but ${dep} has no healthcheck: it counts as healthy once running`, { path });
         }
-        const url = `${API}/apis/discovery.k8s.io/v1/namespaces/$POD_NAMESPACE/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D${target.name}`;
-        waits.push(helper(ctx, waitName, pollScript(url, '"ready":true', `waiting for ${dep} to be ready`)));
-        needs.endpointSlices = true;
+        const ready = waitService(ctx, target, 'ready');
+        waits.push(dnsWait(ctx, waitName, host(ctx, ready), `waiting for ${dep} to be ready`));
         report(ctx, path, to, restartNote);
         break;
       }
@@ -86,10 +116,7 @@ export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit, needs: ApiNe
           ctx.report.ignored(path, `${dep} is a ${target.kind}, not a Job`);
           break;
         }
-        const url = `${API}/apis/batch/v1/namespaces/$POD_NAMESPACE/jobs/${target.workload}`;
-        waits.push(
-          helper(ctx, waitName, pollScript(url, '"type":"Complete","status":"True"', `waiting for ${dep} to complete`, ['"type":"Failed","status":"True"', `${dep} failed`])),
-        );
+        waits.push(jobWait(ctx, waitName, target.workload));
         if (!needs.jobs.includes(target.workload)) needs.jobs.push(target.workload);
         report(ctx, path, to, restartNote);
         break;
@@ -99,10 +126,9 @@ export function lowerOrdering(ctx: LowerContext, unit: ServiceUnit, needs: ApiNe
           ctx.report.approximated(path, '(no wait)', `Kubernetes starts all pods together; clients must retry until ${dep} is up (or enable waitForStarted)`);
           break;
         }
-        const host = `${target.name}.$POD_NAMESPACE.svc.${ctx.options.clusterDomain}`;
-        const script = `until nslookup ${host} >/dev/null 2>&1; do echo 'waiting for ${dep}'; sleep 2; done`;
-        waits.push(helper(ctx, waitName, script));
-        ctx.report.approximated(path, to, `waits until the ${dep} Service name resolves, not until its container started${restartNote}`);
+        const started = waitService(ctx, target, 'started');
+        waits.push(dnsWait(ctx, waitName, host(ctx, started), `waiting for ${dep} to start`));
+        ctx.report.approximated(path, to, `waits until a pod of ${dep} has an address, not until its container started${restartNote}`);
       }
     }
   }
@@ -116,8 +142,8 @@ function report(ctx: LowerContext, path: string, to: string, restartNote: string
 }
 
 /**
- * The ServiceAccount (unless the user chose one), Role and RoleBinding the waiting init containers of one pod
- * need: per service, or once for a group's pod (the token is the pod's).
+ * The ServiceAccount (unless the user chose one), Role and RoleBinding the Job waits of one pod need: per
+ * service, or once for a group's pod (the token is the pod's).
  */
 function grantApiAccess(ctx: LowerContext, units: ServiceUnit[], needs: ApiNeeds): void {
   const unit = units[0]!;
@@ -131,19 +157,15 @@ function grantApiAccess(ctx: LowerContext, units: ServiceUnit[], needs: ApiNeeds
   }
   for (const u of units) u.pod.serviceAccountName = account;
   const name = ctx.names.claim('Role', key, `${owner.name}-wait`);
-  const rules: Role['rules'] = [];
-  if (needs.endpointSlices) rules.push({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] });
-  if (needs.jobs.length) rules.push({ apiGroups: ['batch'], resources: ['jobs'], resourceNames: [...needs.jobs].sort(), verbs: ['get'] });
+  // kubectl wait lists and watches with a field selector on the name, which resourceNames cannot allow.
+  const rules: Role['rules'] = [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch'] }];
   const role: Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: unitMetadata(owner, name), rules };
-  if (!ctx.namespace) {
-    ctx.diagnostics.warn('ordering.namespace-unknown', 'RoleBindings name the ServiceAccount\'s namespace; assuming "default" (pass a namespace to set it)');
-  }
   const binding: RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
     metadata: unitMetadata(owner, name),
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-    subjects: [{ kind: 'ServiceAccount', name: account, namespace: ctx.namespace ?? 'default' }],
+    subjects: [{ kind: 'ServiceAccount', name: account }],
   };
   ctx.emit(asKube(role));
   ctx.emit(asKube(binding));
@@ -155,13 +177,13 @@ export const orderingPass: Pass = {
     // One grant per pod: a group's members share the pod's ServiceAccount.
     const pods = new Map<string, { units: ServiceUnit[]; needs: ApiNeeds }>();
     for (const unit of ctx.units.values()) {
-      const pod = pods.get(unit.workload) ?? { units: [], needs: { endpointSlices: false, jobs: [] } };
+      const pod = pods.get(unit.workload) ?? { units: [], needs: { jobs: [] } };
       pods.set(unit.workload, pod);
       pod.units.push(unit);
       lowerOrdering(ctx, unit, pod.needs);
     }
     for (const { units, needs } of pods.values()) {
-      if (needs.endpointSlices || needs.jobs.length) grantApiAccess(ctx, units, needs);
+      if (needs.jobs.length) grantApiAccess(ctx, units, needs);
     }
   },
 };

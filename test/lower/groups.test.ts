@@ -90,11 +90,10 @@ describe('service groups: one pod, per-container settings (B22)', () => {
     expect(find(r.objects, 'Deployment', 'frontend').spec.strategy).toEqual({ type: 'Recreate' });
   });
 
-  test('a dependency outside the group is waited for (RBAC for the pod); one inside cannot be, and says so', () => {
+  test('a dependency outside the group is waited for (by DNS, no RBAC); one inside cannot be, and says so', () => {
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['wait-for-db']);
-    expect(pod.serviceAccountName).toBe('frontend');
-    expect(find(r.objects, 'RoleBinding', 'frontend-wait').subjects).toEqual([{ kind: 'ServiceAccount', name: 'frontend', namespace: 'shop' }]);
-    expect(r.objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual(['frontend']);
+    expect(pod.initContainers[0].command[2]).toContain('nslookup db-ready.');
+    expect(r.objects.filter((o) => o.kind === 'ServiceAccount')).toEqual([]);
     expect(diag(r, 'group.depends-on').map((d) => d.path)).toEqual(['services.api.depends_on.web']);
     expect(entry(r.report, 'services.api.depends_on.web')).toEqual([
       expect.objectContaining({ status: 'approximated', to: 'Deployment/frontend container api (same pod as web)' }),
@@ -285,8 +284,7 @@ describe('service groups: pod-level rules', () => {
       b: grouped('setup', { image: 'b', restart: 'no' }),
       web: { image: 'w', depends_on: { a: { condition: 'service_completed_successfully', required: true } } },
     }));
-    expect(podSpec(find(r.objects, 'Deployment', 'web')).initContainers[0].command[2]).toContain('/jobs/setup"');
-    expect(find(r.objects, 'Role', 'web-wait').rules[0].resourceNames).toEqual(['setup']);
+    expect(podSpec(find(r.objects, 'Deployment', 'web')).initContainers[0].command).toContain('job/setup');
   });
 });
 

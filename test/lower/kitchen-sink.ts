@@ -11,7 +11,7 @@ export const KITCHEN_SINK: Project = {
       entrypoint: ['/docker-entrypoint.sh'],
       command: ['nginx', '-g', 'daemon off; pid $(cat /x);'],
       environment: { MODE: 'no', PORT: '8080', EMPTY: '', UNSET: null },
-      env_file: [{ path: '/proj/.env', required: true }],
+      env_file: [{ path: '/proj/.env', required: true, values: { LOG_LEVEL: 'info', FEATURE: 'a b' } }],
       healthcheck: { test: ['CMD-SHELL', 'curl -f localhost'], interval: '15s', timeout: '3s', retries: 4, start_period: '20s' },
       depends_on: {
         db: { condition: 'service_healthy', required: true },

@@ -86,9 +86,9 @@ describe('objects too large for the API server', () => {
   });
 
   test('an env_file ConfigMap over 1 MiB: an error at the env_file entry', () => {
-    const r = lower(project({ web: { image: 'x', env_file: [{ path: '/a.env', required: true }, { path: '/b.env', required: true }] } }), {
-      files: memFiles({ '/a.env': 'A=1\n', '/b.env': `B=${'z'.repeat(1100 * 1024)}\n` }),
-    });
+    const r = lower(
+      project({ web: { image: 'x', env_file: [{ path: '/a.env', required: true, values: { A: '1' } }, { path: '/b.env', required: true, values: { B: 'z'.repeat(1100 * 1024) } }] } }),
+    );
     expect(r.diagnostics.errors.map((e) => [e.code, e.path])).toEqual([['lower.object-too-large', 'services.web.env_file[1]']]);
     expect(r.diagnostics.errors[0]!.message).toMatch(/^ConfigMap\/web-b-env holds 1\.1 MiB of data, but a ConfigMap holds at most 1 MiB \(largest: data\.B/);
   });

@@ -53,10 +53,14 @@ describe('network policies', () => {
     });
   });
 
-  test('wait init containers on an internal network may reach the API server', () => {
-    const p = sample();
-    p.services.api!.depends_on = { db: { condition: 'service_healthy', required: true } };
-    const r = lower(p, { networkPolicies: true });
-    expect(find(r.objects, 'NetworkPolicy', 'network-back').spec.egress).toContainEqual({ ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] });
+  test('a wait for a Job on an internal network may reach the API server; a DNS wait needs only DNS', () => {
+    const api = { ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] };
+    const healthy = sample();
+    healthy.services.api!.depends_on = { db: { condition: 'service_healthy', required: true } };
+    expect(find(lower(healthy, { networkPolicies: true }).objects, 'NetworkPolicy', 'network-back').spec.egress).not.toContainEqual(api);
+    const job = sample();
+    job.services.db!.restart = 'no';
+    job.services.api!.depends_on = { db: { condition: 'service_completed_successfully', required: true } };
+    expect(find(lower(job, { networkPolicies: true }).objects, 'NetworkPolicy', 'network-back').spec.egress).toContainEqual(api);
   });
 });

@@ -29,16 +29,14 @@ describe('pipeline', () => {
     }
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/shop',
-      'ServiceAccount/migrate',
       'ServiceAccount/web',
-      'Role/migrate-wait',
       'Role/web-wait',
-      'RoleBinding/migrate-wait',
       'RoleBinding/web-wait',
       'ConfigMap/web-env',
       'Service/cache',
       'Service/db',
       'Service/db-headless',
+      'Service/db-ready',
       'Service/migrate',
       'Service/web',
       'Deployment/web',
