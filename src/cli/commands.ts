@@ -96,7 +96,7 @@ export function addLoweringOptions(cmd: Command): Command {
     .option('--allow-host-paths', 'turn bind mounts that cannot become ConfigMaps into hostPath volumes')
     .addOption(new Option('--service-group-mode <mode>', 'run services in one pod by equal kompose.service.group labels (default), by shared writable volumes, or never').choices(['label', 'volume', 'none']))
     .option('--service-group-name <name>', 'with --service-group-mode volume: the workload name of the group')
-    .addOption(new Option('--secrets <mode>', 'write secret data (inline) or only reference existing Secrets').choices(['inline', 'reference']))
+    .addOption(new Option('--secrets <mode>', 'write secret data (inline) or only reference existing Secrets (default: reference for convert; apply, diff and up create them from their sources)').choices(['inline', 'reference']))
     .option('--validate', 'validate every object against the Kubernetes schema')
     .option('--strict', 'fail when any compose key is ignored')
     .option('--report', 'print the per-key conversion report to stderr')

@@ -167,12 +167,18 @@ function formatReport(entries: ReportEntry[]): string {
 }
 
 /** What apply, diff, up and down deploy: for `up`, services with build: are built and pushed unless told otherwise. */
+/** The deploy commands that create compose secrets from their sources unless `--secrets reference`. */
+const SECRETS_CREATED_BY = new Set(['apply', 'diff', 'up', 'watch']);
+
 export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ objects: KubeObject[]; projectName: string; namespace?: string }> {
   const flags = { ...raw } as ConvertFlags & { command?: string };
   if (flags.command === 'up') {
     if (flags.build === undefined) flags.build = true;
     if (flags.push === undefined) flags.push = flags.build;
   }
+  // A deploy reads each secret from its source on this machine, as `docker compose up` does, and sends it only
+  // to the API server (diff masks it); otherwise pods wait for a Secret nobody created.
+  if (flags.secrets === undefined && flags.command !== undefined && SECRETS_CREATED_BY.has(flags.command)) flags.secrets = 'inline';
   const diagnostics = new Diagnostics();
   try {
     const { loaded, objects, report } = await convertProject(flags, diagnostics);
