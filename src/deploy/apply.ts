@@ -23,6 +23,7 @@ import { mapLimit, planStages } from './stages.js';
 import { unchangedSince, withAppliedHash, type LiveMetadata } from './fieldset.js';
 import { describeRef, groupOf, parseGroupKind, refKey, refOf, type KubeObject, type Logger, type ObjectRef } from './types.js';
 import { waitFor } from './wait.js';
+import { schemaValidator, type ObjectValidator } from './schema.js';
 import { acquireLock, LockNamespaceMissing, type ApplyLock, type LockOptions } from './lock.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER };
@@ -187,6 +188,25 @@ export async function prepareObjects(
   return { prepared, pending };
 }
 
+/**
+ * Namespaces of the set that do not exist yet. A server dry run of an object in one of them only answers
+ * `namespaces "x" not found`; those objects are checked against the server's schema instead (schema.ts).
+ */
+export async function namespacesToCreate(cluster: Cluster, prepared: readonly PreparedObject[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const p of prepared) {
+    if (p.body.kind !== 'Namespace' || p.ref.group !== '') continue;
+    if (!(await cluster.client.getOptional(`/api/v1/namespaces/${encodeURIComponent(p.ref.name)}`))) out.add(p.ref.name);
+  }
+  return out;
+}
+
+/** In a namespace still to be created: validated against the schema, or undefined when the server can dry-run it. */
+export async function checkInNewNamespace(p: PreparedObject, newNamespaces: ReadonlySet<string>, validate: ObjectValidator): Promise<string[] | undefined> {
+  if (!p.info.namespaced || !p.ref.namespace || !newNamespaces.has(p.ref.namespace)) return undefined;
+  return validate(p.body);
+}
+
 function conflictMessage(conflicts: FieldConflict[]): string {
   const parts = conflicts.map((c) => `${c.field || '(unknown field)'} is owned by "${c.manager}"`);
   return `conflict: ${parts.join('; ')} (rerun with --force-conflicts to take ownership)`;
@@ -260,9 +280,17 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
   }
   const { prepared } = await withContext("looking up the objects' resources (API discovery)", () => prepareObjects(cluster, objects, opts.namespace, id));
   const results = new Map<string, ObjectResult>();
+  const newNamespaces = dryRun === 'server' ? await namespacesToCreate(cluster, prepared) : new Set<string>();
+  const validate = newNamespaces.size > 0 ? schemaValidator(cluster) : undefined;
   const applyOne = async (p: PreparedObject, before?: Before): Promise<boolean> => {
     const key = refKey(p.ref);
     try {
+      const problems = validate && (await checkInNewNamespace(p, newNamespaces, validate));
+      if (problems) {
+        const message = problems.length ? `invalid (checked against the server's schema; namespace ${p.ref.namespace} does not exist yet): ${problems.join('; ')}` : undefined;
+        results.set(key, message ? { ref: p.ref, outcome: 'failed', message, object: p.body } : { ref: p.ref, outcome: 'dry-run', object: p.body, live: p.body });
+        return !message;
+      }
       const res = await cluster.client.applyPatch(
         objectPath(p.info, p.ref.name, p.ref.namespace),
         p.body,

@@ -3,7 +3,8 @@
 // creationTimestamp) is stripped; Secret values never appear, only their keys (`***`, or `*** (before)` /
 // `*** (after)` when a value changes), as kubectl masks them; so does a Secret's applied-hash annotation.
 import { stringify } from 'yaml';
-import { prepareObjects, withProjectNamespace } from './apply.js';
+import { checkInNewNamespace, namespacesToCreate, prepareObjects, withProjectNamespace } from './apply.js';
+import { schemaValidator } from './schema.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER, listMembers } from './set.js';
 import { applySetId, parentFor, pruneCandidates, readParent, checkParent, type ParentRef } from './applyset.js';
 import type { Cluster } from './client.js';
@@ -131,9 +132,15 @@ export async function diffObjects(objects: readonly KubeObject[], opts: DiffOpti
   const id = parent ? applySetId(parent) : undefined;
   if (opts.createNamespace) objects = await withProjectNamespace(cluster, objects, opts.namespace, id);
   const { prepared } = await prepareObjects(cluster, objects, opts.namespace, id);
+  const newNamespaces = await namespacesToCreate(cluster, prepared);
+  const validate = newNamespaces.size > 0 ? schemaValidator(cluster) : undefined;
   const results = await mapLimit(prepared, opts.concurrency ?? DEFAULT_CONCURRENCY, async (p): Promise<ObjectDiff> => {
     const path = objectPath(p.info, p.ref.name, p.ref.namespace);
     try {
+      // A first deploy: the namespace does not exist, so the server cannot dry-run the object; show it as created.
+      const problems = validate && (await checkInNewNamespace(p, newNamespaces, validate));
+      if (problems?.length) return { ref: p.ref, change: 'error', diff: '', message: `invalid (checked against the server's schema): ${problems.join('; ')}` };
+      if (problems) return objectDiff(p.ref, undefined, p.body);
       // Live and dry-run result must come from the same version of the object: a controller writing in between
       // (e.g. the Deployment revision annotation) would show up as a change we would make. The dry-run answer
       // carries the resourceVersion it was computed from; on a mismatch, read both again.
