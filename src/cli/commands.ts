@@ -2,19 +2,24 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerBuildCommands } from './build-commands.js';
 import { registerDeployCommands, type ConvertResult } from './deploy-commands.js';
 import { addPackageOptions } from './package-options.js';
-import { addProjectOptions } from './project-options.js';
+import { addProjectOptions, projectFlagSpan } from './project-options.js';
 
 const BUILD_COMMANDS = ['build', 'images'];
 const DEPLOY_COMMANDS = ['apply', 'diff', 'up', 'down', 'status'];
 const COMMANDS = ['config', 'convert', 'report', ...BUILD_COMMANDS, ...DEPLOY_COMMANDS];
 
 /**
- * The command `argv` runs when it names one (after the global options); undefined for help, unknown commands and
- * no command, which need every command registered.
+ * The command `argv` runs when it names one (after --debug and the project flags); undefined for help, unknown
+ * commands and no command, which need every command registered.
  */
 export function invokedCommand(argv: readonly string[]): string | undefined {
-  const first = argv.find((a) => a !== '--debug');
-  return first !== undefined && COMMANDS.includes(first) ? first : undefined;
+  for (let i = 0; i < argv.length; ) {
+    const arg = argv[i]!;
+    const span = arg === '--debug' ? 1 : projectFlagSpan(arg);
+    if (span === 0) return COMMANDS.includes(arg) ? arg : undefined;
+    i += span;
+  }
+  return undefined;
 }
 
 /**

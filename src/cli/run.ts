@@ -1,7 +1,8 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { DiagnosticError, formatDiagnostic } from '../model/diagnostics.js';
 import { VERSION } from '../version.js';
 import { forDisplay } from './output.js';
+import { addProjectOptions, mergeProjectFlags } from './project-options.js';
 import { writeStderr, writeStdout } from './stdio.js';
 import { mark, timingReport } from './timing.js';
 
@@ -19,11 +20,17 @@ export async function run(argv: string[]): Promise<number> {
     .description('Compile a Compose project into Kubernetes manifests, build its images and deploy it.')
     .version(VERSION)
     .option('--debug', 'show stack traces for internal errors')
+    // The program's options are those before the command; the command's own come after it.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: writeStdout, writeErr: writeStderr });
+  // `compose2k8s -f compose.yaml convert`, as `docker compose -f compose.yaml config` and `kompose -f ... convert`.
+  addProjectOptions(program).hook('preAction', (_, command) => mergeProjectFlags(program, command));
 
   const { registerCommands, invokedCommand } = await import('./commands.js');
   registerCommands(program, invokedCommand(argv));
+  // `debug` is read from argv above, wherever it is; each command still accepts it after its name.
+  for (const command of descendants(program)) command.addOption(new Option('--debug').hideHelp());
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -33,6 +40,10 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     writeStderr(timingReport());
   }
+}
+
+function descendants(command: Command): Command[] {
+  return command.commands.flatMap((c) => [c, ...descendants(c)]);
 }
 
 function reportError(err: unknown, debug: boolean): number {

@@ -15,6 +15,16 @@ describe('only the invoked command is registered', () => {
     expect(invokedCommand(['images', 'prune'])).toBe('images');
   });
 
+  it('finds the command after the project flags, in each of their spellings', () => {
+    expect(invokedCommand(['-f', 'x.yaml', 'convert'])).toBe('convert');
+    expect(invokedCommand(['--file=x.yaml', '-fy.yaml', '-pname', '--project-name', 'n', 'config'])).toBe('config');
+    expect(invokedCommand(['--debug', '--profile', 'debug', '--env-file', 'a.env', '--project-directory', 'd', '--restrict-paths', 'up'])).toBe('up');
+    expect(invokedCommand(['-f', 'x.yaml', 'images', 'prune'])).toBe('images');
+    // A flag's value is not the command, and an unknown flag stops the search.
+    expect(invokedCommand(['--env-file', 'convert'])).toBeUndefined();
+    expect(invokedCommand(['--bogus', 'convert'])).toBeUndefined();
+  });
+
   it('registers everything for help, unknown commands and no command', () => {
     expect(invokedCommand([])).toBeUndefined();
     expect(invokedCommand(['--help'])).toBeUndefined();
