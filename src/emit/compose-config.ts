@@ -237,6 +237,21 @@ export function composeConfigObject(loaded: LoadedProject, options: ComposeConfi
       if (build?.ulimits) svc.build = { ...build, ulimits: ulimitsForJson(build.ulimits) };
     }
     services = all.services as Record<string, unknown>;
+  } else {
+    // compose-go's YAML tags say omitempty where its JSON tags do not: `command`, `entrypoint` and a network's `ipam`.
+    for (const svc of Object.values(services as Record<string, Record<string, unknown>>)) {
+      if (svc.command === null) delete svc.command;
+      if (svc.entrypoint === null) delete svc.entrypoint;
+      // go-yaml's omitempty also drops zero structs (encoding/json keeps them): deploy's placement and resources.
+      const deploy = svc.deploy as Record<string, unknown> | undefined;
+      if (deploy) for (const k of ['placement', 'resources']) if (isEmptyObject(deploy[k])) delete deploy[k];
+      // ... and a watch trigger's `exec` when it is the zero struct that JSON prints as {command: null}.
+      const develop = svc.develop as { watch?: Record<string, unknown>[] } | undefined;
+      if (Array.isArray(develop?.watch)) {
+        develop.watch = develop.watch.map((w) => (JSON.stringify(w.exec) === '{"command":null}' ? withoutKey(w, 'exec') : w));
+      }
+    }
+    if (all.networks) all.networks = Object.fromEntries(Object.entries(all.networks as Record<string, Record<string, unknown>>).map(([k, n]) => [k, isEmptyObject(n.ipam) ? withoutKey(n, 'ipam') : n]));
   }
   const shape = (k: string) => (k === 'services' ? services : STRUCT_MAPS.has(k) ? omitEmpty(sortKeys(all[k]), true) : sortKeys(all[k]));
   for (const k of TOP_LEVEL_ORDER) if (all[k] !== undefined) out[k] = shape(k);
@@ -285,4 +300,13 @@ export function composeConfigYaml(obj: unknown): string {
 
 export function composeConfigJson(obj: unknown): string {
   return JSON.stringify(obj, null, 2) + '\n';
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+}
+
+function withoutKey<T extends Record<string, unknown>>(o: T, key: string): T {
+  const { [key]: _, ...rest } = o;
+  return rest as T;
 }

@@ -7,7 +7,8 @@ import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/compose/loader.js';
-import { composeConfigObject } from '../../src/emit/compose-config.js';
+import { parse } from 'yaml';
+import { composeConfigObject, composeConfigYaml } from '../../src/emit/compose-config.js';
 import { DiagnosticError, Diagnostics } from '../../src/model/diagnostics.js';
 import { composeFilesUnder, corpusDir } from '../helpers/corpus.js';
 
@@ -26,6 +27,17 @@ function runOracle(file: string): Outcome {
   const r = spawnSync(oracle!, ['-f', file, 'config', '--format', 'json'], { cwd: dirname(file), env: ENV, encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) return { ok: false, message: (r.stderr || r.stdout || '').trim() };
   return { ok: true, value: JSON.parse(r.stdout) };
+}
+
+/** `config` (YAML): compose-go's YAML tags omit more than its JSON tags (empty structs, null commands). */
+function runOracleYaml(file: string): unknown {
+  const r = spawnSync(oracle!, ['-f', file, 'config'], { cwd: dirname(file), env: ENV, encoding: 'utf8', timeout: 60_000 });
+  return r.status === 0 ? parse(r.stdout) : undefined;
+}
+
+function runOursYaml(file: string): unknown {
+  const loaded = loadProject({ files: [file], cwd: dirname(file), env: ENV, diagnostics: new Diagnostics() });
+  return parse(composeConfigYaml(composeConfigObject(loaded, { yaml: true })));
 }
 
 function runOurs(file: string): Outcome {
@@ -75,6 +87,10 @@ describe.skipIf(!oracle || !corpusDir)('differential: docker compose config --fo
     if (ours.ok === false && ours.message.startsWith('CRASH')) diff = ours.message;
     else if (theirs.ok !== ours.ok) diff = theirs.ok ? `we failed: ${(ours as { message: string }).message}` : `docker compose failed: ${(theirs as { message: string }).message}; we succeeded`;
     else if (theirs.ok && ours.ok) diff = firstDifference(sortDeep(normalizeForDiff(theirs.value)), sortDeep(normalizeForDiff(ours.value)));
+    if (!diff && theirs.ok && ours.ok) {
+      const yamlDiff = firstDifference(sortDeep(runOracleYaml(file)), sortDeep(runOursYaml(file)));
+      if (yamlDiff) diff = `YAML output: ${yamlDiff}`;
+    }
     results.push({ file: name, diff });
     const known = deviations[name];
     if (diff && !known) expect.fail(diff);
