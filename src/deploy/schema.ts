@@ -12,6 +12,11 @@ interface OpenApiDoc {
   components?: { schemas?: Record<string, Schema> };
 }
 
+/** The OpenAPI endpoints answer with a content type the transport does not parse: take the text as JSON. */
+function json<T>(body: unknown): T {
+  return (typeof body === 'string' ? JSON.parse(body) : body) as T;
+}
+
 export type ObjectValidator = (object: KubeObject) => Promise<string[]>;
 
 /** Strict copies of the schemas: objects with listed properties accept no other key, unless marked open. */
@@ -31,13 +36,13 @@ export function schemaValidator(cluster: Cluster): ObjectValidator {
   let ajv: Promise<import('ajv').Ajv> | undefined;
 
   const compile = async (apiVersion: string, kind: string) => {
-    index ??= cluster.client.get<OpenApiIndex>('/openapi/v3');
+    index ??= cluster.client.get<unknown>('/openapi/v3').then((b) => json<OpenApiIndex>(b));
     const group = groupOf(apiVersion);
     const key = group ? `apis/${apiVersion}` : `api/${apiVersion}`;
     const entry = (await index).paths[key];
     if (!entry) return undefined;
     const [path, query] = entry.serverRelativeURL.split('?');
-    const doc = await cluster.client.get<OpenApiDoc>(path!, Object.fromEntries(new URLSearchParams(query ?? '')));
+    const doc = json<OpenApiDoc>(await cluster.client.get<unknown>(path!, Object.fromEntries(new URLSearchParams(query ?? ''))));
     const schemas = doc.components?.schemas ?? {};
     const name = Object.keys(schemas).find((n) =>
       ((schemas[n]!['x-kubernetes-group-version-kind'] as { group: string; version: string; kind: string }[] | undefined) ?? []).some(
