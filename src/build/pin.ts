@@ -1,13 +1,8 @@
 // Rewrites the container images of lowered workloads to the built references. A container is matched by the
 // image string the lowering gave it for its service: `image:` if set, else `<project>-<service>`. Services
 // that reuse another service's built image by name (`image: proj-web` without `build:`) are pinned too.
+import { podSpecOf, type KubeObject } from '../model/kube.js';
 
-/** Any Kubernetes object as plain JSON. */
-export interface PinnableObject {
-  kind: string;
-  metadata?: { name?: string };
-  [field: string]: unknown;
-}
 
 export interface ImageRef {
   reference: string;
@@ -21,28 +16,13 @@ export interface PinResult {
   unused: string[];
 }
 
-type PodSpecLike = { containers?: { name?: string; image?: string }[]; initContainers?: { name?: string; image?: string }[]; ephemeralContainers?: { name?: string; image?: string }[] };
-
-/** The pod spec of a workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), if any. */
-export function podSpecOf(o: PinnableObject): PodSpecLike | undefined {
-  const spec = o.spec as Record<string, unknown> | undefined;
-  if (!spec || typeof spec !== 'object') return undefined;
-  if (o.kind === 'Pod') return spec as PodSpecLike;
-  if (o.kind === 'CronJob') {
-    const jt = spec.jobTemplate as { spec?: { template?: { spec?: PodSpecLike } } } | undefined;
-    return jt?.spec?.template?.spec;
-  }
-  const template = spec.template as { spec?: PodSpecLike } | undefined;
-  return template?.spec;
-}
-
 /**
  * Replaces, in place, every container image equal to a built service's source image by its reference.
  * `refs` maps service name -> { reference, sourceImage }; `sourceImageOf(service)` supplies the source image
  * when an entry lacks it (e.g. `(s) => project.services[s].image ?? `${project.name}-${s}``).
  */
 export function pinImages(
-  objects: PinnableObject[],
+  objects: KubeObject[],
   refs: Map<string, ImageRef>,
   sourceImageOf?: (service: string) => string,
 ): PinResult {
@@ -68,7 +48,7 @@ export function pinImages(
         if (!hit) continue;
         used.add(hit.service);
         if (c.image === hit.reference) continue;
-        changed.push(`${o.kind}/${o.metadata?.name ?? '?'} ${c.name ?? '?'}: ${c.image} -> ${hit.reference}`);
+        changed.push(`${o.kind}/${o.metadata.name} ${c.name ?? '?'}: ${c.image} -> ${hit.reference}`);
         c.image = hit.reference;
       }
     }

@@ -23,6 +23,7 @@ import { mapLimit, planStages } from './stages.js';
 import { unchangedSince, withAppliedHash, type LiveMetadata } from './fieldset.js';
 import { describeRef, groupOf, parseGroupKind, refKey, refOf, type KubeObject, type Logger, type ObjectRef } from './types.js';
 import { waitFor } from './wait.js';
+import { isClusterScoped } from '../model/kube.js';
 import { schemaValidator, type ObjectValidator } from './schema.js';
 import { acquireLock, LockNamespaceMissing, type ApplyLock, type LockOptions } from './lock.js';
 
@@ -30,20 +31,6 @@ export { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER };
 
 export type DryRun = 'none' | 'server' | 'client';
 
-/** Built-in cluster-scoped kinds, for --dry-run=client where discovery is not available. */
-const CLUSTER_SCOPED = new Set([
-  'Namespace/',
-  'PersistentVolume/',
-  'Node/',
-  'CustomResourceDefinition/apiextensions.k8s.io',
-  'ClusterRole/rbac.authorization.k8s.io',
-  'ClusterRoleBinding/rbac.authorization.k8s.io',
-  'StorageClass/storage.k8s.io',
-  'PriorityClass/scheduling.k8s.io',
-  'IngressClass/networking.k8s.io',
-  'ValidatingWebhookConfiguration/admissionregistration.k8s.io',
-  'MutatingWebhookConfiguration/admissionregistration.k8s.io',
-]);
 
 export interface ApplyOptions {
   cluster: Cluster;
@@ -268,7 +255,7 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
   if (dryRun === 'client') {
     // No request at all: report what would be sent.
     const results: ObjectResult[] = objects.map((o) => {
-      const body = applyBody(o, !CLUSTER_SCOPED.has(`${o.kind}/${groupOf(o.apiVersion)}`), opts.namespace, id);
+      const body = applyBody(o, !isClusterScoped(o), opts.namespace, id);
       return { ref: refOf(body), outcome: 'dry-run', live: body };
     });
     return { ok: true, results, pruned: [], pruneErrors: [], applySetId: id, parent };

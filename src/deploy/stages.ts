@@ -2,44 +2,18 @@
 // Namespaces and CRDs first (CRDs must be established before their custom resources), then identities and
 // configuration the workloads reference, then Services (so that environment-variable service discovery and
 // endpoints exist when pods start), then the workloads, then everything else (Ingress, HPA, PDB, custom resources).
-import { groupOf, type KubeObject } from './types.js';
+import { APPLY_STAGES, applyStage } from '../model/kube.js';
+import type { KubeObject } from './types.js';
 
 export interface Stage {
   name: string;
   objects: KubeObject[];
 }
 
-const STAGE_NAMES = ['namespaces and CRDs', 'identities, secrets, configuration and storage', 'services', 'workloads', 'the rest'] as const;
-
-const BY_KIND: Record<string, number> = {
-  'Namespace/': 0,
-  'CustomResourceDefinition/apiextensions.k8s.io': 0,
-  'ServiceAccount/': 1,
-  'Role/rbac.authorization.k8s.io': 1,
-  'ClusterRole/rbac.authorization.k8s.io': 1,
-  'RoleBinding/rbac.authorization.k8s.io': 1,
-  'ClusterRoleBinding/rbac.authorization.k8s.io': 1,
-  'Secret/': 1,
-  'ConfigMap/': 1,
-  'PersistentVolume/': 1,
-  'PersistentVolumeClaim/': 1,
-  'StorageClass/storage.k8s.io': 1,
-  'LimitRange/': 1,
-  'ResourceQuota/': 1,
-  'PriorityClass/scheduling.k8s.io': 1,
-  'Service/': 2,
-  'Deployment/apps': 3,
-  'StatefulSet/apps': 3,
-  'DaemonSet/apps': 3,
-  'ReplicaSet/apps': 3,
-  'Job/batch': 3,
-  'CronJob/batch': 3,
-  'Pod/': 3,
-  'ReplicationController/': 3,
-};
+const STAGE_NAMES = APPLY_STAGES;
 
 export function stageIndex(object: Pick<KubeObject, 'apiVersion' | 'kind'>): number {
-  return BY_KIND[`${object.kind}/${groupOf(object.apiVersion)}`] ?? STAGE_NAMES.length - 1;
+  return applyStage(object);
 }
 
 /** Splits objects into non-empty stages, keeping the input order within each stage. */

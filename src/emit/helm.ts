@@ -10,8 +10,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { Document, isMap, isScalar, stringify, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import type { KubeObject } from '../lower/context.js';
-import { toKubeName } from '../lower/names.js';
+import { isClusterScoped, podTemplateOf, WORKLOAD_KINDS, type KubeObject } from '../model/kube.js';
+import { toKubeName } from '../lower/index.js';
 import { canonicalize } from '../lower/serialize.js';
 import { VERSION } from '../version.js';
 import { error } from '../model/diagnostics.js';
@@ -26,20 +26,6 @@ export interface HelmOptions {
 }
 
 const COMPONENT = 'app.kubernetes.io/component';
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
-const CLUSTER_SCOPED = new Set([
-  'Namespace',
-  'CustomResourceDefinition',
-  'PriorityClass',
-  'StorageClass',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'PersistentVolume',
-  'IngressClass',
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'APIService',
-]);
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -223,7 +209,7 @@ class ChartBuilder {
 
   private common(o: Obj, pod = false): void {
     const md = (o.metadata ??= {});
-    if (!pod && !CLUSTER_SCOPED.has(o.kind)) md.namespace = this.holes.make({ mode: 'string', expr: valuesExpr(['global', 'namespace']) });
+    if (!pod && !isClusterScoped(o as KubeObject)) md.namespace = this.holes.make({ mode: 'string', expr: valuesExpr(['global', 'namespace']) });
     if (md.labels && Object.keys(md.labels).length) {
       const sentinel = this.holes.make({ mode: 'merge-map', expr: valuesExpr(['global', 'labels']), omit: Object.keys(md.labels).sort() });
       md.labels = { ...md.labels, [sentinel]: sentinel };
@@ -308,7 +294,7 @@ class ChartBuilder {
     for (const t of (spec.volumeClaimTemplates ?? []) as Obj[]) {
       if (t.metadata?.name) this.claim(`${t.metadata.name}-${body.metadata.name}`, t);
     }
-    const template: Obj | undefined = body.kind === 'CronJob' ? spec.jobTemplate?.spec?.template : spec.template;
+    const template = podTemplateOf(body as KubeObject) as Obj | undefined;
     if (!template) return;
     this.common(template, true);
     const pod: Obj = (template.spec ??= {});

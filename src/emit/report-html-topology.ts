@@ -3,9 +3,9 @@
 // how it is reached (Ingress), its Services and ports, its workload (with networks and depends_on arrows in
 // a gutter), and the claims, ConfigMaps and Secrets its pods use.
 
-import type { KubeObject } from '../lower/context.js';
+import { podSpecOf, podTemplateOf, WORKLOAD_KINDS, type KubeObject } from '../model/kube.js';
 import type { Project } from '../model/project.js';
-import { toKubeName } from '../lower/names.js';
+import { toKubeName } from '../lower/index.js';
 
 type Obj = Record<string, any>;
 
@@ -37,16 +37,14 @@ export interface Topology {
   others: TopoItem[];
 }
 
-const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
+const WORKLOADS = WORKLOAD_KINDS;
 
 function podSpec(o: KubeObject): Obj | undefined {
-  const spec = o.spec as Obj | undefined;
-  return o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template?.spec : spec?.template?.spec;
+  return podSpecOf(o) as Obj | undefined;
 }
 
 function podLabels(o: KubeObject): Record<string, string> {
-  const spec = o.spec as Obj | undefined;
-  return (o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template?.metadata?.labels : spec?.template?.metadata?.labels) ?? {};
+  return podTemplateOf(o)?.metadata?.labels ?? {};
 }
 
 function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {

@@ -4,6 +4,7 @@
 
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { merged, type LowerContext, type KubeObject, type ServiceUnit } from './context.js';
+import { isClusterScoped, kindRank, podTemplateOf } from '../model/kube.js';
 import { mergeGroup } from './groups.js';
 import { CONFIG_CHECKSUM_ANNOTATION, projectLabels } from './metadata.js';
 import { sha256Hex } from './names.js';
@@ -11,35 +12,6 @@ import { applyJsonPatch } from './patches.js';
 import { checkObjectSizes } from './size.js';
 import type { PatchSpec } from './settings-types.js';
 
-/** Apply order (B15); kinds not listed come after, by kind name. */
-export const KIND_ORDER = [
-  'Namespace',
-  'CustomResourceDefinition',
-  'PriorityClass',
-  'StorageClass',
-  'ServiceAccount',
-  'ClusterRole',
-  'Role',
-  'ClusterRoleBinding',
-  'RoleBinding',
-  'Secret',
-  'ConfigMap',
-  'PersistentVolume',
-  'PersistentVolumeClaim',
-  'Service',
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'Job',
-  'CronJob',
-  'HorizontalPodAutoscaler',
-  'PodDisruptionBudget',
-  'IngressClass',
-  'Ingress',
-  'NetworkPolicy',
-];
-
-const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'IngressClass']);
 
 /** A copy without undefined values and empty arrays. */
 function compact<T extends object>(o: T): T {
@@ -192,11 +164,6 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function kindRank(kind: string): number {
-  const i = KIND_ORDER.indexOf(kind);
-  return i < 0 ? KIND_ORDER.length : i;
-}
-
 export function sortForApply(objects: KubeObject[]): KubeObject[] {
   return [...objects].sort((a, b) => {
     const r = kindRank(a.kind) - kindRank(b.kind);
@@ -249,7 +216,7 @@ export function assemble(ctx: LowerContext): KubeObject[] {
   let objects: KubeObject[] = [...ctx.emitted(), ...pods.map(buildWorkload)];
   if (ctx.namespace) {
     objects.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.namespace, labels: projectLabels(ctx.project.name) } });
-    objects = objects.map((o) => (CLUSTER_SCOPED.has(o.kind) ? o : merged<KubeObject>(o, { metadata: merged<KubeObject['metadata']>(o.metadata, { namespace: ctx.namespace }) })));
+    objects = objects.map((o) => (isClusterScoped(o) ? o : merged<KubeObject>(o, { metadata: merged<KubeObject['metadata']>(o.metadata, { namespace: ctx.namespace }) })));
   }
   objects = applyPatches(ctx, objects, ctx.settings.project.patches);
   for (const unit of ctx.units.values()) {
@@ -294,8 +261,7 @@ function workloadOrigin(ctx: LowerContext, unit: ServiceUnit, largest: string): 
 }
 
 function setChecksum(workload: KubeObject, sum: string): void {
-  const spec = workload.spec as { template?: PodTemplateSpec; jobTemplate?: { spec?: { template?: PodTemplateSpec } } } | undefined;
-  const template = spec?.template ?? spec?.jobTemplate?.spec?.template;
+  const template = podTemplateOf(workload);
   if (!template) return;
   template.metadata = merged(template.metadata, { annotations: merged(template.metadata?.annotations, { [CONFIG_CHECKSUM_ANNOTATION]: sum }) });
 }

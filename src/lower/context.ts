@@ -12,13 +12,8 @@ import type { Report } from './report.js';
 import type { ResolvedSettings } from './settings.js';
 import type { CronSettings, ServiceSettings, WorkloadKind } from './settings-types.js';
 
-/** Any Kubernetes object we emit. `status` is never set. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta & { name: string };
-  [field: string]: unknown;
-}
+export type { KubeObject } from '../model/kube.js';
+import type { KubeObject } from '../model/kube.js';
 
 /** How a workload replaces its pods; computed once (B11) and translated per kind by the assembler. */
 export type Rollout =

@@ -8,16 +8,9 @@
 import { shortHash } from './names.js';
 
 export const MANAGED_BY = 'compose2k8s';
-export const LABEL = {
-  name: 'app.kubernetes.io/name',
-  instance: 'app.kubernetes.io/instance',
-  component: 'app.kubernetes.io/component',
-  partOf: 'app.kubernetes.io/part-of',
-  managedBy: 'app.kubernetes.io/managed-by',
-} as const;
+export { LABEL, CONFIG_CHECKSUM_ANNOTATION } from '../model/kube.js';
+import { LABEL } from '../model/kube.js';
 
-/** Annotation holding the checksum of the ConfigMaps and Secrets a pod template uses. */
-export const CONFIG_CHECKSUM_ANNOTATION = 'compose2k8s.io/config-checksum';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;

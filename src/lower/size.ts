@@ -4,6 +4,7 @@
 // Messages name the object, its largest field and sizes, never a value (Secret data must not leak).
 
 import type { KubeObject, LowerContext } from './context.js';
+import { podTemplateOf } from '../model/kube.js';
 
 /** etcd's default --max-request-bytes; the API server's own request limit (3 MiB) is larger. */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
@@ -106,8 +107,7 @@ function annotationBytes(a: Record<string, string> | undefined): number {
 
 /** Every annotation map of an object: its own and its pod template's. */
 function annotationMaps(o: KubeObject): [string, Record<string, string> | undefined][] {
-  const spec = o.spec as { template?: { metadata?: { annotations?: Record<string, string> } }; jobTemplate?: { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } } | undefined;
-  const template = spec?.template ?? spec?.jobTemplate?.spec?.template;
+  const template = podTemplateOf(o);
   return [
     ['metadata.annotations', o.metadata.annotations],
     ['pod template annotations', template?.metadata?.annotations],

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { pinImages } from '../../src/build/pin.js';
+import type { KubeObject } from '../../src/model/kube.js';
 
 const ref = (r: string, s: string) => ({ reference: r, sourceImage: s });
 
 describe('pinImages', () => {
-  const objects = () => [
+  const objects = (): KubeObject[] => (
+    [
     { kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { initContainers: [{ name: 'i', image: 'p-web' }], containers: [{ name: 'web', image: 'p-web' }, { name: 'db', image: 'postgres' }] } } } },
     { kind: 'StatefulSet', metadata: { name: 's' }, spec: { template: { spec: { containers: [{ name: 's', image: 'org/api:1' }] } } } },
     { kind: 'DaemonSet', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'd', image: 'p-web' }] } } } },
@@ -12,7 +14,7 @@ describe('pinImages', () => {
     { kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'p', image: 'p-web' }] } },
     { kind: 'Service', metadata: { name: 'web' }, spec: { ports: [] } },
     { kind: 'ConfigMap', metadata: { name: 'x' }, data: { image: 'p-web' } },
-  ];
+  ].map((o) => ({ apiVersion: 'v1', ...o })));
 
   it('rewrites containers and init containers of every workload kind by source image', () => {
     const objs = objects();

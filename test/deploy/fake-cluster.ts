@@ -229,7 +229,7 @@ export class FakeCluster implements Transport {
           uid: `uid-${++this.uid}`,
           resourceVersion: String(++this.rv),
           generation: 1,
-          managedFields: [{ manager: q.fieldManager, operation: 'Update' }],
+          managedFields: [{ manager: q.fieldManager as string, operation: 'Update' }],
         },
       };
       this.objects.set(key, stored);
@@ -342,7 +342,7 @@ export class FakeCluster implements Transport {
           uid: (existing?.metadata.uid as string) ?? `uid-${++this.uid}`,
           resourceVersion: changed ? String(++this.rv) : existing!.metadata.resourceVersion,
           generation: changed ? (((existing?.metadata.generation as number) ?? 0) + 1) : existing!.metadata.generation,
-          managedFields: [{ manager: q.fieldManager, operation: 'Apply' }],
+          managedFields: [{ manager: q.fieldManager as string, operation: 'Apply' }],
         },
       };
       if (q.dryRun === 'All') return ok(stored, existing ? 200 : 201);
