@@ -4,7 +4,7 @@
 // warning says, and renders the stream afterwards. The Helm chart passes `helm lint --strict` and
 // `helm template` renders the plain stream.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -15,6 +15,7 @@ import { lowerProject } from '../../src/lower/index.js';
 import { nodeFilePort } from '../../src/lower/node-files.js';
 import type { LowerOptions } from '../../src/lower/options.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
+import { cli, ensureBuilt } from '../hardening/cli-helpers.js';
 import { byId, HELM, KUBECTL, kustomizeBuild, parseStream, tempDir, warnSkip } from './helpers.js';
 
 const ROOT = resolve(__dirname, '../..');
@@ -151,5 +152,42 @@ describe('the matrix covers generators', () => {
     expect(k.components).toEqual(['../secrets']);
     expect(existsSync(join(out, 'secrets', 'db_password.txt'))).toBe(false);
     expect(l.diagnostics.items.filter((d) => d.code === 'kustomize.secret-files')).toHaveLength(1);
+  });
+});
+
+describe('the CLI, as a user runs it', () => {
+  it('convert --format kustomize --secrets inline, then the commands of secrets/README.md, then kubectl kustomize = the stream', (t) => {
+    if (!KUBECTL) {
+      warnSkip('kustomize output through the CLI', 'no kubectl');
+      return t.skip();
+    }
+    ensureBuilt();
+    const proj = join(tempDir('c2k-projects-'), 'basic');
+    cpSync(join(ROOT, 'examples/basic'), proj, { recursive: true });
+    const convert = cli(['convert', '--secrets', 'inline', '--format', 'kustomize', '-o', 'k8s'], proj);
+    expect(convert.status, convert.stderr).toBe(0);
+    expect(convert.stderr).toContain(`warning: Secret db-password: its file is not copied into the output; copy db_password.txt to ${join('k8s', 'secrets', 'db_password.txt')} before \`kubectl apply -k k8s\``);
+    expect(convert.stderr).not.toMatch(/load-restrictor/);
+    const out = join(proj, 'k8s');
+    const failed = kustomizeBuild(out);
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain(join(out, 'secrets', 'db_password.txt'));
+    // The README's shell block, run from the output directory.
+    const readme = readFileSync(join(out, 'secrets', 'README.md'), 'utf8');
+    const script = /```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(script).toContain('cp ../db_password.txt secrets/db_password.txt');
+    const sh = spawnSync('sh', ['-e', '-c', script], { cwd: out, encoding: 'utf8' });
+    expect(sh.status, sh.stderr).toBe(0);
+    const stream = cli(['convert', '--secrets', 'inline'], proj);
+    expect(stream.status, stream.stderr).toBe(0);
+    const built = kustomizeBuild(out);
+    expect(built.status, built.stderr).toBe(0);
+    expect(byId(built.objects)).toEqual(byId(parseStream(stream.stdout)));
+    // A second run keeps the copied secret and has nothing more to say about it.
+    const again = cli(['convert', '--secrets', 'inline', '--format', 'kustomize', '-o', 'k8s'], proj);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('kustomize.secret-files');
+    expect(again.stderr).not.toContain('its file is not copied');
+    expect(byId(kustomizeBuild(out).objects)).toEqual(byId(parseStream(stream.stdout)));
   });
 });
