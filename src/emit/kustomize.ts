@@ -197,7 +197,7 @@ export interface SecretFile {
   source: string;
   /** Where it goes, relative to DIR, with `/`. */
   target: string;
-  /** The Secrets (and keys) made from it. */
+  /** The names of the Secrets made from it. */
   secrets: string[];
 }
 
