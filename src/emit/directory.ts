@@ -4,9 +4,11 @@
 //
 // The target may already exist only when it is empty or was written by us: every generated directory holds a
 // manifest (MANIFEST_FILE) listing its files, and a file the manifest doesn't list is foreign (the user's own);
-// replacing the directory would delete it, so that is an error instead.
+// replacing the directory would delete it, so that is an error instead. The one exception is a place where the
+// output asks the user to put files (`keep`, e.g. Kustomize's secrets/ folder): files there are carried over
+// into the new directory unchanged.
 
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { KubeObject } from '../lower/context.js';
 import { toYamlStream } from '../lower/serialize.js';
@@ -58,8 +60,11 @@ function listFiles(dir: string, prefix = ''): string[] {
   return out;
 }
 
-/** Files of an existing target that a previous run did not write (and replacing it would delete). */
-export function foreignFiles(dir: string): string[] {
+/** Says which files of the target belong to the user and are kept (relative path with `/`). */
+export type KeepRule = (rel: string) => boolean;
+
+/** The files of an existing target that a previous run did not write, sorted. */
+function usersFiles(dir: string): string[] {
   const files = listFiles(dir);
   if (files.length === 0) return [];
   const manifest = join(dir, MANIFEST_FILE);
@@ -68,11 +73,37 @@ export function foreignFiles(dir: string): string[] {
   return files.filter((f) => !ours.has(f)).sort();
 }
 
+/** The user's files of an existing target that a rewrite keeps (none when `dir` does not exist). */
+export function keptFiles(dir: string, keep: KeepRule, tree?: FileTree): string[] {
+  if (!existsSync(dir) || !lstatSync(dir).isDirectory()) return [];
+  return usersFiles(dir).filter((f) => keep(f) && !tree?.has(f));
+}
+
 /**
- * Writes `tree` as the directory `dir`: into a temporary sibling first, then swapped in by rename.
+ * Files of an existing target that a previous run did not write (and replacing it would delete): the user's
+ * files, except those `keep` carries over. A kept path that the new tree would overwrite is foreign too.
+ */
+export function foreignFiles(dir: string, keep: KeepRule = () => false, tree?: FileTree): string[] {
+  return usersFiles(dir).filter((f) => !keep(f) || tree?.has(f));
+}
+
+/** Copies a kept file (a symlink stays a symlink) with its permission bits. */
+function carryOver(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  const st = lstatSync(from);
+  if (st.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+  else {
+    copyFileSync(from, to);
+    chmodSync(to, st.mode & 0o777);
+  }
+}
+
+/**
+ * Writes `tree` as the directory `dir`: into a temporary sibling first, then swapped in by rename. The user's
+ * files that `keep` names are carried over into the new directory.
  * Errors are DiagnosticErrors (`output.foreign-files`, `output.not-a-directory`, `output.unwritable`).
  */
-export function writeTreeAtomic(dir: string, tree: FileTree): void {
+export function writeTreeAtomic(dir: string, tree: FileTree, keep?: KeepRule): void {
   const target = resolve(dir);
   for (const rel of tree.keys()) {
     const r = relative(target, resolve(target, rel));
@@ -80,7 +111,7 @@ export function writeTreeAtomic(dir: string, tree: FileTree): void {
   }
   if (existsSync(target)) {
     if (!lstatSync(target).isDirectory()) throw error('output.not-a-directory', `${dir} exists and is not a directory`);
-    const foreign = foreignFiles(target);
+    const foreign = foreignFiles(target, keep, tree);
     if (foreign.length) {
       const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '');
       throw error(
@@ -102,6 +133,7 @@ export function writeTreeAtomic(dir: string, tree: FileTree): void {
       writeFileSync(file, content, { mode: fileModeFor(content) });
     }
     writeFileSync(join(tmp, MANIFEST_FILE), files.join('\n') + '\n');
+    if (keep) for (const rel of keptFiles(target, keep, tree)) carryOver(join(target, rel), join(tmp, rel));
     if (existsSync(target)) {
       const old = `${tmp}.old`;
       renameSync(target, old);

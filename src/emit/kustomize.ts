@@ -1,12 +1,16 @@
 // `convert --format kustomize -o DIR`: a Kustomize base with one file per object, and overlays from Compose
-// override files. ConfigMaps and Secrets whose data is exactly a file of the project (an env_file, a config or
-// secret file) become configMapGenerator / secretGenerator entries that reference the ORIGINAL file by a path
-// relative to the kustomization, so no secret material is copied into DIR. The match is verified by content:
-// a generator is used only when Kustomize would produce exactly the data the lowering produced (its env-file
-// parser is emulated below), otherwise the object is written as a resource file.
+// override files, that plain `kubectl kustomize DIR` / `kubectl apply -k DIR` builds (Kustomize loads files
+// only from inside a kustomization's directory). ConfigMaps and Secrets whose data is exactly a file of the
+// project (an env_file, a config or secret file) become configMapGenerator / secretGenerator entries. The
+// match is verified by content: a generator is used only when Kustomize would produce exactly the data the
+// lowering produced (its env-file parser is emulated below), otherwise the object is written as a resource.
 //
-// Kustomize only loads files inside the kustomization root by default; files referenced from outside DIR need
-// `kubectl kustomize --load-restrictor LoadRestrictionsNone DIR` (warning `kustomize.load-restrictor`).
+// Where generator files go:
+// - a ConfigMap's file is copied next to its kustomization (DIR/base/files/, DIR/overlays/NAME/files/);
+// - a Secret's file is never copied: its generator is in a Kustomize Component in DIR/secrets/ (an overlay's
+//   in DIR/secrets/overlays/NAME/), which reads a file the user puts there. The folder is git-ignored, has a
+//   README saying which file goes where, and is kept when the output is rewritten (warning
+//   `kustomize.secret-files` until the file is there; until then `kubectl kustomize` fails naming it).
 //
 // Layout: DIR/base/ holds one file per object and the kustomization listing them; DIR/kustomization.yaml
 // just includes base/, so `kubectl kustomize DIR` renders the base. (The objects cannot live directly in DIR:
@@ -16,13 +20,13 @@
 // JSON6902 patches per changed object, added objects as resources (or generators), removed ones as
 // `$patch: delete`.
 
-import { resolve, relative, basename, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../lower/context.js';
 import { toYamlStream, canonicalize } from '../lower/serialize.js';
 import type { Project } from '../model/project.js';
 import { error } from '../model/diagnostics.js';
-import { objectFileNames, writeTreeAtomic, type FileTree, type PackageContext } from './directory.js';
+import { keptFiles, objectFileNames, writeTreeAtomic, type FileTree, type PackageContext } from './directory.js';
 import { deepEqual, jsonDiff } from './kustomize-patch.js';
 
 export interface KustomizeOverlay {
@@ -181,25 +185,62 @@ export function matchGenerator(object: KubeObject, sources: readonly SourceFile[
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Kustomization files
+// Where generator files go inside DIR
 
-function relPath(fromDir: string, file: string): string {
-  return relative(fromDir, file).split(sep).join('/');
+/** The folder (relative to DIR) of the secret files the user puts in, and of the Components that read them. */
+export const SECRETS_DIR = 'secrets';
+const isSecretsFile = (rel: string) => rel.startsWith(`${SECRETS_DIR}/`);
+
+/** A secret file that the user copies into DIR (compose2k8s never writes it). */
+export interface SecretFile {
+  /** The project's file (absolute). */
+  source: string;
+  /** Where it goes, relative to DIR, with `/`. */
+  target: string;
+  /** The names of the Secrets made from it. */
+  secrets: string[];
 }
 
-function generatorEntry(g: Generator, fromDir: string, behavior?: 'create' | 'replace'): Record<string, unknown> {
+/** Gives each source file one name in a folder: its base name, made safe and unique. */
+class Folder {
+  private readonly bySource = new Map<string, string>();
+  private readonly used: Set<string>;
+  constructor(reserved: readonly string[] = []) {
+    this.used = new Set(reserved);
+  }
+  name(source: string): string {
+    const known = this.bySource.get(source);
+    if (known) return known;
+    const safe = basename(source).replace(/[^-._a-zA-Z0-9]/g, '-');
+    const ext = extname(safe);
+    const stem = safe.slice(0, safe.length - ext.length) || 'file';
+    let name = `${stem}${ext}`;
+    for (let i = 2; this.used.has(name); i++) name = `${stem}-${i}${ext}`;
+    this.used.add(name);
+    this.bySource.set(source, name);
+    return name;
+  }
+  entries(): [source: string, name: string][] {
+    return [...this.bySource];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Kustomization files
+
+function generatorEntry(g: Generator, pathOf: (source: string) => string, behavior?: 'create' | 'replace'): Record<string, unknown> {
   const options = { ...(g.labels ? { labels: canonicalize(g.labels) } : {}), ...(g.annotations ? { annotations: canonicalize(g.annotations) } : {}) };
   return {
     name: g.name,
     ...(g.namespace ? { namespace: g.namespace } : {}),
     ...(behavior ? { behavior } : {}),
     ...(g.kind === 'Secret' ? { type: g.type } : {}),
-    ...(g.envs ? { envs: g.envs.map((p) => relPath(fromDir, p)) } : {}),
+    ...(g.envs ? { envs: g.envs.map(pathOf) } : {}),
     ...(g.files
       ? {
           files: g.files.map(({ key, path }) => {
-            const rel = relPath(fromDir, path);
-            return key === basename(path) ? rel : `${key}=${rel}`;
+            const rel = pathOf(path);
+            return key === basename(rel) ? rel : `${key}=${rel}`;
           }),
         }
       : {}),
@@ -210,11 +251,6 @@ function generatorEntry(g: Generator, fromDir: string, behavior?: 'create' | 're
 function yamlDoc(value: unknown, header?: string): string {
   const body = stringify(value, { version: '1.1', lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
   return header ? `${header.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n')}\n${body}` : body;
-}
-
-function outside(dir: string, file: string): boolean {
-  const r = relative(dir, file);
-  return r.startsWith('..') || resolve(r) === r;
 }
 
 function objectId(o: KubeObject): string {
@@ -237,12 +273,6 @@ function target(o: KubeObject): Record<string, string> {
   };
 }
 
-interface Layout {
-  files: FileTree;
-  /** Absolute paths referenced from outside the kustomization root. */
-  outsideRoot: string[];
-}
-
 function secretWarning(ctx: PackageContext, o: KubeObject, where: string): void {
   ctx.diagnostics.warn(
     'kustomize.secret-copied',
@@ -250,45 +280,93 @@ function secretWarning(ctx: PackageContext, o: KubeObject, where: string): void 
   );
 }
 
-function baseLayout(objects: readonly KubeObject[], ctx: PackageContext, root: string): Layout & { generated: Map<string, Generator> } {
-  const sources = projectSourceFiles(ctx.project, ctx);
-  const files: FileTree = new Map();
+function header(project: string, what: string): string {
+  return `Kustomize ${what} generated by compose2k8s from the Compose project "${project.replace(/[\r\n]/g, ' ')}".`;
+}
+
+/** One kustomization directory (the base or an overlay) and the secrets Component beside it. */
+interface Root {
+  /** Relative to DIR: `base` or `overlays/NAME`. */
+  dir: string;
+  /** Relative to DIR: the Component holding this root's secretGenerators and the user's secret files. */
+  secretsDir: string;
+  what: string;
+}
+
+/**
+ * Puts the generators of one kustomization into the tree: ConfigMap files copied into `<root>/files/`,
+ * Secrets into the Component in `root.secretsDir`, whose files the user supplies. Returns the fields for the
+ * root's kustomization.
+ */
+function placeGenerators(
+  root: Root,
+  generators: readonly { g: Generator; behavior?: 'create' | 'replace' }[],
+  sources: ReadonlyMap<string, SourceFile>,
+  project: string,
+  tree: FileTree,
+  secretFiles: SecretFile[],
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  const copies = new Folder();
+  const cms = generators.filter(({ g }) => g.kind === 'ConfigMap').map(({ g, behavior }) => generatorEntry(g, (p) => `files/${copies.name(p)}`, behavior));
+  for (const [source, name] of copies.entries()) tree.set(`${root.dir}/files/${name}`, sources.get(source)!.content);
+  if (cms.length) {
+    fields.configMapGenerator = cms;
+    fields.generatorOptions = { disableNameSuffixHash: true };
+  }
+  const secrets = generators.filter(({ g }) => g.kind === 'Secret');
+  if (secrets.length) {
+    const dropIns = new Folder(['README.md', '.gitignore', 'kustomization.yaml', 'overlays']);
+    const entries = secrets.map(({ g, behavior }) => generatorEntry(g, (p) => dropIns.name(p), behavior));
+    const users = new Map<string, string[]>();
+    for (const { g } of secrets) {
+      for (const p of [...(g.envs ?? []), ...(g.files ?? []).map((f) => f.path)]) users.set(p, [...(users.get(p) ?? []), g.name]);
+    }
+    for (const [source, name] of dropIns.entries()) {
+      secretFiles.push({ source, target: `${root.secretsDir}/${name}`, secrets: [...new Set(users.get(source))] });
+    }
+    const component = {
+      apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+      kind: 'Component',
+      secretGenerator: entries,
+      generatorOptions: { disableNameSuffixHash: true },
+    };
+    const note = `The secretGenerators of the ${root.what}. They read files you put into this folder (see ${relPath(root.secretsDir, SECRETS_DIR)}/README.md).`;
+    tree.set(`${root.secretsDir}/kustomization.yaml`, yamlDoc(component, `${header(project, `component`)}\n${note}`));
+    fields.components = [relPath(root.dir, root.secretsDir)];
+  }
+  return fields;
+}
+
+function relPath(fromDir: string, to: string): string {
+  return relative(resolve('/', fromDir), resolve('/', to)).split(sep).join('/') || '.';
+}
+
+function sourceMap(project: Project, ctx: Pick<PackageContext, 'files'>): Map<string, SourceFile> {
+  return new Map(projectSourceFiles(project, ctx).map((s) => [s.path, s]));
+}
+
+function baseLayout(objects: readonly KubeObject[], ctx: PackageContext, tree: FileTree, secretFiles: SecretFile[]): Map<string, Generator> {
+  const sources = sourceMap(ctx.project, ctx);
   const resources: KubeObject[] = [];
   const generated = new Map<string, Generator>();
-  const generators: Generator[] = [];
   for (const o of objects) {
-    const g = matchGenerator(o, sources);
-    if (g) {
-      generators.push(g);
-      generated.set(objectId(o), g);
-    } else {
+    const g = matchGenerator(o, [...sources.values()]);
+    if (g) generated.set(objectId(o), g);
+    else {
       if (o.kind === 'Secret' && (o.data !== undefined || o.stringData !== undefined)) secretWarning(ctx, o, 'the Kustomize base');
       resources.push(o);
     }
   }
   const names = objectFileNames(resources);
-  resources.forEach((o, i) => files.set(names[i]!, toYamlStream([o]).replace(/^---\n/, '')));
-  const outsideRoot = generators.flatMap((g) => [...(g.envs ?? []), ...(g.files ?? []).map((f) => f.path)]).filter((p) => outside(root, p));
+  resources.forEach((o, i) => tree.set(`base/${names[i]!}`, toYamlStream([o]).replace(/^---\n/, '')));
+  const root: Root = { dir: 'base', secretsDir: SECRETS_DIR, what: 'base' };
   const kustomization: Record<string, unknown> = { ...KUSTOMIZATION_HEADER };
   if (names.length) kustomization.resources = names;
-  const cms = generators.filter((g) => g.kind === 'ConfigMap').map((g) => generatorEntry(g, root));
-  const secrets = generators.filter((g) => g.kind === 'Secret').map((g) => generatorEntry(g, root));
-  if (cms.length) kustomization.configMapGenerator = cms;
-  if (secrets.length) kustomization.secretGenerator = secrets;
-  if (generators.length) kustomization.generatorOptions = { disableNameSuffixHash: true };
-  files.set('kustomization.yaml', yamlDoc(kustomization, header(ctx.project.name, 'base', outsideRoot.length > 0)));
-  return { files, outsideRoot, generated };
-}
-
-function header(project: string, what: string, needsLoadRestrictor: boolean): string {
-  const lines = [`Kustomize ${what} generated by compose2k8s from the Compose project "${project.replace(/[\r\n]/g, ' ')}".`];
-  if (needsLoadRestrictor) {
-    lines.push(
-      'Generators reference files outside this directory; build with:',
-      '  kubectl kustomize --load-restrictor LoadRestrictionsNone <dir>',
-    );
-  }
-  return lines.join('\n');
+  const generators = [...generated.values()].map((g) => ({ g }));
+  Object.assign(kustomization, placeGenerators(root, generators, sources, ctx.project.name, tree, secretFiles));
+  tree.set('base/kustomization.yaml', yamlDoc(kustomization, header(ctx.project.name, 'base')));
+  return generated;
 }
 
 function overlayLayout(
@@ -296,10 +374,12 @@ function overlayLayout(
   overlay: KustomizeOverlay,
   baseGenerated: Map<string, Generator>,
   ctx: PackageContext,
-  overlayRoot: string,
-): Layout {
-  const sources = projectSourceFiles(overlay.project, ctx);
-  const files: FileTree = new Map();
+  tree: FileTree,
+  secretFiles: SecretFile[],
+): void {
+  const sources = sourceMap(overlay.project, ctx);
+  const sourceList = [...sources.values()];
+  const root: Root = { dir: `overlays/${overlay.name}`, secretsDir: `${SECRETS_DIR}/overlays/${overlay.name}`, what: `overlay "${overlay.name}"` };
   const baseById = new Map(base.map((o) => [objectId(o), o]));
   const overlayById = new Map(overlay.objects.map((o) => [objectId(o), o]));
   const added: KubeObject[] = [];
@@ -317,7 +397,7 @@ function overlayLayout(
   for (const o of overlay.objects) {
     const before = baseById.get(objectId(o));
     if (!before) {
-      const g = matchGenerator(o, sources);
+      const g = matchGenerator(o, sourceList);
       if (g) generators.push({ g, behavior: 'create' });
       else {
         if (o.kind === 'Secret' && (o.data !== undefined || o.stringData !== undefined)) secretWarning(ctx, o, `overlay ${overlay.name}`);
@@ -327,7 +407,7 @@ function overlayLayout(
     }
     if (deepEqual(canonicalize(before), canonicalize(o))) continue;
     if (baseGenerated.has(objectId(o))) {
-      const g = matchGenerator(o, sources);
+      const g = matchGenerator(o, sourceList);
       if (g) {
         generators.push({ g, behavior: 'replace' });
         continue;
@@ -348,53 +428,125 @@ function overlayLayout(
   }
 
   const names = objectFileNames(added);
-  added.forEach((o, i) => files.set(names[i]!, toYamlStream([o]).replace(/^---\n/, '')));
-  for (const [f, text] of patchFiles) files.set(f, text);
-  const outsideRoot = generators.flatMap(({ g }) => [...(g.envs ?? []), ...(g.files ?? []).map((f) => f.path)]).filter((p) => outside(overlayRoot, p));
+  added.forEach((o, i) => tree.set(`${root.dir}/${names[i]!}`, toYamlStream([o]).replace(/^---\n/, '')));
+  for (const [f, text] of patchFiles) tree.set(`${root.dir}/${f}`, text);
   const kustomization: Record<string, unknown> = { ...KUSTOMIZATION_HEADER, resources: ['../../base', ...names] };
-  const cms = generators.filter(({ g }) => g.kind === 'ConfigMap').map(({ g, behavior }) => generatorEntry(g, overlayRoot, behavior));
-  const secrets = generators.filter(({ g }) => g.kind === 'Secret').map(({ g, behavior }) => generatorEntry(g, overlayRoot, behavior));
-  if (cms.length) kustomization.configMapGenerator = cms;
-  if (secrets.length) kustomization.secretGenerator = secrets;
-  if (generators.length) kustomization.generatorOptions = { disableNameSuffixHash: true };
+  Object.assign(kustomization, placeGenerators(root, generators, sources, overlay.project.name, tree, secretFiles));
   if (patches.length) kustomization.patches = patches.map((p) => ({ path: p.file, ...(p.target ? { target: p.target } : {}) }));
-  files.set('kustomization.yaml', yamlDoc(kustomization, header(overlay.project.name, `overlay "${overlay.name}"`, outsideRoot.length > 0)));
-  return { files, outsideRoot };
+  tree.set(`${root.dir}/kustomization.yaml`, yamlDoc(kustomization, header(overlay.project.name, root.what)));
 }
 
-/** The files of the Kustomize base and its overlays (relative to `dir`), without writing anything. */
+// ---------------------------------------------------------------------------------------------------------
+// The secrets folder
+
+/** Everything in the secrets folder is ignored by git except what compose2k8s writes there. */
+const SECRETS_GITIGNORE = `# Secret files for the Kustomize secretGenerators: never commit them.
+# Only what compose2k8s writes here (this file, README.md, kustomization.yaml files) is tracked.
+*
+!*/
+!/.gitignore
+!/README.md
+!kustomization.yaml
+`;
+
+function secretsReadme(files: readonly SecretFile[], kept: readonly string[]): string {
+  const lines = [
+    '# Secret files for `kubectl apply -k`',
+    '',
+    'compose2k8s does not copy secret material into its output. The secretGenerators in the',
+    '`kustomization.yaml` files of this folder read the files listed below: put them here, then build',
+    'from the output directory with `kubectl kustomize .` or `kubectl apply -k .`. Until a file is here, the',
+    'build fails with "no such file or directory" naming it.',
+    '',
+  ];
+  if (files.length) {
+    lines.push(
+      '| Put this file (path in the output directory) | A copy of (relative to the output directory) | For the Secret |',
+      '|---|---|---|',
+      ...files.map((f) => `| \`${f.target}\` | \`${f.source}\` | ${f.secrets.map((n) => `\`${n}\``).join(', ')} |`),
+      '',
+      'From the output directory:',
+      '',
+      '```sh',
+      ...files.map((f) => `cp ${shellWord(f.source)} ${shellWord(f.target)}`),
+      `chmod 600 ${files.map((f) => shellWord(f.target)).join(' ')}`,
+      '```',
+      '',
+    );
+  } else {
+    lines.push('The output needs no secret file now.', '');
+  }
+  const unused = kept.filter((k) => !files.some((f) => f.target === k));
+  if (unused.length) lines.push(`No Secret reads these files any more (kept from before): ${unused.map((k) => `\`${k}\``).join(', ')}.`, '');
+  lines.push(
+    'Copy the files rather than linking them: Kustomize refuses a symbolic link that points outside this',
+    'directory. Everything here except `README.md`, `.gitignore` and the `kustomization.yaml` files is',
+    'git-ignored, and compose2k8s keeps your files when it writes the output again.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+function shellWord(s: string): string {
+  return /^[-._/a-zA-Z0-9]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The files of the Kustomize base and its overlays (relative to `dir`), without writing anything. Warns
+ * (`kustomize.secret-files`) for each secret file the user has still to put into `dir`.
+ */
 export function kustomizeFiles(objects: readonly KubeObject[], ctx: PackageContext, dir: string, overlays: readonly KustomizeOverlay[] = []): FileTree {
-  const root = resolve(dir);
-  const baseRoot = resolve(root, 'base');
   const seen = new Set<string>();
   for (const o of overlays) {
     if (!OVERLAY_NAME.test(o.name)) throw error('kustomize.overlay-name', `overlay name "${o.name}" must be letters, digits, '-', '_' or '.'`);
     if (seen.has(o.name)) throw error('kustomize.overlay-name', `overlay "${o.name}" is given twice`);
     seen.add(o.name);
   }
-  const base = baseLayout(objects, ctx, baseRoot);
-  const tree: FileTree = new Map([...base.files].map(([f, text]) => [`base/${f}`, text]));
-  tree.set('kustomization.yaml', yamlDoc({ ...KUSTOMIZATION_HEADER, resources: ['base'] }, `${header(ctx.project.name, 'root', base.outsideRoot.length > 0)}
-The objects are in base/; overlays/<name>/ hold the differences of each Compose override file.`));
-  const outsideRoot = [...base.outsideRoot];
-  for (const overlay of overlays) {
-    const layout = overlayLayout(objects, overlay, base.generated, ctx, resolve(root, 'overlays', overlay.name));
-    for (const [f, text] of layout.files) tree.set(`overlays/${overlay.name}/${f}`, text);
-    outsideRoot.push(...layout.outsideRoot);
+  const tree: FileTree = new Map();
+  const secretFiles: SecretFile[] = [];
+  const baseGenerated = baseLayout(objects, ctx, tree, secretFiles);
+  for (const overlay of overlays) overlayLayout(objects, overlay, baseGenerated, ctx, tree, secretFiles);
+  const rootNote = ['The objects are in base/; overlays/<name>/ hold the differences of each Compose override file.'];
+  if (secretFiles.length) rootNote.push(`Secrets are generated from files that you put into ${SECRETS_DIR}/ (see ${SECRETS_DIR}/README.md).`);
+  tree.set('kustomization.yaml', yamlDoc({ ...KUSTOMIZATION_HEADER, resources: ['base'] }, [header(ctx.project.name, 'root'), ...rootNote].join('\n')));
+
+  const root = resolve(dir);
+  const kept = keptFiles(root, isSecretsFile, tree);
+  if (secretFiles.length || kept.length) {
+    const shown = secretFiles.map((f) => ({ ...f, source: relPath(root, f.source) }));
+    tree.set(`${SECRETS_DIR}/README.md`, secretsReadme(shown, kept));
+    tree.set(`${SECRETS_DIR}/.gitignore`, SECRETS_GITIGNORE);
   }
-  if (outsideRoot.length) {
+  for (const f of secretFiles) {
+    if (sameContent(ctx, resolve(root, f.target), f.source)) continue;
     ctx.diagnostics.warn(
-      'kustomize.load-restrictor',
-      `the kustomization references ${[...new Set(outsideRoot)].length} file(s) outside ${dir} (e.g. ${outsideRoot[0]}); Kustomize refuses them unless built with \`kubectl kustomize --load-restrictor LoadRestrictionsNone ${dir}\``,
+      'kustomize.secret-files',
+      `Secret ${f.secrets.join(', ')}: its file is not copied into the output; copy ${shownPath(f.source)} to ${join(dir, f.target)} before \`kubectl apply -k ${dir}\` (${join(dir, SECRETS_DIR)}/ is git-ignored; its README.md lists every file)`,
     );
   }
   return tree;
 }
 
+/** True when the user already put an identical copy in place (so there is nothing to say). */
+function sameContent(ctx: Pick<PackageContext, 'files'>, placed: string, source: string): boolean {
+  try {
+    return ctx.files.read(placed).equals(ctx.files.read(source));
+  } catch {
+    return false;
+  }
+}
+
+/** A path as the user may type it from the current directory. */
+function shownPath(abs: string): string {
+  const r = relative(process.cwd(), abs);
+  return r && !r.startsWith('..') ? r : abs;
+}
+
 /**
- * Writes the Kustomize base into `dir` (and `dir/overlays/<name>/` per overlay), atomically.
+ * Writes the Kustomize base into `dir` (and `dir/overlays/<name>/` per overlay), atomically; the secret files
+ * the user put into `dir/secrets/` are kept.
  * Throws a DiagnosticError for a bad overlay name, foreign files in `dir` or an unwritable `dir`.
  */
 export function writeKustomize(objects: readonly KubeObject[], ctx: PackageContext, dir: string, overlays: readonly KustomizeOverlay[] = []): void {
-  writeTreeAtomic(dir, kustomizeFiles(objects, ctx, dir, overlays));
+  writeTreeAtomic(dir, kustomizeFiles(objects, ctx, dir, overlays), isSecretsFile);
 }

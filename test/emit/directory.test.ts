@@ -1,9 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addPackageOptions, checkPackageFlags } from '../../src/cli/package-options.js';
-import { MANIFEST_FILE, objectFileNames, writeDirectory } from '../../src/emit/directory.js';
+import { MANIFEST_FILE, objectFileNames, writeDirectory, writeTreeAtomic } from '../../src/emit/directory.js';
 import { DiagnosticError } from '../../src/model/diagnostics.js';
 import { lowerFixture, parseStream, tempDir } from './helpers.js';
 
@@ -43,6 +43,29 @@ describe('writeDirectory', () => {
     writeDirectory(objects, dir);
     writeDirectory(objects.slice(0, 2), dir);
     expect(readdirSync(dir).filter((f) => f !== MANIFEST_FILE).length).toBe(2);
+  });
+});
+
+describe('writeTreeAtomic with files the user keeps', () => {
+  const keep = (rel: string) => rel.startsWith('drop/');
+  it('carries the kept files over (symlinks as symlinks), never lists them as ours, and refuses other files', () => {
+    const out = join(tempDir(), 'o');
+    writeTreeAtomic(out, new Map([['a.yaml', 'a'], ['drop/README.md', 'r']]), keep);
+    writeFileSync(join(out, 'drop', 'mine.txt'), 'mine', { mode: 0o600 });
+    mkdirSync(join(out, 'drop', 'sub'));
+    writeFileSync(join(out, 'drop', 'sub', 'deep.txt'), 'deep');
+    symlinkSync('../elsewhere', join(out, 'drop', 'link'));
+    writeTreeAtomic(out, new Map([['b.yaml', 'b'], ['drop/README.md', 'r2']]), keep);
+    expect(readFileSync(join(out, 'drop', 'mine.txt'), 'utf8')).toBe('mine');
+    expect(lstatSync(join(out, 'drop', 'mine.txt')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(out, 'drop', 'sub', 'deep.txt'), 'utf8')).toBe('deep');
+    expect(readlinkSync(join(out, 'drop', 'link'))).toBe('../elsewhere');
+    expect(readFileSync(join(out, 'drop', 'README.md'), 'utf8')).toBe('r2');
+    expect(readFileSync(join(out, MANIFEST_FILE), 'utf8')).toBe('b.yaml\ndrop/README.md\n');
+    // Without the rule they are foreign; a kept path the new tree would overwrite is foreign too.
+    expect(() => writeTreeAtomic(out, new Map([['b.yaml', 'b']]))).toThrow(/drop\/link, drop\/mine.txt, drop\/sub\/deep.txt/);
+    expect(() => writeTreeAtomic(out, new Map([['drop/mine.txt', 'ours']]), keep)).toThrow(/drop\/mine.txt/);
+    expect(readFileSync(join(out, 'drop', 'mine.txt'), 'utf8')).toBe('mine');
   });
 });
 

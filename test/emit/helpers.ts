@@ -1,4 +1,5 @@
 // Shared helpers of the packaging tests: load a fixture project from disk, lower it, find real tools.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,10 +38,16 @@ export function tempDir(prefix = 'c2k-emit-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** YAML 1.1 as kubectl reads it (sigs.k8s.io/yaml, go-yaml v2): timestamp-like and base-60 scalars stay strings. */
+const KUBECTL_YAML = {
+  version: '1.1',
+  customTags: (tags: readonly { tag?: string; format?: string }[]) => tags.filter((t) => !/timestamp$/.test(t.tag ?? '') && t.format !== 'TIME'),
+} as const;
+
 /** Parses a YAML stream (or a JSON/YAML list) into objects, dropping empty documents. */
 export function parseStream(text: string): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(text, { version: '1.1' })) {
+  for (const doc of parseAllDocuments(text, KUBECTL_YAML as never)) {
     if (doc.errors.length) throw doc.errors[0];
     const v = doc.toJS();
     if (v === null || v === undefined) continue;
@@ -146,4 +153,19 @@ export function withSecondHalf(l: Lowered): KubeObject[] {
     .filter((o) => !have.has(o.kind) && !(secretFromLowering && ['Secret', 'ConfigMap'].includes(o.kind)))
     .map((o) => (namespace ? { ...o, metadata: { ...o.metadata, namespace } } : o));
   return [...l.objects, ...added].sort((a, b) => rank.indexOf(a.kind) - rank.indexOf(b.kind) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+}
+
+/**
+ * `kubectl kustomize DIR`, plain (no --load-restrictor), parsed. Kustomize wraps the base64 of Secret data at
+ * 70 columns; the API server ignores line breaks in base64, so they are removed for comparison.
+ */
+export function kustomizeBuild(dir: string): { status: number | null; stderr: string; objects: KubeObject[] } {
+  const r = spawnSync(KUBECTL!, ['kustomize', dir], { encoding: 'utf8' });
+  if (r.status !== 0) return { status: r.status, stderr: r.stderr, objects: [] };
+  const objects = parseStream(r.stdout).map((o) =>
+    o.kind === 'Secret' && o.data && typeof o.data === 'object'
+      ? { ...o, data: Object.fromEntries(Object.entries(o.data as Record<string, string>).map(([k, v]) => [k, v.replace(/\s/g, '')])) }
+      : o,
+  );
+  return { status: r.status, stderr: r.stderr, objects };
 }

@@ -5,7 +5,7 @@
 //   - never in stderr, the report (HTML/Markdown/JSON/--report), error messages, ConfigMaps or annotations;
 //   - `--secrets reference` (the default): nowhere at all; only references (secretName) are emitted;
 //   - `--secrets inline`: only base64 inside the `data` of Secret objects, in files created with mode 0600;
-//   - Kustomize never copies a secret file (its secretGenerator points at the original);
+//   - Kustomize never copies a secret file (its secretGenerator reads a copy the user puts into DIR/secrets/);
 //   - `config` prints the model: secret FILE PATHS and the NAME of the environment variable, never the file's
 //     content or the variable's value (docker compose config does the same).
 // Plain environment variables (`DB_PASSWORD: x` in `environment:`) are not secrets in Compose: they are part of
@@ -166,7 +166,7 @@ describe('secret markers never leak from offline commands', () => {
       expectAbsent(r.stdout + r.stderr, ALL, c.args.join(' '));
       for (const [rel, text, mode] of filesUnder(dir)) {
         const where = `${c.args.join(' ')}: ${rel}`;
-        // Kustomize's secretGenerator references ../secret.txt: the file itself is never copied.
+        // Kustomize's secretGenerator reads secrets/secret.txt, which the user puts there: never copied.
         expect(text.includes(MARK.file), `${where}: copy of the secret file`).toBe(false);
         if (!c.inline) expectAbsent(text, ALL, where);
         else {
@@ -182,9 +182,11 @@ describe('secret markers never leak from offline commands', () => {
       // The environment-sourced secret is not a file: inline, some file must hold it (and be 0600).
       if (c.inline) expect(holding, c.args.join(' ')).toBeGreaterThan(0);
       if (c.args.includes('kustomize') && c.inline) {
-        const k = readFileSync(join(dir, 'base', 'kustomization.yaml'), 'utf8');
+        const k = readFileSync(join(dir, 'secrets', 'kustomization.yaml'), 'utf8');
         expect(k).toMatch(/secretGenerator/);
         expect(k).toContain('secret.txt');
+        expect(existsSync(join(dir, 'secrets', 'secret.txt'))).toBe(false);
+        expect(r.stderr).toContain(`copy secret.txt to ${join(dir, 'secrets', 'secret.txt')}`);
       }
       rmSync(dir, { recursive: true, force: true });
     });
