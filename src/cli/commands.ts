@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerBuildCommands } from './build-commands.js';
-import { registerDeployCommands, type ConvertResult } from './deploy-commands.js';
+import { registerDeployCommands } from './deploy-commands.js';
 import { addPackageOptions } from './package-options.js';
 import { addProjectOptions, projectFlagSpan } from './project-options.js';
 
@@ -59,8 +59,7 @@ export function registerCommands(program: Command, only?: string): void {
     addProjectOptions: (cmd) => addImageOptions(addLoweringOptions(addProjectOptions(cmd))),
     convert: async (flags) => {
       const { convertForDeploy } = await import('./convert.js');
-      // The lowering's typed objects are plain JSON objects to the deploy stage.
-      return (await convertForDeploy(flags)) as unknown as ConvertResult;
+      return convertForDeploy(flags);
     },
   });
 

@@ -1,13 +1,15 @@
 import { statSync } from 'node:fs';
 // `compose2k8s convert`: load the project, lower it to Kubernetes objects, and write them out.
-import { loadProject } from '../compose/loader.js';
-import { nodeFilePort } from '../lower/node-files.js';
-import { lowerProject, toJsonList, toYamlStream, validateObjects, type KubeObject, type LowerOptions, type ReportEntry } from '../lower/index.js';
+import { compile, type CompileOptions, type Compiled } from '../compile/index.js';
+import { nodeFilePort } from '../compile/node-files.js';
+import { toJsonList, toYamlStream } from '../emit/index.js';
+import type { LowerOptions, ReportEntry } from '../lower/index.js';
+import type { KubeObject } from '../model/kube.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { LoadedProject } from '../model/project.js';
 import { locate, printWarnings, writeOutput } from './output.js';
 import { checkPackageFlags, type PackageFlags } from './package-options.js';
-import { UsageError } from './run.js';
+import { UsageError } from './exit.js';
 import { writeStderr } from './stdio.js';
 import { mark } from './timing.js';
 import { loadOptionsFrom, type ProjectFlags } from './project-options.js';
@@ -38,65 +40,48 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   parallel?: number;
 }
 
-export interface Converted {
-  loaded: LoadedProject;
-  objects: KubeObject[];
-  report: ReportEntry[];
-  diagnostics: Diagnostics;
+export type Converted = Compiled;
+
+/** The driver's options for these flags: the CLI's only job before compiling. */
+export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics): CompileOptions {
+  return {
+    load: loadOptionsFrom(flags),
+    lower: {
+      namespace: flags.namespace,
+      expose: flags.expose,
+      controller: flags.controller,
+      volumeSize: flags.volumeSize,
+      storageClass: flags.storageClass,
+      networkPolicies: flags.networkPolicies,
+      renameCollisions: flags.renameCollisions,
+      helperImage: flags.helperImage,
+      kubectlImage: flags.kubectlImage,
+      waitForStarted: flags.waitForStarted,
+      allowHostPaths: flags.allowHostPaths,
+      serviceGroupMode: flags.serviceGroupMode,
+      serviceGroupName: flags.serviceGroupName,
+      secrets: flags.secrets,
+      validate: flags.validate,
+      strict: flags.strict,
+    },
+    validate: flags.validate,
+    build:
+      flags.build || flags.push
+        ? { push: flags.push, registry: flags.registry, insecureRegistries: flags.insecureRegistry, parallel: flags.parallel }
+        : undefined,
+    diagnostics,
+    onPhase: mark,
+  };
 }
 
-/** Load + lower, shared by convert, apply, diff and up. Throws DiagnosticError on any error. */
+/** Load + lower (+ build), shared by convert, report, apply, diff and up. Throws DiagnosticError on any error. */
 export async function convertProject(flags: ConvertFlags, diagnostics = new Diagnostics()): Promise<Converted> {
   mark('options');
-  const loaded = loadProject(loadOptionsFrom(flags, { diagnostics }));
-  mark('load');
-  const env = loaded.source.environment;
-  const options: Partial<LowerOptions> = {
-    namespace: flags.namespace,
-    expose: flags.expose,
-    controller: flags.controller,
-    volumeSize: flags.volumeSize,
-    storageClass: flags.storageClass,
-    networkPolicies: flags.networkPolicies,
-    renameCollisions: flags.renameCollisions,
-    helperImage: flags.helperImage,
-    kubectlImage: flags.kubectlImage,
-    waitForStarted: flags.waitForStarted,
-    allowHostPaths: flags.allowHostPaths,
-    serviceGroupMode: flags.serviceGroupMode,
-    serviceGroupName: flags.serviceGroupName,
-    secrets: flags.secrets,
-    validate: flags.validate,
-    strict: flags.strict,
-    files: nodeFilePort,
-    lookupEnv: (k) => env[k],
-  };
-  const { objects, report } = lowerProject(loaded.project, options, diagnostics);
-  mark('lower');
-  if (flags.validate) await validateObjects(objects, diagnostics);
-  const needsBuild = Object.values(loaded.project.services).some((svc) => svc.build);
-  if ((flags.build || flags.push) && needsBuild) {
-    // Images are built only after the project converted cleanly, and manifests are written only after
-    // every build (and push) succeeded: they pin exactly what was pushed.
-    diagnostics.throwIfErrors();
-    const { buildAndPush, pinImages } = await import('../build/index.js');
-    const { interruptible } = await import('./interrupt.js');
-    const built = await interruptible((signal) =>
-      buildAndPush(loaded.project, {
-        push: flags.push,
-        registry: flags.registry,
-        insecureRegistries: flags.insecureRegistry,
-        parallel: flags.parallel,
-        diagnostics,
-        signal,
-        workingDir: loaded.source.workingDir,
-      }),
-    );
-    pinImages(objects, built);
-  }
-  const errors = diagnostics.errors;
-  if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locate(d, loaded.locations)));
-  return { loaded, objects, report, diagnostics };
+  const options = compileOptionsFrom(flags, diagnostics);
+  if (!options.build) return compile(options);
+  // Ctrl-C during a build aborts it (exit 130/143) instead of killing the process mid-build.
+  const { interruptible } = await import('./interrupt.js');
+  return interruptible((signal) => compile({ ...options, build: { ...options.build, signal } }));
 }
 
 export async function convertCommand(flags: ConvertFlags): Promise<void> {

@@ -3,7 +3,7 @@
 // so that `convert` and friends never load it (nor @kubernetes/client-node).
 import { Command, Option } from 'commander';
 import type { KubeObject } from '../deploy/types.js';
-import { UsageError } from './run.js';
+import { UsageError } from './exit.js';
 
 export interface ConvertResult {
   objects: KubeObject[];

@@ -6,12 +6,7 @@ import { addProjectOptions, mergeProjectFlags } from './project-options.js';
 import { writeStderr, writeStdout } from './stdio.js';
 import { mark, timingReport } from './timing.js';
 
-/** Exit codes shared by every command. */
-export const EXIT_OK = 0;
-export const EXIT_INVALID_INPUT = 1;
-export const EXIT_USAGE = 2;
-
-export class UsageError extends Error {}
+import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
 
 export async function run(argv: string[]): Promise<number> {
   mark('start-up');

@@ -1,7 +1,7 @@
 // Renders the normalized model the way `docker compose config` prints it, so the two can be diffed.
 // The model keeps natural JS types; the Go marshalling quirks live only here.
 import { Document, visit, type ScalarTag } from 'yaml';
-import { goTimestamp } from '../compose/yaml.js';
+import { goTimestamp } from '../compose/index.js';
 import type { DependsOn, LoadedProject, Project, Service } from '../model/project.js';
 import { effectiveEnvironment } from '../model/environment.js';
 

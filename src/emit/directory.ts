@@ -10,8 +10,8 @@
 
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import type { KubeObject } from '../lower/context.js';
-import { toYamlStream } from '../lower/serialize.js';
+import type { KubeObject } from '../model/kube.js';
+import { toYamlStream } from './serialize.js';
 import { error } from '../model/diagnostics.js';
 import { fileModeFor } from './secret-mode.js';
 
@@ -162,7 +162,7 @@ export interface PackageContext {
   /** The normalized Compose model the objects were lowered from. */
   project: import('../model/project.js').Project;
   /** Reads the files the model points at (env_file, config and secret files), like the lowering's FilePort. */
-  files: import('../lower/options.js').FilePort;
+  files: import('../lower/index.js').FilePort;
   /** Warnings of the emitters (e.g. a Secret whose material had to be written out). */
   diagnostics: import('../model/diagnostics.js').Diagnostics;
 }

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Document, isMap, isScalar, stringify, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { isClusterScoped, podTemplateOf, WORKLOAD_KINDS, type KubeObject } from '../model/kube.js';
 import { toKubeName } from '../lower/index.js';
-import { canonicalize } from '../lower/serialize.js';
+import { canonicalize } from './serialize.js';
 import { VERSION } from '../version.js';
 import { error } from '../model/diagnostics.js';
 import { objectFileNames, writeTreeAtomic, type FileTree, type PackageContext } from './directory.js';

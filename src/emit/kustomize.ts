@@ -22,8 +22,8 @@
 
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
-import type { KubeObject } from '../lower/context.js';
-import { toYamlStream, canonicalize } from '../lower/serialize.js';
+import type { KubeObject } from '../model/kube.js';
+import { toYamlStream, canonicalize } from './serialize.js';
 import type { Project } from '../model/project.js';
 import { error } from '../model/diagnostics.js';
 import { keptFiles, objectFileNames, writeTreeAtomic, type FileTree, type PackageContext } from './directory.js';

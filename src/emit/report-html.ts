@@ -1,8 +1,8 @@
 // `compose2k8s report -o report.html`: one self-contained HTML page (no network at view time) with the
 // topology as inline SVG, every warning, and the per-key conversion table of the lowering report.
 
-import type { KubeObject } from '../lower/context.js';
-import type { ReportEntry } from '../lower/report.js';
+import type { KubeObject } from '../model/kube.js';
+import type { ReportEntry } from '../lower/index.js';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { VERSION } from '../version.js';

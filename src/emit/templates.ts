@@ -16,10 +16,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import type { KubeObject } from '../lower/context.js';
-import { sortForApply } from '../lower/assemble.js';
-import { toKubeName } from '../lower/names.js';
-import { validateObjects } from '../lower/validate.js';
+import type { KubeObject } from '../model/kube.js';
+import { sortForApply, toKubeName } from '../lower/index.js';
+import { validateObjects } from './validate.js';
 import { DiagnosticError, Diagnostics, type Diagnostic } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { loadHandlebars } from './templates-env.js';

@@ -5,6 +5,5 @@ export { resolveOptions, DEFAULT_HELPER_IMAGE, type LowerOptions, type FilePort,
 export type { KubeObject, LowerContext, ServiceUnit, Rollout } from './context.js';
 export type { Pass } from './pass.js';
 export type { ReportEntry, ReportStatus } from './report.js';
-export { toYamlStream, toJsonList } from './serialize.js';
-export { validateObjects } from './validate.js';
 export { toKubeName } from './names.js';
+export { sortForApply } from './assemble.js';

@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { loadProject } from '../../src/compose/loader.js';
+import { compileSync } from '../../src/compile/index.js';
 import { lowerProject } from '../../src/lower/index.js';
 import type { KubeObject } from '../../src/lower/context.js';
 import type { LowerOptions, FilePort } from '../../src/lower/options.js';
-import { canonicalize } from '../../src/lower/serialize.js';
+import { canonicalize } from '../../src/emit/serialize.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import type { Project } from '../../src/model/project.js';
 import type { PackageContext } from '../../src/emit/directory.js';
@@ -29,8 +29,8 @@ export interface Lowered {
 export function lowerFixture(name: string, files: string[] = ['compose.yaml'], options: Partial<LowerOptions> = {}): Lowered {
   const cwd = join(FIXTURES, name);
   const diagnostics = new Diagnostics();
-  const { project } = loadProject({ cwd, files, env: {}, diagnostics });
-  const { objects, report } = lowerProject(project, { files: fsFiles, ...options }, diagnostics);
+  const { loaded, objects, report } = compileSync({ load: { cwd, files, env: {} }, lower: options, diagnostics });
+  const project = loaded.project;
   return { project, objects, report, diagnostics, ctx: { project, files: fsFiles, diagnostics } };
 }
 

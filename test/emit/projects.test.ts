@@ -12,7 +12,7 @@ import { loadProject } from '../../src/compose/loader.js';
 import { writeHelmChart } from '../../src/emit/helm.js';
 import { writeKustomize, type KustomizeOverlay } from '../../src/emit/kustomize.js';
 import { lowerProject } from '../../src/lower/index.js';
-import { nodeFilePort } from '../../src/lower/node-files.js';
+import { nodeFilePort } from '../../src/compile/node-files.js';
 import type { LowerOptions } from '../../src/lower/options.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import { cli, ensureBuilt } from '../hardening/cli-helpers.js';

@@ -5,8 +5,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { loadProject } from '../../src/compose/loader.js';
 import { composeConfigObject, composeConfigYaml } from '../../src/emit/compose-config.js';
-import { lowerProject, toYamlStream, type KubeObject, type LowerOptions } from '../../src/lower/index.js';
-import { nodeFilePort } from '../../src/lower/node-files.js';
+import { lowerProject, type KubeObject, type LowerOptions } from '../../src/lower/index.js';
+import { toYamlStream } from '../../src/emit/index.js';
+import { loweringOptions } from '../../src/compile/index.js';
 import { DiagnosticError, Diagnostics, type Diagnostic } from '../../src/model/diagnostics.js';
 import type { LoadedProject } from '../../src/model/project.js';
 
@@ -70,12 +71,7 @@ export function loadText(text: string, o: CheckOptions): LoadedProject {
 }
 
 export function lowerOptionsFor(loaded: LoadedProject, extra: Partial<LowerOptions> = {}): Partial<LowerOptions> {
-  const env = loaded.source.environment;
-  return {
-    files: nodeFilePort,
-    lookupEnv: (k) => env[k],
-    ...extra,
-  };
+  return { ...loweringOptions(loaded), ...extra };
 }
 
 export function check(text: string, o: CheckOptions): Outcome {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { mountPath } from '../../src/lower/configs-secrets.js';
-import { toYamlStream } from '../../src/lower/index.js';
+import { toYamlStream } from '../../src/emit/index.js';
 import { entry, find, lower, mainContainer, memFiles, podSpec, project } from './helpers.js';
 
 const SECRET = 's3cr3t-Value-nobody-may-see';

@@ -1,18 +1,14 @@
-// Lowering options for a project loaded from disk: a FilePort on node:fs (read, stat following symlinks with a
-// dev:ino identity, list) and the project environment, as the CLI wires them.
-import { loadProject } from '../../src/compose/loader.js';
-import { nodeFilePort } from '../../src/lower/node-files.js';
-import type { FilePort, LowerOptions } from '../../src/lower/options.js';
+// Lowering options for a project loaded from disk, exactly as every command gets them: the compile driver's.
+import { loweringOptions } from '../../src/compile/index.js';
+import { nodeFilePort } from '../../src/compile/node-files.js';
+import { loadProject } from '../../src/compose/index.js';
+import type { FilePort, LowerOptions } from '../../src/lower/index.js';
 import type { LoadedProject } from '../../src/model/project.js';
 
 export const fsPort: FilePort = nodeFilePort;
 
 export function diskOptions(loaded: LoadedProject): Partial<LowerOptions> {
-  const env = loaded.source.environment;
-  return {
-    files: fsPort,
-    lookupEnv: (k) => env[k],
-  };
+  return loweringOptions(loaded);
 }
 
 /** Loads a compose file as the CLI would, with an empty OS environment (reproducible). */

@@ -4,7 +4,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { lowerProject, toYamlStream, validateObjects } from '../../src/lower/index.js';
+import { lowerProject } from '../../src/lower/index.js';
+import { toYamlStream, validateObjects } from '../../src/emit/index.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import { diskOptions, loadFixture } from './fs-port.js';
 

@@ -2,7 +2,7 @@
 // group, every container keeping its own settings (B22), conflicts between members as errors or documented rules.
 import { describe, expect, test } from 'vitest';
 import type { Port, Service, ServiceVolume } from '../../src/model/project.js';
-import { validateObjects } from '../../src/lower/index.js';
+import { validateObjects } from '../../src/emit/index.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import { entry, find, lower, memFiles, podSpec, project } from './helpers.js';
 

@@ -2,7 +2,7 @@
 // integers beyond the API's ranges (int32 fields, ports, ids, file modes) and objects too large to store.
 import { describe, expect, test } from 'vitest';
 import type { Port, Service } from '../../src/model/project.js';
-import { validateObjects } from '../../src/lower/index.js';
+import { validateObjects } from '../../src/emit/index.js';
 import { jsonBytesBound } from '../../src/lower/size.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import { entry, lower, memFiles, project } from './helpers.js';

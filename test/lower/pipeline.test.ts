@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Diagnostics } from '../../src/model/diagnostics.js';
-import { lowerProject, PASSES, toJsonList, toYamlStream, validateObjects } from '../../src/lower/index.js';
+import { lowerProject, PASSES } from '../../src/lower/index.js';
+import { toJsonList, toYamlStream, validateObjects } from '../../src/emit/index.js';
 import { APPLY_ORDER as KIND_ORDER } from '../../src/model/kube.js';
 import { isDnsLabel } from '../../src/lower/names.js';
 import { isLabelKey, isLabelValue } from '../../src/lower/metadata.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KUBE_YAML_OPTIONS, stringifyKube } from '../../src/lower/yaml-writer.js';
+import { KUBE_YAML_OPTIONS, stringifyKube } from '../../src/emit/yaml-writer.js';
 
 const library = (v: unknown) => stringify(v, KUBE_YAML_OPTIONS);
 
@@ -100,7 +100,7 @@ describe('multi-line values (block literals) are written exactly as the yaml pac
 
 describe('toYamlStream writes what the yaml package writes for the canonical copy of each object', () => {
   it('for key order, status, undefined values, index-like keys and odd values', async () => {
-    const { toYamlStream, canonicalize } = await import('../../src/lower/serialize.js');
+    const { toYamlStream, canonicalize } = await import('../../src/emit/serialize.js');
     const objects = [
       { kind: 'ConfigMap', apiVersion: 'v1', metadata: { namespace: 'n', name: 'a', labels: { z: '1', a: 'no' } }, data: { b: 'x', a: undefined, '10': 'ten', '2': 'two' }, status: { x: 1 } },
       { metadata: { name: 'b' }, kind: 'Secret', apiVersion: 'v1', spec: { list: [{ name: 'x', image: 'y', ports: [{ containerPort: 80 }] }, []], empty: {} } },

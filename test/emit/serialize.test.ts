@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from '../../src/lower/serialize.js';
+import { canonicalize } from '../../src/emit/serialize.js';
 
 /** The canonical order spelled out: the FIRST keys in their order, then the rest by UTF-16 code units. */
 const FIRST = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];

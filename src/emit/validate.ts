@@ -2,7 +2,7 @@
 // convert path). Reports each invalid object as an error diagnostic.
 
 import type { Diagnostics } from '../model/diagnostics.js';
-import type { KubeObject } from './context.js';
+import type { KubeObject } from '../model/kube.js';
 
 interface Model {
   validate(): void;

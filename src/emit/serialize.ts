@@ -2,7 +2,7 @@
 // kubectl prints), no `status` (B4: removed structurally, never by editing text), no undefined fields.
 // YAML is written for YAML 1.1 readers (kubectl, go-yaml): strings like "no", "on" or "0755" are quoted.
 
-import type { KubeObject } from './context.js';
+import type { KubeObject } from '../model/kube.js';
 import { stringifyKubeStream } from './yaml-writer.js';
 
 /** Keys written first. They are in alphabetical order themselves, so sorting keeps them in this order. */
