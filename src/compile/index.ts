@@ -74,7 +74,7 @@ export async function compile(options: CompileOptions): Promise<Compiled> {
   const compiled = compileSync(options);
   const { loaded, objects, diagnostics } = compiled;
   if (options.validate) {
-    const { validateObjects } = await import('../emit/validate.js');
+    const { validateObjects } = await import('../emit/index.js');
     await validateObjects(objects, diagnostics);
     options.onPhase?.('validate');
   }

@@ -4,7 +4,10 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { error } from '../model/diagnostics.js';
 import { buildProjectEnvironment } from './environment.js';
-import { loadModel, type LoadSession, type ModelInput } from './loader.js';
+import type { LoadSession, ModelInput } from './loader.js';
+
+/** The loader's model phase; passed in, since an included project is loaded by the same loader that includes it. */
+export type LoadModel = (input: ModelInput, session: LoadSession) => Record<string, unknown>;
 import { mergeModels } from './merge.js';
 import { isOverride, isReset } from './tags.js';
 
@@ -35,7 +38,7 @@ function entries(raw: unknown): IncludeEntry[] {
   });
 }
 
-export function applyIncludes(cfg: Record<string, unknown>, file: string, parent: ModelInput, session: LoadSession): Record<string, unknown> {
+export function applyIncludes(cfg: Record<string, unknown>, file: string, parent: ModelInput, session: LoadSession, loadModel: LoadModel): Record<string, unknown> {
   const list = entries(cfg.include);
   if (list.length === 0) return cfg;
   let imported: Record<string, unknown> = {};

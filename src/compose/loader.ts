@@ -180,7 +180,7 @@ function loadDocument(dict: Record<string, unknown>, doc: unknown, file: string,
       onTag: () => (tagged = true),
     }) as Record<string, unknown>;
     // Includes and extends add only merged (untagged) definitions: a document without tags stays without.
-    cfg = applyIncludes(cfg, file, input, session);
+    cfg = applyIncludes(cfg, file, input, session, loadModel);
     cfg = applyExtends(cfg, file, dict, input, session);
     let merged = enforceUniqueness(mergeModels(dict, cfg, tagged));
     validateSchema(merged, (p) => session.locate(p));

@@ -5,6 +5,7 @@
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { merged, type LowerContext, type KubeObject, type ServiceUnit } from './context.js';
 import { isClusterScoped, kindRank, podTemplateOf } from '../model/kube.js';
+import { stableJson } from './objects.js';
 import { mergeGroup } from './groups.js';
 import { CONFIG_CHECKSUM_ANNOTATION, projectLabels } from './metadata.js';
 import { sha256Hex } from './names.js';
@@ -152,17 +153,6 @@ function indexObjects(objects: readonly KubeObject[]): Map<string, KubeObject> {
   return index;
 }
 
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 export function sortForApply(objects: KubeObject[]): KubeObject[] {
   return [...objects].sort((a, b) => {

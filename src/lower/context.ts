@@ -131,16 +131,8 @@ export interface LowerContext {
   memo<T>(key: string, make: () => T): T;
 }
 
-/**
- * `{ ...a, ...b }`. In V8 (Node 20) an object literal that starts with a spread and goes on gets a hidden class of
- * its own, so thousands of them (labels, settings, metadata) made every later read of them megamorphic;
- * Object.assign builds objects of one shape. It sets where a spread defines, which differs only for a key spelled
- * `__proto__` (it would replace the prototype): such maps take the spread.
- */
-export function merged<T extends object>(...maps: (Partial<T> | undefined)[]): T {
-  if (maps.some((m) => m !== undefined && Object.hasOwn(m, '__proto__'))) return maps.reduce<object>((out, m) => ({ ...out, ...m }), {}) as T;
-  return Object.assign({}, ...maps) as T;
-}
+export { merged } from './objects.js';
+import { merged } from './objects.js';
 
 /** A typed kubernetes-types object as a KubeObject (they always carry apiVersion, kind and a name here). */
 export function asKube(object: { apiVersion?: string; kind?: string; metadata?: ObjectMeta }): KubeObject {

@@ -27,7 +27,7 @@
 import type { Container, PodSpec, Volume } from 'kubernetes-types/core/v1.js';
 import type { Diagnostics } from '../model/diagnostics.js';
 import type { Project, ServiceVolume } from '../model/project.js';
-import { stableJson } from './assemble.js';
+import { stableJson } from './objects.js';
 import { newUnit, setResource, type LowerContext, type PodGroup, type ServiceUnit } from './context.js';
 import type { NameTable } from './names.js';
 import { toKubeName, withSuffix } from './names.js';

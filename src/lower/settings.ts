@@ -8,7 +8,7 @@ import type { Diagnostics } from '../model/diagnostics.js';
 // schemas/x-kubernetes.schema.json compiled ahead of time (scripts/gen-validator.mjs): no schema compiler at run time.
 import * as validators from './generated/x-kubernetes-validator.js';
 import type { Project } from '../model/project.js';
-import { merged } from './context.js';
+import { merged } from './objects.js';
 import { parseKomposeLabels, parseKomposeVolumeLabels, parseTarget } from './kompose-labels.js';
 import type { LowerOptions } from './options.js';
 import type { Report } from './report.js';

@@ -1,0 +1,55 @@
+// The import rules of docs/architecture.md, checked by test/architecture.test.ts (`npx depcruise src`).
+// Stages, in the order data flows: model (shared) -> compose -> lower -> emit | build | deploy -> compile -> cli.
+/** @type {import('dependency-cruiser').IConfiguration} */
+const STAGES = ['compose', 'lower', 'emit', 'build', 'deploy', 'compile', 'cli'];
+// What each stage may import besides model/ and itself (through the entry module index.ts, except cli/).
+const MAY_IMPORT = {
+  compose: [],
+  lower: [],
+  emit: ['compose', 'lower'],
+  build: ['compose', 'lower'],
+  deploy: [],
+  compile: ['compose', 'lower', 'emit', 'build'],
+  cli: ['compose', 'lower', 'emit', 'build', 'deploy', 'compile'],
+};
+const later = (stage) =>
+  STAGES.filter((s) => s !== stage && !MAY_IMPORT[stage].includes(s)).join('|');
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'no import circles; type-only imports are erased by the compiler and cannot form one at run time',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'model-imports-nothing',
+      severity: 'error',
+      comment: 'src/model is the shared vocabulary: it imports no stage',
+      from: { path: '^src/model/' },
+      to: { path: `^src/(${STAGES.join('|')})/` },
+    },
+    ...STAGES.filter((s) => later(s)).map((stage) => ({
+      name: `${stage}-imports-only-earlier-stages`,
+      severity: 'error',
+      comment: `${stage}/ may import model/ and ${MAY_IMPORT[stage].join(', ') || 'no other stage'}`,
+      from: { path: `^src/${stage}/` },
+      to: { path: `^src/(${later(stage)})/` },
+    })),
+    ...['emit', 'build', 'deploy', 'compile'].map((stage) => ({
+      name: `${stage}-imports-entry-modules`,
+      severity: 'error',
+      comment: `${stage}/ reaches other stages only through their entry module (index.ts)`,
+      from: { path: `^src/${stage}/` },
+      to: { path: `^src/(?!${stage}/|model/)[^/]+/(?!index\\.ts$)` },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)generated/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};

@@ -1,0 +1,44 @@
+// The import rules of docs/architecture.md (.dependency-cruiser.cjs): no import circles, no stage importing a later
+// one, and emit/, build/, deploy/ and compile/ reaching other stages only through their entry modules. Also checks
+// that the rules catch what they claim to, on a module written for the purpose.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+const depcruise = join(root, 'node_modules', '.bin', 'depcruise');
+
+function cruise(...paths: string[]) {
+  const r = spawnSync(depcruise, [...paths, '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('import rules', () => {
+  it('src/ keeps them', () => {
+    const r = cruise('src');
+    expect(r.out).toContain('no dependency violations found');
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it('a lowering module importing emit/, or emit/ importing a lowering internal, is refused', () => {
+    const dir = mkdtempSync(join(root, 'src', 'lower', 'zz-probe-'));
+    const probe = join(dir, 'probe.ts');
+    try {
+      writeFileSync(probe, "import { toYamlStream } from '../../emit/index.js';\nexport const x = toYamlStream;\n");
+      const r = cruise(probe);
+      expect(r.status).not.toBe(0);
+      expect(r.out).toContain('lower-imports-only-earlier-stages');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const emitDir = mkdtempSync(join(root, 'src', 'emit', 'zz-probe-'));
+    try {
+      writeFileSync(join(emitDir, 'probe.ts'), "import { assemble } from '../../lower/assemble.js';\nexport const x = assemble;\n");
+      const r = cruise(join(emitDir, 'probe.ts'));
+      expect(r.out).toContain('emit-imports-entry-modules');
+    } finally {
+      rmSync(emitDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
