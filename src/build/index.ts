@@ -12,11 +12,10 @@ import { baseImages, contextTar } from './context.js';
 import { connect, engineLost, engineUnreachable, isConnectionError, pingEngine, resolveEngine, type EngineEndpoint, type EngineInfo } from './engine.js';
 import { BuildFailure, DEFAULT_PUSH_IDLE_MS, inspectImage, PushFailure, pushImage, runBuild, tagImage } from './engine-ops.js';
 import { planBuilds, resolvePlan, LABEL_INPUTS, type ResolvedPlan, type ServicePlan } from './plan.js';
-import { runPool } from './pool.js';
 import { createReporter, type ProgressMode, type ProgressReporter, type Sink } from './progress.js';
 import { apiPathOf, parseReference, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from './reference.js';
 import { DEFAULT_REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError } from './registry.js';
-import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
+import { REGISTRY_RETRY as DEFAULT_RETRY, runPool, withRetry, type RetryOptions } from '../model/async.js';
 
 export { pinImages, type PinResult } from './pin.js';
 export type { ProgressMode } from './progress.js';

@@ -9,7 +9,7 @@ import { listProjectImages, type ImageSummary } from './engine-ops.js';
 import { CONTENT_TAG, LABEL_PROJECT, LABEL_SERVICE, planBuilds, resolvePlan } from './plan.js';
 import { apiPathOf, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from './reference.js';
 import { RegistryClient } from './registry.js';
-import type { RetryOptions } from './retry.js';
+import type { RetryOptions } from '../model/async.js';
 
 export interface PruneOptions {
   /** Images kept per service besides the current one (default 1: the newest). */

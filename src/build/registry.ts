@@ -9,7 +9,7 @@
 import { error } from '../model/diagnostics.js';
 import type { AuthConfig, CredentialStore } from './auth.js';
 import { DOCKER_HUB } from './reference.js';
-import { DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryOptions } from './retry.js';
+import { REGISTRY_RETRY as DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryOptions } from '../model/async.js';
 
 export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',

@@ -7,7 +7,8 @@ import { VERSION } from '../version.js';
 import { ApiError, errorFromNetwork, errorFromResponse, maybeDelivered } from './errors.js';
 import { loadKubeconfig, type KubeConfigLite, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js';
 import { Discovery } from './discovery.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { API_RETRY, withRetry, type RetryPolicy } from '../model/async.js';
+import { isRetryable } from './errors.js';
 import type { KubeObject, Logger } from './types.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -210,7 +211,7 @@ export class KubeClient {
     readonly transport: Transport,
     opts: ClientOptions = {},
   ) {
-    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.retry = opts.retry ?? API_RETRY;
     this.log = opts.log;
   }
 
@@ -228,17 +229,22 @@ export class KubeClient {
     let delivered = false;
     try {
       return await withRetry(
-        this.retry,
         async () => {
           const res = await this.transport.request(req);
           if (res.status >= 200 && res.status < 300) return res;
           throw errorFromResponse(res.status, res.body, res.headers?.['retry-after']);
         },
-        (err, attempt, delay) => {
-          delivered ||= maybeDelivered(err);
-          this.log?.(
-            `retrying ${req.method} ${what ?? req.path} after ${err.status ? `HTTP ${err.status}` : err.reason} (attempt ${attempt + 1}/${this.retry.attempts} in ${delay} ms)`,
-          );
+        {
+          ...this.retry,
+          isTransient: isRetryable,
+          delayFor: (e) => ((e as ApiError).retryAfter !== undefined ? (e as ApiError).retryAfter! * 1000 : undefined),
+          onRetry: (e, attempt, delay) => {
+            const err = e as ApiError;
+            delivered ||= maybeDelivered(err);
+            this.log?.(
+              `retrying ${req.method} ${what ?? req.path} after ${err.status ? `HTTP ${err.status}` : err.reason} (attempt ${attempt + 1}/${this.retry.attempts} in ${delay} ms)`,
+            );
+          },
         },
       );
     } catch (e) {

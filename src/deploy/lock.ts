@@ -13,7 +13,7 @@ import { error } from '../model/diagnostics.js';
 import { checkParent, parentObject, type ParentRef } from './applyset.js';
 import type { Cluster } from './client.js';
 import { ApiError } from './errors.js';
-import { sleep } from './retry.js';
+import { sleep } from '../model/async.js';
 import type { KubeObject, Logger } from './types.js';
 
 export const ANNOTATION_LOCK = 'compose2k8s.io/apply-lock';

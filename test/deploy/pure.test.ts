@@ -16,7 +16,7 @@ import {
 } from '../../src/deploy/applyset.js';
 import { applyBody, outcomeOf } from '../../src/deploy/apply.js';
 import { ApiError, errorFromResponse, isRetryable, parseConflicts } from '../../src/deploy/errors.js';
-import { backoffDelay, withRetry } from '../../src/deploy/retry.js';
+import { backoffDelay, withRetry } from '../../src/model/async.js';
 import { deletionOrder, mapLimit, planStages } from '../../src/deploy/stages.js';
 import { computeStatus } from '../../src/deploy/status.js';
 import { diffLines, unifiedDiff } from '../../src/deploy/textdiff.js';
@@ -171,42 +171,44 @@ describe('errors', () => {
   });
 });
 
-describe('retry', () => {
+describe('retry (the API server policy on the shared mechanism)', () => {
   const policy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 300 };
-  it('backs off exponentially with jitter, bounded, honouring Retry-After', () => {
-    expect(backoffDelay(policy, 1, undefined, () => 0)).toBe(50);
-    expect(backoffDelay(policy, 1, undefined, () => 1)).toBe(100);
-    expect(backoffDelay(policy, 2, undefined, () => 1)).toBe(200);
-    expect(backoffDelay(policy, 5, undefined, () => 1)).toBe(300);
-    expect(backoffDelay(policy, 1, new ApiError(429, 'x', 'x', [], 10))).toBe(300);
+  it('backs off exponentially with ±15% jitter, bounded; a longer Retry-After wins, up to 30 s', () => {
+    expect(backoffDelay(policy, 1, undefined, () => 0)).toBe(85);
+    expect(backoffDelay(policy, 1, undefined, () => 1)).toBe(115);
+    expect(backoffDelay(policy, 2, undefined, () => 0.5)).toBe(200);
+    expect(backoffDelay(policy, 5, undefined, () => 0.5)).toBe(300);
+    expect(backoffDelay(policy, 1, 10_000, () => 0.5)).toBe(10_000);
+    expect(backoffDelay(policy, 1, 120_000, () => 0.5)).toBe(30_000);
   });
 
+  const api = (wait: (ms: number) => Promise<void>) => ({ ...policy, isTransient: isRetryable, wait });
   it('retries transient failures up to the bound, and nothing else', async () => {
     let calls = 0;
     const waits: number[] = [];
     const wait = async (ms: number) => void waits.push(ms);
     await expect(
-      withRetry(policy, async () => {
+      withRetry(async () => {
         calls++;
         throw new ApiError(503, 'x', 'down');
-      }, undefined, wait),
+      }, api(wait)),
     ).rejects.toThrow('down');
     expect(calls).toBe(4);
     expect(waits).toHaveLength(3);
     calls = 0;
     await expect(
-      withRetry(policy, async () => {
+      withRetry(async () => {
         calls++;
         throw new ApiError(422, 'Invalid', 'bad');
-      }, undefined, wait),
+      }, api(wait)),
     ).rejects.toThrow('bad');
     expect(calls).toBe(1);
     calls = 0;
     expect(
-      await withRetry(policy, async () => {
+      await withRetry(async () => {
         if (++calls < 3) throw new ApiError(0, 'ECONNRESET', 'reset');
         return 'ok';
-      }, undefined, wait),
+      }, api(wait)),
     ).toBe('ok');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runPool } from '../../src/build/pool.js';
-import { parseRetryAfter, withRetry } from '../../src/build/retry.js';
+import { runPool } from '../../src/model/async.js';
+import { parseRetryAfter, withRetry } from '../../src/model/async.js';
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
