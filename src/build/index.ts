@@ -46,6 +46,8 @@ export interface BuildOptions {
   /** Base for relative build contexts. */
   workingDir?: string;
   credentials?: CredentialStore;
+  /** Warn (`build.local-only`) when images were built without --push (default true; convert warns per service instead). */
+  warnLocalOnly?: boolean;
   /** Time limit of one registry API request (default: COMPOSE2K8S_REGISTRY_TIMEOUT seconds, else 30 s). */
   registryTimeoutMs?: number;
   /** A push the engine reports nothing about for this long is aborted and retried (default: COMPOSE2K8S_PUSH_IDLE_TIMEOUT seconds, else 120 s). */
@@ -166,7 +168,7 @@ export async function buildAndPush(project: Project, o: BuildOptions = {}): Prom
     throw new DiagnosticError([...unique, ...finishedNote(results)]);
   }
   if (cancelled.length > 0) throw error('build.cancelled', `cancelled before building: ${cancelled.join(', ')}`);
-  if (!o.push) {
+  if (!o.push && o.warnLocalOnly !== false) {
     const refs = [...results.values()].map((r) => r.reference);
     d.warn(
       'build.local-only',

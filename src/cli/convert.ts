@@ -66,6 +66,8 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     secrets: flags.secrets,
     validate: flags.validate,
     strict: flags.strict,
+    // --push implies --build (see below); the lowering says which images no cluster will be able to pull.
+    builtImages: flags.push ? 'pushed' : flags.build ? 'local' : 'none',
     files: nodeFilePort,
     lookupEnv: (k) => env[k],
   };
@@ -76,7 +78,7 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
   if ((flags.build || flags.push) && needsBuild) {
     // Images are built only after the project converted cleanly, and manifests are written only after
     // every build (and push) succeeded: they pin exactly what was pushed.
-    diagnostics.throwIfErrors();
+    throwLocated(diagnostics, loaded);
     const { buildAndPush, pinImages } = await import('../build/index.js');
     const { interruptible } = await import('./interrupt.js');
     const built = await interruptible((signal) =>
@@ -88,13 +90,19 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
         diagnostics,
         signal,
         workingDir: loaded.source.workingDir,
+        warnLocalOnly: false, // the lowering warned per service (image.local-only)
       }),
     );
     pinImages(objects, built);
   }
+  throwLocated(diagnostics, loaded);
+  return { loaded, objects, report, diagnostics };
+}
+
+/** Throws the errors so far, each with the file and line of its compose path. */
+function throwLocated(diagnostics: Diagnostics, loaded: LoadedProject): void {
   const errors = diagnostics.errors;
   if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locate(d, loaded.locations)));
-  return { loaded, objects, report, diagnostics };
 }
 
 export async function convertCommand(flags: ConvertFlags): Promise<void> {
