@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { loadProject } from '../../src/compose/loader.js';
 import { contextKind, isGitOverSsh, isRemoteContext, localPaths, resolveRelativePaths, type ContextKind } from '../../src/compose/resolve-paths.js';
 import { composeConfigObject } from '../../src/emit/compose-config.js';
@@ -163,15 +164,16 @@ describe('the loaded model, against docker compose config', () => {
   const base = ['services:', '  base:', '    build:', '      context: .', '      additional_contexts:'];
   CONTEXTS.forEach(([c], i) => base.push(`        c${i}: ${yamlString(c)}`));
   CONTEXTS.forEach(([c], i) => base.push(`  b${i}:`, `    build: ${yamlString(c)}`));
+  base.push('  listform:', '    build:', '      context: ctx', '      additional_contexts: ["lib=./lib", "r=git@h:r.git"]', '      ssh: ["default", "key=./id_key"]');
   writeFileSync(join(dir, 'sub', 'base.yaml'), base.join('\n') + '\n');
-  lines.push('  extended:', '    extends: {file: sub/base.yaml, service: base}');
+  lines.push('  extended:', '    extends: {file: sub/base.yaml, service: base}', '  listform:', '    extends: {file: sub/base.yaml, service: listform}');
   CONTEXTS.forEach((_, i) => lines.push(`  e${i}:`, `    extends: {file: sub/base.yaml, service: b${i}}`));
   writeFileSync(join(dir, 'compose.yaml'), lines.join('\n') + '\n');
   symlinkSync(dir, join(dir, 'loop')); // a symlinked directory in the project must not disturb anything
 
   const ours = () => {
     const loaded = loadProject({ files: [join(dir, 'compose.yaml')], cwd: dir, env: ENV, diagnostics: new Diagnostics() });
-    return JSON.parse(JSON.stringify(composeConfigObject(loaded))) as { services: Record<string, { build: { context: string; additional_contexts?: Record<string, string> } }> };
+    return JSON.parse(JSON.stringify(composeConfigObject(loaded))) as { services: Record<string, { build: { context: string; additional_contexts?: Record<string, string>; ssh?: unknown } }> };
   };
 
   it('keeps remote and builder contexts as written and resolves local ones, also through extends', () => {
@@ -190,16 +192,23 @@ describe('the loaded model, against docker compose config', () => {
     expect(services.s1!.build.context).toBe(join(dir, 'app'));
     expect(services.s5!.build.context).toBe('/home/someone/ctx');
     expect(services.e1!.build.context).toBe(join(dir, 'sub', 'app')); // relative to the file that wrote it
+    expect(services.listform!.build).toMatchObject({
+      context: join(dir, 'sub', 'ctx'),
+      additional_contexts: { lib: join(dir, 'sub', 'lib'), r: 'git@h:r.git' },
+      ssh: ['default', `key: ${join(dir, 'sub', 'id_key')}`], // printed as docker compose does
+    });
   });
 
   it.skipIf(!oracle)('is what docker compose config prints for every form', () => {
-    const r = spawnSync(oracle!, ['-f', join(dir, 'compose.yaml'), 'config', '--format', 'json'], { cwd: dir, env: ENV, encoding: 'utf8', timeout: 60_000 });
+    // YAML: docker compose v5.5.1 cannot marshal build.ssh to JSON ("error calling MarshalJSON for type types.SSHKey").
+    const r = spawnSync(oracle!, ['-f', join(dir, 'compose.yaml'), 'config', '--format', 'yaml'], { cwd: dir, env: ENV, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
-    const theirs = JSON.parse(r.stdout) as ReturnType<typeof ours>;
+    const theirs = parseYaml(r.stdout) as ReturnType<typeof ours>;
     const mine = ours();
     for (const [name, svc] of Object.entries(theirs.services)) {
       expect(mine.services[name]?.build.context, name).toBe(svc.build.context);
       expect(mine.services[name]?.build.additional_contexts, name).toEqual(svc.build.additional_contexts);
+      expect(mine.services[name]?.build.ssh, name).toEqual(svc.build.ssh);
     }
     expect(Object.keys(mine.services).sort()).toEqual(Object.keys(theirs.services).sort());
   });
