@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { error } from '../model/diagnostics.js';
-import { DOCKER_HUB } from './reference.js';
+import { DOCKER_HUB } from '../model/image-reference.js';
 import { dockerConfigDir } from './engine.js';
 
 export interface AuthConfig {

@@ -110,7 +110,8 @@ const STEP_BUILDKIT = /^\[(?:[^\]\s]+ )?(\d+)\/(\d+)\] (.*)$/;
 const KEEP_LINES = 15;
 
 export interface BuildParams {
-  tar: Readable;
+  /** The context as a tar; absent when the engine fetches it (`remote` in the query). */
+  tar?: Readable;
   /** Query parameters of POST /build. */
   query: Record<string, unknown>;
   /** X-Registry-Config: credentials for pulling base images (classic builder). */
@@ -138,7 +139,8 @@ export async function runBuild(docker: Dockerode, p: BuildParams, ev: BuildEvent
     path: '/build?',
     method: 'POST',
     file: p.tar,
-    options: p.query,
+    // Without a file, docker-modem would send the options as a JSON body too: query only, empty body.
+    options: p.tar ? p.query : { _query: p.query, _body: {} },
     isStream: true,
     abortSignal: p.signal,
     registryconfig: p.registryConfig && Object.keys(p.registryConfig).length > 0 ? p.registryConfig : undefined,

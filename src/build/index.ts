@@ -10,10 +10,10 @@ import type { Project } from '../model/project.js';
 import { CredentialStore, type AuthConfig } from './auth.js';
 import { baseImages, contextTar } from './context.js';
 import { connect, engineLost, engineUnreachable, isConnectionError, pingEngine, resolveEngine, type EngineEndpoint, type EngineInfo } from './engine.js';
-import { BuildFailure, DEFAULT_PUSH_IDLE_MS, inspectImage, PushFailure, pushImage, runBuild, tagImage } from './engine-ops.js';
-import { planBuilds, resolvePlan, LABEL_INPUTS, type ResolvedPlan, type ServicePlan } from './plan.js';
+import { BuildFailure, DEFAULT_PUSH_IDLE_MS, inspectImage, PushFailure, pushImage, runBuild, tagImage, type BuildParams } from './engine-ops.js';
+import { imageContentTag, needsClassicBuilder, planBuilds, remoteInputDigest, resolvePlan, LABEL_INPUTS, type ResolvedPlan, type ServicePlan } from './plan.js';
 import { createReporter, type ProgressMode, type ProgressReporter, type Sink } from './progress.js';
-import { apiPathOf, parseReference, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from './reference.js';
+import { apiPathOf, parseReference, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from '../model/image-reference.js';
 import { DEFAULT_REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError } from './registry.js';
 import { REGISTRY_RETRY as DEFAULT_RETRY, runPool, withRetry, type RetryOptions } from '../model/async.js';
 
@@ -45,6 +45,8 @@ export interface BuildOptions {
   /** Base for relative build contexts. */
   workingDir?: string;
   credentials?: CredentialStore;
+  /** Warn (`build.local-only`) when images were built without --push (default true; convert warns per service instead). */
+  warnLocalOnly?: boolean;
   /** Time limit of one registry API request (default: COMPOSE2K8S_REGISTRY_TIMEOUT seconds, else 30 s). */
   registryTimeoutMs?: number;
   /** A push the engine reports nothing about for this long is aborted and retried (default: COMPOSE2K8S_PUSH_IDLE_TIMEOUT seconds, else 120 s). */
@@ -165,7 +167,7 @@ export async function buildAndPush(project: Project, o: BuildOptions = {}): Prom
     throw new DiagnosticError([...unique, ...finishedNote(results)]);
   }
   if (cancelled.length > 0) throw error('build.cancelled', `cancelled before building: ${cancelled.join(', ')}`);
-  if (!o.push) {
+  if (!o.push && o.warnLocalOnly !== false) {
     const refs = [...results.values()].map((r) => r.reference);
     d.warn(
       'build.local-only',
@@ -257,12 +259,19 @@ class StageContext {
    * the classic builder takes them in X-Registry-Config) or when RUN steps would need a `bridge` network the
    * engine does not have.
    */
-  async builderVersion(docker: Dockerode, info: EngineInfo, p: ResolvedPlan, needsPullAuth: boolean): Promise<'1' | '2'> {
+  async builderVersion(docker: Dockerode, info: EngineInfo, p: ServicePlan, needsPullAuth: boolean): Promise<'1' | '2'> {
     const kind = this.o.builder ?? 'auto';
-    if (kind === 'classic') return '1';
-    if (kind === 'buildkit') return '2';
     const env = this.env.DOCKER_BUILDKIT;
-    if (env !== undefined && env !== '') return env === '0' || env.toLowerCase() === 'false' ? '1' : '2';
+    const chosen = kind !== 'auto' ? kind : env !== undefined && env !== '' ? (env === '0' || env.toLowerCase() === 'false' ? 'classic' : 'buildkit') : undefined;
+    if (needsClassicBuilder(p)) {
+      if (chosen === 'buildkit') {
+        const why = kind === 'buildkit' ? '--builder buildkit' : `DOCKER_BUILDKIT=${env}`;
+        throw error('build.remote-context', `${p.service}: the git context ${p.remote} is fetched over SSH, which BuildKit does only with your SSH agent forwarded over a client session, which compose2k8s does not open; the classic builder clones it with the SSH keys of the engine's host: drop ${why}, or clone the repository and point build.context at the directory`);
+      }
+      return '1';
+    }
+    if (chosen === 'classic') return '1';
+    if (chosen === 'buildkit') return '2';
     if (info.builderVersion === '2' && !needsPullAuth) return '2';
     if (info.builderVersion === '1') return '1';
     const [major, minor] = info.apiVersion.split('.').map(Number) as [number, number];
@@ -273,25 +282,29 @@ class StageContext {
   }
 }
 
+/** Engine calls of one service: a closed connection is the engine going away (or never being there), Ctrl-C an interruption. */
+function engineGuard(o: BuildOptions, ep: EngineEndpoint, service: string) {
+  return async <T>(doing: string, f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      if (o.signal?.aborted) throw error('build.cancelled', `${service}: interrupted`);
+      if (isConnectionError(e)) throw engineLost(ep, e, doing);
+      throw e;
+    }
+  };
+}
+
 async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): Promise<BuiltImage> {
+  if (plan.remote !== undefined) return buildRemote(ctx, plan, plan.remote, o);
   const r = ctx.reporter;
   r.phase(plan.service, 'hashing');
   const p = await resolvePlan(plan, o.workingDir);
   const repo = repositoryOf(p.repository);
   const base = { service: p.service, tag: p.tag, taggedRef: p.taggedRef, sourceImage: p.sourceImage };
-  const host = registryOf(p.repository);
-  const interrupted = () => error('build.cancelled', `${p.service}: interrupted`);
 
   if (o.push) {
-    let digest: string | undefined;
-    try {
-      digest = await ctx.registry(host).manifestDigest(apiPathOf(p.repository), p.tag, (line) => r.note(p.service, line));
-    } catch (e) {
-      if (o.signal?.aborted) throw interrupted();
-      // An unreachable registry is reported once for every service (see GLOBAL_CODES); an error answer is per image.
-      if (e instanceof RegistryError) throw new RegistryError(`cannot check whether ${p.taggedRef} is in the registry: ${e.message}`, e.status, e.transient);
-      throw e;
-    }
+    const digest = await registryDigest(ctx, o, p);
     if (digest) {
       r.phase(p.service, 'cached', `${p.taggedRef} is already in the registry`);
       return { ...base, reference: `${repo}@${digest}`, digest, pushed: true, built: false, uploaded: false };
@@ -299,16 +312,7 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
   }
 
   const { docker, info, ep } = await ctx.engine();
-  /** Engine calls: a closed connection is the engine going away (or never being there), Ctrl-C an interruption. */
-  const guard = async <T>(doing: string, f: () => Promise<T>): Promise<T> => {
-    try {
-      return await f();
-    } catch (e) {
-      if (o.signal?.aborted) throw interrupted();
-      if (isConnectionError(e)) throw engineLost(ep, e, doing);
-      throw e;
-    }
-  };
+  const guard = engineGuard(o, ep, p.service);
   let imageId: string;
   let built = false;
   const local = await guard(`looking up ${p.taggedRef}`, () => inspectImage(docker, p.taggedRef));
@@ -320,31 +324,119 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
     r.phase(p.service, 'building', p.taggedRef);
     const registryConfig = await pullCredentials(ctx.credentials, p);
     const version = await guard('asking for its networks', () => ctx.builderVersion(docker, info, p, Object.keys(registryConfig).length > 0));
-    const query = buildQuery(p, version);
-    const doing = `building ${p.service} (${p.taggedRef})`;
-    imageId = await guard(doing, async () => {
-      try {
-        return await runBuild(
-          docker,
-          { tar: await contextTar(p.context), query, registryConfig, signal: o.signal },
-          { step: (n, of, text) => r.step(p.service, n, of, text), output: (line) => r.output(p.service, line) },
-        );
-      } catch (e) {
-        // A step killed by a signal (137 KILL, 143 TERM) is what a stopping daemon does to a classic build's
-        // RUN container before it goes: if the engine no longer answers, that is what happened.
-        if (e instanceof BuildFailure && KILLED_STEP.test(e.message)) {
-          const gone = await engineGone(docker);
-          if (gone) throw engineLost(ep, gone, `${doing}, whose step was killed (${KILLED_STEP.exec(e.message)![1]})`);
-          throw new BuildFailure(`${e.message} (the step was killed: out of memory, or the Docker daemon stopping)`, e.step, e.lastLines);
-        }
-        throw e;
-      }
-    });
+    const query = buildQuery(p, { tags: [p.taggedRef, ...p.extraTags], dockerfile: p.context.dockerfileName, inputs: p.inputs }, version);
+    imageId = await runServiceBuild(ctx, guard, p.service, `building ${p.service} (${p.taggedRef})`, { tar: await contextTar(p.context), query, registryConfig, signal: o.signal });
     built = true;
     if (!o.push) r.phase(p.service, 'done', `${p.taggedRef} (${imageId.slice(7, 19)})`);
   }
   if (!o.push) return { ...base, reference: p.taggedRef, pushed: false, built, uploaded: false, imageId };
+  const { reference, digest } = await pushBuilt(ctx, o, guard, p);
+  return { ...base, reference, digest, pushed: true, built, uploaded: true, imageId };
+}
 
+/** The digest of `tag` in the registry, if it is there. */
+async function registryDigest(ctx: StageContext, o: BuildOptions, p: Pick<ServicePlan, 'service' | 'repository'> & { tag: string; taggedRef: string }): Promise<string | undefined> {
+  try {
+    return await ctx.registry(registryOf(p.repository)).manifestDigest(apiPathOf(p.repository), p.tag, (line) => ctx.reporter.note(p.service, line));
+  } catch (e) {
+    if (o.signal?.aborted) throw error('build.cancelled', `${p.service}: interrupted`);
+    // An unreachable registry is reported once for every service (see GLOBAL_CODES); an error answer is per image.
+    if (e instanceof RegistryError) throw new RegistryError(`cannot check whether ${p.taggedRef} is in the registry: ${e.message}`, e.status, e.transient);
+    throw e;
+  }
+}
+
+/** Runs one build with progress; resolves with the image ID. */
+async function runServiceBuild(ctx: StageContext, guard: ReturnType<typeof engineGuard>, service: string, doing: string, params: BuildParams): Promise<string> {
+  const { docker, ep } = await ctx.engine();
+  const r = ctx.reporter;
+  return guard(doing, async () => {
+    try {
+      return await runBuild(docker, params, { step: (n, of, text) => r.step(service, n, of, text), output: (line) => r.output(service, line) });
+    } catch (e) {
+      // A step killed by a signal (137 KILL, 143 TERM) is what a stopping daemon does to a classic build's
+      // RUN container before it goes: if the engine no longer answers, that is what happened.
+      if (e instanceof BuildFailure && KILLED_STEP.test(e.message)) {
+        const gone = await engineGone(docker);
+        if (gone) throw engineLost(ep, gone, `${doing}, whose step was killed (${KILLED_STEP.exec(e.message)![1]})`);
+        throw new BuildFailure(`${e.message} (the step was killed: out of memory, or the Docker daemon stopping)`, e.step, e.lastLines);
+      }
+      throw e;
+    }
+  });
+}
+
+/**
+ * A build from a remote context: the engine fetches the git repository or URL itself (`remote=`), so nothing is
+ * hashed first and the build always runs (the engine's cache makes an unchanged one quick). The content tag
+ * comes from the image ID; with --push, a tag already in the registry is not pushed again.
+ */
+async function buildRemote(ctx: StageContext, p: ServicePlan, remote: string, o: BuildOptions): Promise<BuiltImage> {
+  const r = ctx.reporter;
+  const repo = repositoryOf(p.repository);
+  const { docker, info, ep } = await ctx.engine();
+  const guard = engineGuard(o, ep, p.service);
+  r.phase(p.service, 'building', remote);
+  const version = await guard('asking for its networks', () => ctx.builderVersion(docker, info, p, false));
+  const query = buildQuery(p, { tags: p.extraTags, dockerfile: p.build.dockerfile ?? 'Dockerfile', inputs: remoteInputDigest({ ...p, remote }), remote }, version);
+  let imageId: string;
+  try {
+    imageId = await runServiceBuild(ctx, guard, p.service, `building ${p.service} from ${remote}`, { query, signal: o.signal });
+  } catch (e) {
+    throw remoteFailure(p.service, remote, e);
+  }
+  const tag = imageContentTag(imageId);
+  const taggedRef = `${repo}:${tag}`;
+  await guard(`tagging ${taggedRef}`, () => tagImage(docker, imageId, taggedRef));
+  const base = { service: p.service, tag, taggedRef, sourceImage: p.sourceImage, imageId, built: true };
+  if (!o.push) {
+    r.phase(p.service, 'done', `${taggedRef} (${imageId.slice(7, 19)})`);
+    return { ...base, reference: taggedRef, pushed: false, uploaded: false };
+  }
+  const target = { service: p.service, repository: p.repository, tag, taggedRef };
+  const existing = await registryDigest(ctx, o, target);
+  if (existing) {
+    r.phase(p.service, 'cached', `${taggedRef} is already in the registry`);
+    return { ...base, reference: `${repo}@${existing}`, digest: existing, pushed: true, uploaded: false };
+  }
+  const { reference, digest } = await pushBuilt(ctx, o, guard, target);
+  return { ...base, reference, digest, pushed: true, uploaded: true };
+}
+
+/**
+ * A remote build that failed before any Dockerfile step ran failed on the context: the engine could not fetch
+ * it (unreachable host, unknown ref, a URL form it does not take) or find the Dockerfile in it.
+ */
+function remoteFailure(service: string, remote: string, e: unknown): unknown {
+  if (e instanceof BuildFailure && e.step?.startsWith('step ')) return e;
+  let message: string;
+  if (e instanceof BuildFailure) message = e.message;
+  else if (typeof (e as { statusCode?: unknown })?.statusCode === 'number') {
+    const json = (e as { json?: { message?: string } }).json;
+    message = json?.message ?? (e as Error).message.replace(/^\(HTTP code \d+\) [\w ]+ - /, '');
+  } else return e;
+  // git's multi-line complaints, quoted by the engine, read better on one line; a web server's error page does not help.
+  const oneLine = message
+    .replace(/:?\s*<(!DOCTYPE|html)[\s\S]*$/i, '')
+    .split(/\s*\n\s*/)
+    .filter(Boolean)
+    .join(' ')
+    .replace(/ : /g, ': ')
+    .trim();
+  return error('build.remote-context', `${service}: the Docker engine could not fetch or read the remote build context ${remote}: ${oneLine}`);
+}
+
+/** Pushes `taggedRef` with retries; resolves with the pinned reference `REPO@sha256:...`. */
+async function pushBuilt(
+  ctx: StageContext,
+  o: BuildOptions,
+  guard: ReturnType<typeof engineGuard>,
+  p: Pick<ServicePlan, 'service' | 'repository'> & { tag: string; taggedRef: string },
+): Promise<{ reference: string; digest: string }> {
+  const r = ctx.reporter;
+  const { docker } = await ctx.engine();
+  const repo = repositoryOf(p.repository);
+  const host = registryOf(p.repository);
   r.phase(p.service, 'pushing', p.taggedRef);
   const auth = await ctx.credentials.get(host);
   let attempts = 0;
@@ -364,7 +456,7 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
       signal: o.signal,
     },
   ).catch((e: unknown) => {
-    if (o.signal?.aborted) throw interrupted();
+    if (o.signal?.aborted) throw error('build.cancelled', `${p.service}: interrupted`);
     if (e instanceof PushFailure) {
       const tries = e.engineRetried
         ? `the engine retried the upload itself${attempts > 1 ? `, and the push was tried ${attempts} times` : ''}`
@@ -375,7 +467,7 @@ async function buildOne(ctx: StageContext, plan: ServicePlan, o: BuildOptions): 
     throw e;
   });
   r.phase(p.service, 'done', `${repo}@${digest}`);
-  return { ...base, reference: `${repo}@${digest}`, digest, pushed: true, built, uploaded: true, imageId };
+  return { reference: `${repo}@${digest}`, digest };
 }
 
 const KILLED_STEP = /returned a non-zero code: (137|143)\b/;
@@ -397,17 +489,25 @@ async function engineGone(docker: Dockerode): Promise<Error | undefined> {
   return undefined;
 }
 
-/** Query parameters of POST /build for one service. */
-export function buildQuery(p: ResolvedPlan, version: '1' | '2'): Record<string, unknown> {
+/**
+ * Query parameters of POST /build for one service: `tags` to give the image, the Dockerfile's name in the
+ * context, the input digest for the inputs label, and `remote` when the engine fetches the context itself.
+ */
+export function buildQuery(
+  p: Pick<ServicePlan, 'build' | 'args' | 'labels' | 'platform'>,
+  x: { tags: string[]; dockerfile: string; inputs: string; remote?: string },
+  version: '1' | '2',
+): Record<string, unknown> {
   const b = p.build;
   const q: Record<string, unknown> = {
-    t: [p.taggedRef, ...p.extraTags],
-    dockerfile: p.context.dockerfileName,
-    labels: { ...p.labels, [LABEL_INPUTS]: p.inputs },
+    t: x.tags,
+    dockerfile: x.dockerfile,
+    labels: { ...p.labels, [LABEL_INPUTS]: x.inputs },
     rm: true,
     forcerm: true,
     version,
   };
+  if (x.remote !== undefined) q.remote = x.remote;
   if (Object.keys(p.args).length > 0) q.buildargs = p.args;
   if (b.target) q.target = b.target;
   if (b.cache_from && b.cache_from.length > 0) q.cachefrom = JSON.stringify(b.cache_from);

@@ -2,8 +2,11 @@
 // Engine API can honour (and a clear error for those that need a BuildKit session or buildx), the image
 // names, and - once the context is read - the content-addressed tag: a digest of everything that
 // determines the image (context files after .dockerignore, Dockerfile, args, target, platform, labels).
+// A remote context (a git repository or a URL) is fetched by the engine itself (`remote=`); what is behind
+// its URL can change, so its image is tagged after the build, from the image ID.
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
+import { contextKind, isGitOverSsh } from '../compose/index.js';
 import type { Diagnostics } from '../model/diagnostics.js';
 import type { BuildConfig, Project, Service } from '../model/project.js';
 import { loadContext, type BuildContext } from './context.js';
@@ -15,7 +18,7 @@ import {
   sanitizeRepositoryPath,
   type ImageReference,
   type RegistryTarget,
-} from './reference.js';
+} from '../model/image-reference.js';
 
 export const LABEL_PROJECT = 'io.compose2k8s.project';
 export const LABEL_SERVICE = 'io.compose2k8s.service';
@@ -42,6 +45,8 @@ export interface ServicePlan {
   labels: Record<string, string>;
   /** Whether a push target exists (registry given, or `image:` names one). */
   pushable: boolean;
+  /** The context as written when the engine fetches it (a git repository or a URL); unset for a directory here. */
+  remote?: string;
 }
 
 export interface PlanOptions {
@@ -93,9 +98,7 @@ function planService(project: Project, name: string, s: Service, b: BuildConfig,
   if (b.additional_contexts && Object.keys(b.additional_contexts).length > 0) {
     fail('build.needs-buildkit-session', `${name}: build.additional_contexts needs BuildKit named contexts over a client session, which compose2k8s does not open; use \`docker buildx build --build-context\``);
   }
-  if (/^(https?:\/\/|git@|git:\/\/|github\.com\/)/.test(b.context)) {
-    fail('build.remote-context', `${name}: remote build context ${b.context} is not supported: its content cannot be hashed for the image tag; clone it and point build.context at the directory`);
-  }
+  const remote = checkContext(name, b, fail);
   for (const [key, what] of [
     ['cache_to', 'cache export needs buildx'],
     ['no_cache_filter', 'per-stage cache invalidation needs buildx'],
@@ -153,8 +156,42 @@ function planService(project: Project, name: string, s: Service, b: BuildConfig,
     platform,
     labels: { ...(b.labels ?? {}), [LABEL_PROJECT]: project.name, [LABEL_SERVICE]: name },
     pushable,
+    ...(remote ? { remote } : {}),
   };
 }
+
+/**
+ * The context's kind (resolve-paths.ts): a directory here, or a git repository or URL the engine fetches.
+ * Returns the remote context, or undefined for a local one; what the engine cannot do is an error.
+ */
+function checkContext(name: string, b: BuildConfig, fail: (code: string, message: string) => void): string | undefined {
+  const context = b.context;
+  const kind = contextKind(context);
+  if (kind === 'local') return undefined;
+  if (kind === 'service' || kind === 'builder') {
+    fail('build.remote-context', `${name}: build context ${context} names an image or a BuildKit named context, not something the Engine API builds from; use it as an additional context with \`docker buildx build\`, or point build.context at a directory`);
+    return undefined;
+  }
+  if (context.startsWith('ssh://')) {
+    // Neither builder can: the classic one does not take ssh:// URLs; BuildKit wants the SSH agent over a session.
+    const scp = /^ssh:\/\/git@([^/:]+)(\/.*)$/.exec(context);
+    const hint = scp ? `write it as git@${scp[1]}:${scp[2]} (the classic builder clones that with the SSH keys of the engine's host), or ` : '';
+    fail('build.remote-context', `${name}: build context ${context}: the Docker engine cannot fetch an ssh:// context for compose2k8s (its classic builder does not take ssh:// URLs, and BuildKit needs your SSH agent forwarded over a client session, which compose2k8s does not open); ${hint}clone the repository and point build.context at the directory`);
+    return undefined;
+  }
+  if (b.dockerfile_inline !== undefined) {
+    fail('build.remote-context', `${name}: dockerfile_inline cannot be used with the remote build context ${context}: the engine reads the Dockerfile from the context it fetches; commit the Dockerfile there, or clone the repository and point build.context at the directory`);
+    return undefined;
+  }
+  if (b.dockerfile && isAbsolute(b.dockerfile)) {
+    fail('build.remote-context', `${name}: the Dockerfile ${b.dockerfile} is outside the remote build context ${context}, which the engine fetches itself; name a Dockerfile inside the repository (relative to the context)`);
+    return undefined;
+  }
+  return context;
+}
+
+/** A git context fetched over SSH needs the classic builder, which clones with the engine host's keys. */
+export const needsClassicBuilder = (p: Pick<ServicePlan, 'remote'>): boolean => p.remote !== undefined && isGitOverSsh(p.remote);
 
 export interface ResolvedPlan extends ServicePlan {
   context: BuildContext;
@@ -181,7 +218,23 @@ export function inputDigest(p: Pick<ServicePlan, 'args' | 'platform' | 'labels' 
   return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
 }
 
+/**
+ * The input digest of a build from a remote context, stored in the image's inputs label: the context as written,
+ * the Dockerfile's name in it, args, target, platform and labels. It names the build, not the content behind the
+ * URL, so the image is not tagged by it.
+ */
+export function remoteInputDigest(p: Pick<ServicePlan, 'args' | 'platform' | 'labels' | 'build'> & { remote: string }): string {
+  return inputDigest(p, { digest: `remote:${p.remote}`, dockerfileName: p.build.dockerfile ?? 'Dockerfile', dockerfileContent: '' });
+}
+
+/** The content tag of an image built from a remote context: its image ID is what addresses its content. */
+export function imageContentTag(imageId: string): string {
+  return TAG_PREFIX + imageId.replace(/^sha256:/, '').slice(0, 20);
+}
+
+/** Reads and hashes a local context. A remote plan has nothing to read here: see remoteInputDigest. */
 export async function resolvePlan(p: ServicePlan, workingDir = process.cwd()): Promise<ResolvedPlan> {
+  if (p.remote !== undefined) throw new Error(`${p.service}: the remote build context ${p.remote} is read by the engine, not here`);
   const context = await loadContext({
     context: isAbsolute(p.build.context) ? p.build.context : resolve(workingDir, p.build.context),
     dockerfile: p.build.dockerfile_inline !== undefined ? undefined : p.build.dockerfile,

@@ -7,7 +7,7 @@ import { CredentialStore } from './auth.js';
 import { connect, engineUnreachable, isConnectionError, pingEngine, resolveEngine } from './engine.js';
 import { listProjectImages, type ImageSummary } from './engine-ops.js';
 import { CONTENT_TAG, LABEL_PROJECT, LABEL_SERVICE, planBuilds, resolvePlan } from './plan.js';
-import { apiPathOf, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from './reference.js';
+import { apiPathOf, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from '../model/image-reference.js';
 import { RegistryClient } from './registry.js';
 import type { RetryOptions } from '../model/async.js';
 
@@ -34,12 +34,17 @@ export interface PruneResult {
   registryKept: { service: string; repository: string; tag: string; digest: string }[];
 }
 
-/** The current content tag per service (from the inputs on disk); services whose context cannot be read are skipped. */
+/** The current content tag per service (from the inputs on disk); '' where it cannot be known (remote contexts, unreadable ones). */
 async function currentTags(project: Project, registry: RegistryTarget | undefined, workingDir: string | undefined, d: Diagnostics) {
   const planDiag = new Diagnostics();
   const plans = planBuilds(project, undefined, { registry }, planDiag);
   const out = new Map<string, { tag: string; repository: string; apiPath: string; host: string }>();
   for (const p of plans) {
+    if (p.remote !== undefined) {
+      // Nothing here says which image a remote context gives now: the newest ones are kept.
+      out.set(p.service, { tag: '', repository: repositoryOf(p.repository), apiPath: apiPathOf(p.repository), host: registryOf(p.repository) });
+      continue;
+    }
     try {
       const r = await resolvePlan(p, workingDir);
       out.set(p.service, { tag: r.tag, repository: repositoryOf(p.repository), apiPath: apiPathOf(p.repository), host: registryOf(p.repository) });

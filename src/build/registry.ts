@@ -8,7 +8,7 @@
 // 5xx and 429 (waiting at least what Retry-After asks).
 import { error } from '../model/diagnostics.js';
 import type { AuthConfig, CredentialStore } from './auth.js';
-import { DOCKER_HUB } from './reference.js';
+import { DOCKER_HUB } from '../model/image-reference.js';
 import { REGISTRY_RETRY as DEFAULT_RETRY, parseRetryAfter, withRetry, type RetryOptions } from '../model/async.js';
 
 export const MANIFEST_TYPES = [

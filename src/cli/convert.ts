@@ -63,11 +63,19 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
       secrets: flags.secrets,
       validate: flags.validate,
       strict: flags.strict,
+      // --push implies --build; the lowering says which images no cluster will be able to pull.
+      builtImages: flags.push ? 'pushed' : flags.build ? 'local' : 'none',
     },
     validate: flags.validate,
     build:
       flags.build || flags.push
-        ? { push: flags.push, registry: flags.registry, insecureRegistries: flags.insecureRegistry, parallel: flags.parallel }
+        ? {
+            push: flags.push,
+            registry: flags.registry,
+            insecureRegistries: flags.insecureRegistry,
+            parallel: flags.parallel,
+            warnLocalOnly: false, // the lowering warned per service (image.local-only)
+          }
         : undefined,
     diagnostics,
     onPhase: mark,

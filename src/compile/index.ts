@@ -17,6 +17,8 @@ export interface BuildChoices {
   insecureRegistries?: string[];
   parallel?: number;
   signal?: AbortSignal;
+  /** The build stage's own warning about images it did not push (off when the lowering already warned). */
+  warnLocalOnly?: boolean;
 }
 
 export interface CompileOptions {
@@ -79,15 +81,20 @@ export async function compile(options: CompileOptions): Promise<Compiled> {
     options.onPhase?.('validate');
   }
   if (options.build && Object.values(loaded.project.services).some((svc) => svc.build)) {
-    diagnostics.throwIfErrors();
+    throwLocated(diagnostics, loaded);
     const { buildAndPush, pinImages } = await import('../build/index.js');
     const built = await buildAndPush(loaded.project, { ...options.build, diagnostics, workingDir: loaded.source.workingDir });
     pinImages(objects, built);
     options.onPhase?.('build');
   }
+  throwLocated(diagnostics, loaded);
+  return compiled;
+}
+
+/** Throws the errors so far, each with the file and line of its compose path. */
+function throwLocated(diagnostics: Diagnostics, loaded: LoadedProject): void {
   const errors = diagnostics.errors;
   if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locateIn(d, loaded)));
-  return compiled;
 }
 
 /** A diagnostic with a compose path gets the file and line it came from. */

@@ -1,14 +1,13 @@
 // Short syntax -> canonical long form (compose-go transform/* and transform/defaults.go, plus the value
 // decoding its typed model does: durations re-printed Go-style, byte sizes as numbers, YAML 1.1
-// booleans, octal modes), applied to the merged plain-JS model. Also resolves relative paths (bind
-// sources, build contexts, env_file, label_file, secret/config files) against the working directory and
-// the bare keys of `environment` and `build.args` against the project environment.
+// booleans, octal modes), applied to the merged plain-JS model. Then relative paths are resolved against
+// the working directory by the table of resolve-paths.ts, and the bare keys of `environment` and
+// `build.args` against the project environment.
 //
 // The loader calls this after every document it merges, so each step must be idempotent: feeding the
 // canonical form back in returns it unchanged. Keys this file does not know (x-* extensions included)
 // are kept verbatim.
 
-import { lstatSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { DiagnosticError, error } from '../model/diagnostics.js';
 import type { Port, Project } from '../model/project.js';
@@ -26,6 +25,7 @@ import {
   parseOctalMode,
 } from './syntax/units.js';
 import { cleanPath, parseVolumeSpec } from './syntax/volumes.js';
+import { resolveRelativePaths } from './resolve-paths.js';
 
 export interface CanonicalContext {
   /** The project directory; relative paths resolve against it. */
@@ -71,7 +71,8 @@ export function canonicalize(project: Record<string, unknown>, context: Canonica
       isDict(m) ? withCasts(m, `models.${key}`, ctx, { context_size: 'int' }) : m,
     );
   }
-  return out as unknown as Project;
+  const home = context.lookupEnv('HOME') ?? homedir();
+  return resolveRelativePaths(out, { workingDir: context.workingDir, home, memo: ctx.absPaths }) as unknown as Project;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -241,64 +242,6 @@ function options(v: unknown, path: string): Record<string, string> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Paths (compose-go paths/resolve.go)
-
-function home(ctx: RunContext): string {
-  return ctx.lookupEnv('HOME') ?? homedir();
-}
-
-/** Go's filepath.Join on Unix: empty elements ignored, result cleaned. */
-function joinPath(...parts: string[]): string {
-  const nonEmpty = parts.filter((p) => p !== '');
-  return nonEmpty.length === 0 ? '' : cleanPath(nonEmpty.join('/'));
-}
-
-function expandUser(p: string, ctx: RunContext): string {
-  return p.startsWith('~') ? joinPath(home(ctx), p.slice(1)) : p;
-}
-
-function isWindowsAbs(p: string): boolean {
-  return /^[A-Za-z]:[\\/]/.test(p) || /^[\\/]{2}[^\\/]+[\\/]+[^\\/]+/.test(p);
-}
-
-/** paths.absPath: `~` expanded, relative paths joined to the working directory, "" kept. */
-function absPath(p: string, ctx: RunContext): string {
-  return memo(ctx.absPaths, p, () => resolveAbsPath(p, ctx));
-}
-
-function resolveAbsPath(p: string, ctx: RunContext): string {
-  const v = expandUser(p, ctx);
-  if (v.startsWith('/') || v === '') return v;
-  return joinPath(ctx.workingDir, v);
-}
-
-/** paths.maybeUnixPath: like absPath, but Windows absolute paths are kept too. */
-function maybeUnixPath(p: string, ctx: RunContext): string {
-  const v = expandUser(p, ctx);
-  if (v.startsWith('/') || isWindowsAbs(v)) return v;
-  return joinPath(ctx.workingDir, v);
-}
-
-const REMOTE_CONTEXT = ['https://', 'http://', 'git://', 'ssh://', 'github.com/', 'git@', 'service:'];
-
-/** Build contexts: URLs, git references and `service:` contexts are left alone. */
-function absContextPath(p: string, ctx: RunContext): string {
-  if (p.includes('://') || REMOTE_CONTEXT.some((prefix) => p.startsWith(prefix))) return p;
-  return absPath(p, ctx);
-}
-
-/** develop.watch paths: absolute, and a symbolic link is followed (utils.ResolveSymbolicLink). */
-function absSymbolicLink(p: string, ctx: RunContext): string {
-  const abs = absPath(p, ctx);
-  try {
-    if (lstatSync(abs).isSymbolicLink()) return realpathSync(abs);
-  } catch {
-    // A missing path is kept as written.
-  }
-  return abs;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Services
 
 type Transform = (value: unknown, path: string, ctx: RunContext) => unknown;
@@ -354,12 +297,12 @@ const SERVICE_TRANSFORMS: Record<string, Transform> = {
   env_file: (v, p, ctx) => canonicalEnvFiles(v, p, ctx),
   environment: (v, p, ctx) => canonicalEnvironment(v, p, ctx),
   expose: (v) => stringList(v),
-  extends: (v, p, ctx) => canonicalExtends(v, p, ctx),
+  extends: (v, p) => canonicalExtends(v, p),
   extra_hosts: (v, p) => guard('canonical.extra-hosts', p, () => parseExtraHosts(v as unknown[] | Dict)),
   gpus: (v, p) => canonicalGpus(v, p),
   group_add: (v) => stringList(v),
   healthcheck: (v, p, ctx) => canonicalHealthcheck(v as Dict, p, ctx),
-  label_file: (v, _p, ctx) => stringList(v).map((f) => absPath(f, ctx)),
+  label_file: (v) => stringList(v),
   labels: (v, p) => mapping(v, p),
   logging: (v, p) => (isDict(v) && v.options != null ? { ...v, options: options(v.options, `${p}.options`) } : v),
   models: (v, p) => canonicalNamedRefs(v, p),
@@ -424,18 +367,16 @@ function canonicalEnvFiles(v: unknown, path: string, ctx: RunContext): Dict[] {
     if (typeof e === 'string') entry = { path: e };
     else if (isDict(e)) entry = { ...e };
     else fail('canonical.type', `${at}: invalid type ${goType(e)} for env_file`, at);
-    entry.path = absPath(String(entry.path ?? ''), ctx);
+    entry.path = String(entry.path ?? '');
     entry.required = entry.required === undefined || entry.required === null ? true : toBool(entry.required, `${at}.required`, ctx);
     return entry;
   });
 }
 
-function canonicalExtends(v: unknown, path: string, ctx: RunContext): Dict {
+function canonicalExtends(v: unknown, path: string): Dict {
   if (typeof v === 'string') return { service: v };
   if (!isDict(v)) fail('canonical.type', `${path}: invalid type ${goType(v)} for extends`, path);
-  const out = { ...v };
-  if (typeof out.file === 'string') out.file = absPath(out.file, ctx);
-  return out;
+  return { ...v };
 }
 
 function canonicalDependsOn(v: unknown, path: string, ctx: RunContext): Record<string, Dict> {
@@ -521,7 +462,7 @@ function canonicalMount(v: unknown, path: string, ctx: RunContext): Dict {
     if (mount.source === undefined || mount.source === null) {
       fail('canonical.volumes', 'invalid mount config for type "bind": field Source must not be empty', path);
     }
-    mount.source = maybeUnixPath(String(mount.source), ctx);
+    mount.source = String(mount.source);
   }
   return mount;
 }
@@ -677,7 +618,6 @@ function canonicalDevelop(v: Dict, path: string, ctx: RunContext): Dict {
       if (!isDict(w)) return w;
       const at = `${path}.watch[${i}]`;
       const rule = withCasts(w, at, ctx, { initial_sync: 'bool' });
-      if (typeof rule.path === 'string') rule.path = absSymbolicLink(rule.path, ctx);
       for (const key of ['ignore', 'include']) if (rule[key] != null) rule[key] = stringList(rule[key]);
       if (isDict(rule.exec)) rule.exec = hook(rule.exec, `${at}.exec`, ctx);
       return rule;
@@ -712,7 +652,7 @@ function canonicalBuild(v: unknown, path: string, ctx: RunContext): Dict {
   if (typeof v === 'string') build = { context: v };
   else if (isDict(v)) build = withCasts(v, path, ctx, BUILD_CASTS);
   else fail('canonical.type', `${path}: invalid type ${goType(v)} for build`, path);
-  build.context = absContextPath(typeof build.context === 'string' ? build.context : '.', ctx);
+  build.context = typeof build.context === 'string' ? build.context : '.';
   if (build.dockerfile === undefined && build.dockerfile_inline === undefined) build.dockerfile = 'Dockerfile';
   if (build.args != null) {
     // Bare keys take their value from the project environment and are dropped when it is unset.
@@ -725,12 +665,10 @@ function canonicalBuild(v: unknown, path: string, ctx: RunContext): Dict {
     }
     build.args = args;
   }
-  if (build.ssh != null) build.ssh = canonicalSsh(build.ssh, `${path}.ssh`, ctx);
+  if (build.ssh != null) build.ssh = canonicalSsh(build.ssh, `${path}.ssh`);
   if (build.labels != null) build.labels = mapping(build.labels, `${path}.labels`);
   if (build.additional_contexts != null) {
-    build.additional_contexts = mapEntries(keyValues(build.additional_contexts, `${path}.additional_contexts`), (c) =>
-      absContextPath(String(c), ctx),
-    );
+    build.additional_contexts = mapEntries(keyValues(build.additional_contexts, `${path}.additional_contexts`), (c) => String(c));
   }
   for (const key of ['cache_from', 'cache_to', 'tags', 'platforms', 'entitlements', 'no_cache_filter']) {
     if (build[key] != null) build[key] = stringList(build[key]);
@@ -758,8 +696,8 @@ function keyValues(v: unknown, path: string): Dict {
   return out;
 }
 
-/** build.ssh: `[default, id=path]` becomes `{default: null, id: path}`; key paths are resolved. */
-function canonicalSsh(v: unknown, path: string, ctx: RunContext): Record<string, string | null> {
+/** build.ssh: `[default, id=path]` becomes `{default: null, id: path}` (key paths are resolved with the others). */
+function canonicalSsh(v: unknown, path: string): Record<string, string | null> {
   let ssh: Record<string, string | null>;
   if (Array.isArray(v)) {
     ssh = {};
@@ -778,7 +716,7 @@ function canonicalSsh(v: unknown, path: string, ctx: RunContext): Record<string,
   } else {
     fail('canonical.ssh', `${path}: invalid type ${goType(v)} for ssh`, path);
   }
-  return mapEntries(ssh, (p) => (typeof p === 'string' && p !== '' ? maybeUnixPath(p, ctx) : (p as string | null)));
+  return ssh;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -816,12 +754,6 @@ function canonicalResource(kind: ResourceKind, value: unknown, path: string, ctx
   if (r.labels != null) r.labels = mapping(r.labels, `${path}.labels`);
   if (r.driver_opts != null) r.driver_opts = options(r.driver_opts, `${path}.driver_opts`);
   if (kind === 'networks' && isDict(r.ipam)) r.ipam = canonicalIpam(r.ipam, `${path}.ipam`);
-  if (kind === 'volumes' && r.driver === 'local' && isDict(r.driver_opts)) {
-    const opts = r.driver_opts;
-    // A local volume with `o: bind` is a bind mount in disguise: its device is a host path.
-    if (opts.o === 'bind' && typeof opts.device === 'string') opts.device = maybeUnixPath(opts.device, ctx);
-  }
-  if ((kind === 'secrets' || kind === 'configs') && typeof r.file === 'string') r.file = maybeUnixPath(r.file, ctx);
   return r;
 }
 

@@ -3,6 +3,7 @@
 
 import { DiagnosticError, type Diagnostic } from '../model/diagnostics.js';
 import type { DeviceRequest, Project, Service } from '../model/project.js';
+import { contextKind } from './resolve-paths.js';
 import { isGoIp } from './syntax/ip.js';
 
 const INVALID = 'invalid compose project';
@@ -37,6 +38,13 @@ function checkService(project: Project, name: string, s: Service, disabled: Reco
   if (s.build?.dockerfile && s.build.dockerfile_inline) {
     // "mutualy" is compose-go's spelling.
     report('consistency.dockerfile-conflict', `service "${name}" declares mutualy exclusive dockerfile and dockerfile_inline: ${INVALID}`, `${at}.build`);
+  }
+  for (const [key, context] of Object.entries(s.build?.additional_contexts ?? {})) {
+    if (contextKind(context) !== 'service') continue;
+    const target = context.slice('service:'.length);
+    const path = `${at}.build.additional_contexts.${key}`;
+    if (!project.services[target]) report('consistency.build-context-service', `service "${name}" declares unknown service "${target}" as additional contexts ${key}`, path);
+    else if (!project.services[target]!.build) report('consistency.build-context-service', `service "${name}" declares non-buildable service "${target}" as additional contexts ${key}`, path);
   }
   if (s.build?.platforms?.length && s.platform && !s.build.platforms.includes(s.platform)) {
     report('consistency.build-platform', `service.build.platforms MUST include service.platform "${s.platform}": ${INVALID}`, `${at}.build.platforms`);

@@ -5,6 +5,7 @@ import { error } from '../model/diagnostics.js';
 import { interpolateDocument } from './interpolate-tree.js';
 import type { LoadSession, ModelInput } from './loader.js';
 import { mergeModels, mergeServiceForExtends } from './merge.js';
+import { absContextPath, absPath, maybeUnixPath } from './resolve-paths.js';
 import { OverrideTag, ResetTag } from './tags.js';
 
 type Dict = Record<string, unknown>;
@@ -89,22 +90,39 @@ function servicesOfFile(path: string, input: ModelInput, session: LoadSession): 
 }
 
 const isRelative = (p: string) => p === '.' || p === '..' || p.startsWith('./') || p.startsWith('../');
-/** compose-go resolves every non-absolute file path (env_file, label_file, long bind sources), not only `./x`. */
-const isRemoteContext = (p: string) => p.includes('://') || /^(service:|github\.com\/|git@)/.test(p);
 
-/** Makes the relative paths of a service taken from another directory absolute, against that directory. */
+/**
+ * Makes the relative paths of a service taken from another directory absolute, against that directory. The
+ * service is still in the short forms of its file, so each form is handled here, with the resolvers of
+ * resolve-paths.ts (`~` is left for the loader, which expands it with the project's HOME).
+ */
 export function rebasePaths(svc: Dict, dir: string): Dict {
-  const abs = (p: string) => (isAbsolute(p) || p.startsWith('~') ? p : resolve(dir, p));
+  const base = { workingDir: dir, home: undefined };
+  const abs = (p: string) => absPath(p, base);
+  const context = (p: string) => absContextPath(p, base);
   const out: Dict = { ...svc };
-  if (typeof out.build === 'string') out.build = isRemoteContext(out.build) ? out.build : abs(out.build);
+  if (typeof out.build === 'string') out.build = context(out.build);
   else if (out.build && typeof out.build === 'object') {
     const b = { ...(out.build as Dict) };
-    if (typeof b.context === 'string') b.context = isRemoteContext(b.context) ? b.context : abs(b.context);
+    if (typeof b.context === 'string') b.context = context(b.context);
     else if (b.context === undefined) b.context = dir;
-    if (b.additional_contexts && typeof b.additional_contexts === 'object' && !Array.isArray(b.additional_contexts)) {
-      b.additional_contexts = Object.fromEntries(
-        Object.entries(b.additional_contexts as Dict).map(([k, c]) => [k, typeof c === 'string' && !isRemoteContext(c) && !c.startsWith('docker-image:') && !c.startsWith('oci-layout:') ? abs(c) : c]),
-      );
+    const extra = b.additional_contexts;
+    if (Array.isArray(extra)) {
+      b.additional_contexts = extra.map((c) => {
+        const at = typeof c === 'string' ? c.indexOf('=') : -1;
+        return at < 0 ? c : `${(c as string).slice(0, at)}=${context((c as string).slice(at + 1))}`;
+      });
+    } else if (extra && typeof extra === 'object') {
+      b.additional_contexts = Object.fromEntries(Object.entries(extra as Dict).map(([k, c]) => [k, typeof c === 'string' ? context(c) : c]));
+    }
+    const key = (p: unknown) => (typeof p === 'string' && p !== '' ? maybeUnixPath(p, base) : p);
+    if (Array.isArray(b.ssh)) {
+      b.ssh = b.ssh.map((k) => {
+        const at = typeof k === 'string' ? k.indexOf('=') : -1;
+        return at < 0 ? k : `${(k as string).slice(0, at)}=${key((k as string).slice(at + 1)) as string}`;
+      });
+    } else if (b.ssh && typeof b.ssh === 'object') {
+      b.ssh = Object.fromEntries(Object.entries(b.ssh as Dict).map(([k, p]) => [k, key(p)]));
     }
     out.build = b;
   }
@@ -126,7 +144,7 @@ export function rebasePaths(svc: Dict, dir: string): Dict {
         return i > 0 && isRelative(v.slice(0, i)) ? resolve(dir, v.slice(0, i)) + v.slice(i) : v;
       }
       const o = v as Dict;
-      return o.type === 'bind' && typeof o.source === 'string' ? { ...o, source: abs(o.source) } : o;
+      return o.type === 'bind' && typeof o.source === 'string' ? { ...o, source: maybeUnixPath(o.source, base) } : o;
     });
   }
   return out;

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Diagnostics } from '../model/diagnostics.js';
 import type { Project, SourceLocation } from '../model/project.js';
+import { contextKind, localPaths, type LocalPath } from './resolve-paths.js';
 
 /** Largest file of the project we read into memory (env files, secrets, configs): the compose file limit. */
 export const MAX_READ_BYTES = 32 * 1024 * 1024;
@@ -107,43 +108,14 @@ export interface PathCheckOptions {
   home?: string;
 }
 
-interface Candidate {
-  /** Compose path of the entry, for the diagnostic. */
-  at: string;
-  what: string;
-  path: string;
-  /** We read it ourselves (env files, secrets, configs): a special file is always an error. */
-  read: boolean;
-}
-
-const REMOTE_CONTEXT = /^([a-z][a-z0-9+.-]*:\/\/|git@|github\.com\/)/i;
-
-function candidates(project: Project, home: string): Candidate[] {
-  const out: Candidate[] = [];
+/** The local paths of the project (resolve-paths.ts's table), then the Dockerfile of each local build. */
+function candidates(project: Project, home: string): LocalPath[] {
+  // Bind sources are resolved with the project's HOME; a `~` left here is the user's.
+  const out = localPaths(project).map((c) => (c.what === 'bind mount source' && c.path.startsWith('~') ? { ...c, path: join(home, c.path.slice(1)) } : c));
   for (const [name, svc] of Object.entries(project.services)) {
-    const base = `services.${name}`;
-    (svc.env_file ?? []).forEach((ef, i) => out.push({ at: `${base}.env_file[${i}]`, what: 'env_file', path: ef.path, read: true }));
-    (svc.label_file ?? []).forEach((f, i) => out.push({ at: `${base}.label_file[${i}]`, what: 'label_file', path: f, read: true }));
-    (svc.volumes ?? []).forEach((v, i) => {
-      if (v.type !== 'bind' || !v.source) return;
-      const source = v.source.startsWith('~') ? join(home, v.source.slice(1)) : v.source;
-      out.push({ at: `${base}.volumes[${i}]`, what: 'bind mount source', path: source, read: false });
-    });
     const build = svc.build;
-    if (build && typeof build.context === 'string' && !REMOTE_CONTEXT.test(build.context)) {
-      out.push({ at: `${base}.build.context`, what: 'build context', path: build.context, read: false });
-      if (build.dockerfile && !build.dockerfile_inline) out.push({ at: `${base}.build.dockerfile`, what: 'Dockerfile', path: resolve(build.context, build.dockerfile), read: true });
-      for (const [k, ctx] of Object.entries(build.additional_contexts ?? {})) {
-        if (typeof ctx === 'string' && !REMOTE_CONTEXT.test(ctx) && !/^(docker-image|service|target|oci-layout):/.test(ctx)) {
-          out.push({ at: `${base}.build.additional_contexts.${k}`, what: 'build context', path: ctx, read: false });
-        }
-      }
-    }
-  }
-  for (const kind of ['secrets', 'configs'] as const) {
-    for (const [name, def] of Object.entries(project[kind] ?? {})) {
-      if (def && typeof def.file === 'string' && !def.external) out.push({ at: `${kind}.${name}.file`, what: `${kind.slice(0, -1)} file`, path: def.file, read: true });
-    }
+    if (!build || contextKind(build.context) !== 'local' || !build.dockerfile || build.dockerfile_inline) continue;
+    out.push({ at: `services.${name}.build.dockerfile`, what: 'Dockerfile', path: resolve(build.context, build.dockerfile), read: true });
   }
   return out;
 }

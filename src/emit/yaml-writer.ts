@@ -6,7 +6,7 @@
 // of printable ASCII, and multi-line values of printable ASCII, tabs and newlines (block literals: config files and
 // scripts in ConfigMaps). Anything else in a document (null, undefined in an array, a Buffer, non-ASCII text,
 // multi-line keys, `|+` blocks, very long keys, `<<`, text starting with a document marker) makes that whole document
-// go through the library instead, so the output is always the library's. test/lower/yaml-writer.test.ts compares them.
+// go through the library instead, so the output is always the library's. test/emit/yaml-writer.test.ts compares them.
 
 import { Document, stringify } from 'yaml';
 

@@ -2,6 +2,7 @@
 // security, lifecycle hooks, hosts and DNS, shared memory and tmpfs, pull policy, platform and GPUs.
 
 import type { Service, DeviceRequest } from '../model/project.js';
+import { reportBuild } from './built-images.js';
 import { addMount, addVolume, setResource, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { applyHooks } from './hooks.js';
 import { isDnsLabel } from './names.js';
@@ -36,6 +37,7 @@ export function lowerContainer(ctx: LowerContext, unit: ServiceUnit): void {
     c.image = `${ctx.project.name}-${unit.service}`;
     if (!s.build) d.error('container.no-image', `${unit.service} has neither image nor build`, { path: unit.path });
   }
+  if (s.build) reportBuild(ctx, unit, c.image);
 
   // entrypoint -> command, command -> args; `$` is never rewritten (B1), only escaped from Kubernetes' $(VAR).
   if (s.entrypoint) {

@@ -1,5 +1,6 @@
 // Options of the lowering stage (Compose model -> Kubernetes objects). The CLI maps its flags onto these;
 // per-service `x-kubernetes` fields and `kompose.*` labels override them (see settings.ts).
+import type { BuiltImages } from './built-images.js';
 
 export type ExposeMode = 'none' | 'nodeport' | 'loadbalancer' | 'ingress';
 /**
@@ -53,8 +54,10 @@ export interface LowerOptions {
   secrets: 'inline' | 'reference';
   /** Validate every object with kubernetes-models (see validate.ts; heavy, loaded on demand). */
   validate: boolean;
-  /** Turn every `ignored` report entry into an error. */
+  /** Turn every `ignored` report entry, and images no cluster can pull, into errors. */
   strict: boolean;
+  /** What this run's build stage does with the images of services with `build:` (see built-images.ts). */
+  builtImages: BuiltImages;
   /** Kubernetes cluster DNS domain, used by DNS waits. */
   clusterDomain: string;
   files: FilePort;
@@ -86,6 +89,7 @@ export function resolveOptions(partial: Partial<LowerOptions> = {}): LowerOption
     secrets: 'reference',
     validate: false,
     strict: false,
+    builtImages: 'none',
     clusterDomain: 'cluster.local',
     files: noFiles,
     ...defined,

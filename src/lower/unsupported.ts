@@ -1,5 +1,5 @@
 // Service keys no pass maps, each with the reason, so the report says why instead of "not implemented".
-// Keys handled before lowering (by the loader or the build stage) are recorded as mapped there.
+// Keys handled before lowering (by the loader) are recorded as mapped there; `build` by built-images.ts.
 
 import type { Service } from '../model/project.js';
 import { workloadRef } from './context.js';
@@ -9,7 +9,6 @@ type Key = keyof Service & string;
 
 /** Consumed before lowering: where they went. */
 const HANDLED_ELSEWHERE: Record<string, string> = {
-  build: 'build stage (image built and pushed; the manifest references it)',
   profiles: 'loader (service selection)',
   extends: 'loader (merged into the service)',
   label_file: 'loader (merged into labels)',

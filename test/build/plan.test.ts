@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery } from '../../src/build/index.js';
-import { planBuilds, resolvePlan, CONTENT_TAG, LABEL_INPUTS } from '../../src/build/plan.js';
-import { parseRegistryTarget } from '../../src/build/reference.js';
+import { imageContentTag, needsClassicBuilder, planBuilds, remoteInputDigest, resolvePlan, CONTENT_TAG, LABEL_INPUTS } from '../../src/build/plan.js';
+import { parseRegistryTarget } from '../../src/model/image-reference.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import type { BuildConfig, Project } from '../../src/model/project.js';
 
@@ -49,12 +49,37 @@ describe('planning', () => {
     [{ ssh: { default: null } }, 'build.needs-buildkit-session', /build\.ssh.*SSH agent/],
     [{ platforms: ['linux/amd64', 'linux/arm64'] }, 'build.needs-buildx', /needs buildx/],
     [{ additional_contexts: { x: '../x' } }, 'build.needs-buildkit-session', /named contexts/],
-    [{ context: 'https://github.com/o/r.git#main' }, 'build.remote-context', /remote build context/],
+    [{ context: 'ssh://git@github.com/o/r.git#main' }, 'build.remote-context', /cannot fetch an ssh:\/\/ context .*write it as git@github\.com:\/o\/r\.git#main/],
+    [{ context: 'ssh://git@host:2222/r.git' }, 'build.remote-context', /^web: build context ssh:\/\/git@host:2222\/r\.git: .*\); clone the repository/],
+    [{ context: 'git@github.com:o/r.git', dockerfile: undefined, dockerfile_inline: 'FROM scratch' }, 'build.remote-context', /dockerfile_inline cannot be used with the remote build context git@github\.com:o\/r\.git/],
+    [{ context: 'https://h/r.git', dockerfile: '/abs/Dockerfile' }, 'build.remote-context', /Dockerfile \/abs\/Dockerfile is outside the remote build context https:\/\/h\/r\.git/],
+    [{ context: 'docker-image://alpine' }, 'build.remote-context', /names an image or a BuildKit named context/],
+    [{ context: 'service:base' }, 'build.remote-context', /names an image or a BuildKit named context/],
   ])('refuses %j clearly', (b, code, message) => {
     const { plans, d } = plan(project(b as Partial<BuildConfig>));
     expect(plans).toEqual([]);
     expect(d.errors[0]).toMatchObject({ code, path: 'services.web.build' });
     expect(d.errors[0]!.message).toMatch(message);
+  });
+
+  it.each([
+    ['git://127.0.0.1/r.git#main:sub', false],
+    ['https://github.com/o/r.git#v1:dir', false],
+    ['http://127.0.0.1:8080/ctx.tar.gz', false],
+    ['github.com/o/r', false],
+    ['git@github.com:o/r.git', true],
+  ])('hands the remote context %s to the engine as written', async (context, classic) => {
+    const { plans, d } = plan(project({ context }));
+    expect(d.items).toEqual([]);
+    expect(plans[0]).toMatchObject({ service: 'web', remote: context, repository: { path: 'proj-web' } });
+    expect(needsClassicBuilder(plans[0]!)).toBe(classic);
+    await expect(resolvePlan(plans[0]!)).rejects.toThrow(/read by the engine/);
+  });
+
+  it('plans a local context as one to read here', () => {
+    const { plans } = plan(project());
+    expect(plans[0]!.remote).toBeUndefined();
+    expect(needsClassicBuilder(plans[0]!)).toBe(false);
   });
 
   it('needs somewhere to push', () => {
@@ -100,7 +125,7 @@ describe('content tags', () => {
     const p = await resolvePlan(
       plan(project({ args: { A: '1' }, target: 'final', cache_from: ['c:1'], network: 'none', extra_hosts: { h: ['1.2.3.4', '::1'] }, shm_size: 1024, no_cache: true, pull: true, platforms: ['linux/arm64'], ulimits: { nofile: { soft: 1, hard: 2 } } })).plans[0]!,
     );
-    const q = buildQuery(p, '2');
+    const q = buildQuery(p, { tags: [p.taggedRef, ...p.extraTags], dockerfile: p.context.dockerfileName, inputs: p.inputs }, '2');
     expect(q).toMatchObject({
       t: [p.taggedRef, 'proj-web:latest'],
       dockerfile: 'Dockerfile',
@@ -118,5 +143,16 @@ describe('content tags', () => {
     });
     expect((q.labels as Record<string, string>)[LABEL_INPUTS]).toBe(p.inputs);
     expect(p.taggedRef).toBe(`proj-web:${p.tag}`);
+    expect(q.remote).toBeUndefined();
+  });
+
+  it('for a remote context: remote=, the Dockerfile named in it, and a tag from the image ID', () => {
+    const p = plan(project({ context: 'git://h/r.git#main:sub', dockerfile: 'build/Dockerfile', args: { A: '1' } })).plans[0]!;
+    const inputs = remoteInputDigest({ ...p, remote: p.remote! });
+    const q = buildQuery(p, { tags: p.extraTags, dockerfile: p.build.dockerfile!, inputs, remote: p.remote }, '1');
+    expect(q).toMatchObject({ remote: 'git://h/r.git#main:sub', dockerfile: 'build/Dockerfile', t: ['proj-web:latest'], buildargs: { A: '1' }, version: '1' });
+    expect(inputs).not.toBe(remoteInputDigest({ ...p, remote: 'git://h/r.git#other:sub' }));
+    expect(imageContentTag('sha256:0123456789abcdef0123456789abcdef')).toBe('c2k-0123456789abcdef0123');
+    expect(imageContentTag('sha256:0123456789abcdef0123456789abcdef')).toMatch(CONTENT_TAG);
   });
 });

@@ -62,6 +62,16 @@ describe('§4.2 dockerfile and dockerfile_inline', () => {
     expect(messages(p('linux/arm64'))).toEqual(['service.build.platforms MUST include service.platform "linux/arm64": invalid compose project']);
     expect(messages(p('linux/amd64'))).toEqual([]);
   });
+
+  it('requires a `service:` additional context to name a service with build (loader/validate.go)', () => {
+    const p = (target: Service | undefined) =>
+      project({ web: { build: { context: '.', additional_contexts: { base: 'service:base', img: 'docker-image://alpine' } } }, ...(target ? { base: target } : {}) });
+    expect(problems(p(undefined))).toMatchObject([
+      { code: 'consistency.build-context-service', message: 'service "web" declares unknown service "base" as additional contexts base', path: 'services.web.build.additional_contexts.base' },
+    ]);
+    expect(messages(p(img()))).toEqual(['service "web" declares non-buildable service "base" as additional contexts base']);
+    expect(messages(p({ build: { context: '.' } }))).toEqual([]);
+  });
 });
 
 describe('§4.3 network_mode and networks', () => {

@@ -19,9 +19,10 @@ describe('containers', () => {
     expect(c.args).toEqual(['echo $MY_VAR ${OTHER} $$(date)']);
   });
   test('a service without image uses the Compose build image name', () => {
-    const r = lower(project({ api: { build: { context: '.' } } }));
+    const r = lower(project({ api: { build: { context: '.' } } }), { builtImages: 'pushed' });
     expect(mainContainer(find(r.objects, 'Deployment', 'api')).image).toBe('demo-api');
-    expect(entry(r.report, 'services.api.build')[0]!.status).toBe('mapped');
+    expect(entry(r.report, 'services.api.build')[0]).toMatchObject({ status: 'mapped', to: 'build stage (image built and pushed; the manifests pin its digest)' });
+    expect(r.diagnostics.items).toEqual([]);
   });
   test('user uid:gid -> securityContext; a user name is warned about and left out', () => {
     expect(one({ user: '1000:2000' }).c.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 2000 });
@@ -119,5 +120,63 @@ describe('containers', () => {
       'services.app.logging',
       'services.app.ulimits',
     ]);
+  });
+});
+
+describe('images that exist only where they are built (image.local-only)', () => {
+  const services = {
+    backend: { build: { context: '.' } },
+    hub: { build: { context: '.' }, image: 'myorg/front:1' },
+    qualified: { build: { context: '.' }, image: 'registry.example.com/org/api:1' },
+    db: { image: 'mysql:8' },
+  };
+  const run = (options = {}) => lower(project(services), options);
+  const byPath = (r: ReturnType<typeof run>) => Object.fromEntries(r.diagnostics.items.map((d) => [d.path, d]));
+
+  test('without a build stage: one warning per service whose image no cluster can pull, with the remedy', () => {
+    const r = run();
+    const d = byPath(r);
+    expect(r.diagnostics.items.map((x) => [x.severity, x.code, x.path])).toEqual([
+      ['warning', 'image.local-only', 'services.backend.build'],
+      ['warning', 'image.local-only', 'services.hub.build'],
+      ['info', 'image.not-built', 'services.qualified.build'],
+    ]);
+    expect(d['services.backend.build']!.message).toBe(
+      'backend: the image demo-backend exists only where build: makes it; no cluster can pull it (its pods would stay in ImagePullBackOff): build and push it with `convert --build --push --registry REGISTRY` (the manifests then pin its digest), or deploy with `compose2k8s up --registry REGISTRY`',
+    );
+    expect(d['services.hub.build']!.message).toMatch(/^hub: the image myorg\/front:1 is made by build: and not pushed by this command; a cluster pulls it from Docker Hub \(docker\.io\/myorg\/front\)/);
+    // A registry-qualified image may be pushed by the user: only a note.
+    expect(d['services.qualified.build']!.message).toMatch(/^qualified: registry\.example\.com\/org\/api:1 is neither built nor pushed by this command; the cluster pulls it from registry\.example\.com/);
+    // The report says so too, without a second (lower.ignored) warning.
+    expect(entry(r.report, 'services.backend.build')).toEqual([expect.objectContaining({ status: 'ignored', reason: expect.stringMatching(/^not built: the image demo-backend exists only where it is built; build and push it/) })]);
+    expect(entry(r.report, 'services.qualified.build')[0]).toMatchObject({ status: 'approximated', to: 'Deployment/qualified image registry.example.com/org/api:1' });
+    expect(mainContainer(find(r.objects, 'Deployment', 'backend')).image).toBe('demo-backend');
+  });
+
+  test('--strict makes them errors; the qualified one stays a note', () => {
+    const r = run({ strict: true });
+    expect(r.diagnostics.errors.map((x) => [x.code, x.path])).toEqual([
+      ['image.local-only', 'services.backend.build'],
+      ['image.local-only', 'services.hub.build'],
+    ]);
+    expect(r.diagnostics.errors[0]!.message).toMatch(/ \(--strict\)$/);
+    expect(r.diagnostics.warnings).toEqual([]);
+  });
+
+  test('built into the local engine only: every service with build: is warned about, qualified or not', () => {
+    const r = run({ builtImages: 'local' });
+    expect(r.diagnostics.items.map((x) => [x.severity, x.code, x.path])).toEqual([
+      ['warning', 'image.local-only', 'services.backend.build'],
+      ['warning', 'image.local-only', 'services.hub.build'],
+      ['warning', 'image.local-only', 'services.qualified.build'],
+    ]);
+    expect(r.diagnostics.items[0]!.message).toMatch(/^backend: its image is built into the local Docker engine only.*add --push --registry REGISTRY/);
+    expect(entry(r.report, 'services.backend.build')[0]).toMatchObject({ status: 'approximated' });
+  });
+
+  test('built and pushed: nothing to say', () => {
+    const r = run({ builtImages: 'pushed', strict: true });
+    expect(r.diagnostics.items).toEqual([]);
+    expect(entry(r.report, 'services.hub.build')[0]).toMatchObject({ status: 'mapped' });
   });
 });

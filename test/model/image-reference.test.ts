@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiPathOf, formatReference, parseReference, parseRegistryTarget, registryOf, reroot, sanitizeRepositoryPath } from '../../src/build/reference.js';
+import { apiPathOf, formatReference, parseReference, parseRegistryTarget, registryOf, reroot, sanitizeRepositoryPath } from '../../src/model/image-reference.js';
 
 describe('image references', () => {
   it.each([
