@@ -72,7 +72,7 @@ export function registerCommands(program: Command, only?: string): void {
     .option('-o, --output <file>', 'where to write the report', 'report.html')
     .addOption(new Option('--format <format>', 'report format').choices(['html', 'md']).default('html'))
     .action(async (opts) => {
-      const { reportCommand } = await import('./report.js');
+      const { reportCommand } = await import('./report-command.js');
       await reportCommand(opts);
     });
 }

@@ -62,7 +62,7 @@ async function lockOptionsOf(flags: DeployFlags, command: string): Promise<impor
 
 /** A duration flag; a malformed one is a usage error (exit 2), named. */
 async function durationFlag(name: string, value: string): Promise<number> {
-  const { parseDuration } = await import('../deploy/report.js');
+  const { parseDuration } = await import('../deploy/format.js');
   try {
     return parseDuration(value);
   } catch (e) {
@@ -127,7 +127,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
   const converted = await deps.convert({ ...flags, command });
   const dryRun = flags.dryRun ?? 'none';
   const { applyObjects } = await import('../deploy/apply.js');
-  const { formatApply, formatWait } = await import('../deploy/report.js');
+  const { formatApply, formatWait } = await import('../deploy/format.js');
   if (dryRun === 'client') {
     // No cluster needed at all.
     const { clusterFrom } = await import('../deploy/client.js');
@@ -208,7 +208,7 @@ async function downCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
   const converted = await projectOf(flags, deps, 'down');
   await withCluster(flags, async (cluster) => {
     const { deleteSet } = await import('../deploy/set.js');
-    const { formatDelete, parseDuration } = await import('../deploy/report.js');
+    const { formatDelete, parseDuration } = await import('../deploy/format.js');
     const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
     const result = await deleteSet({
       cluster,
@@ -242,7 +242,7 @@ async function statusCommand(flags: DeployFlags, deps: DeployDeps): Promise<void
   const converted = await projectOf(flags, deps, 'status');
   await withCluster(flags, async (cluster) => {
     const { setStatus } = await import('../deploy/set.js');
-    const { formatStatus } = await import('../deploy/report.js');
+    const { formatStatus } = await import('../deploy/format.js');
     const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
     const st = await setStatus({ cluster, namespace, projectName: converted.projectName });
     if (!st.found) {

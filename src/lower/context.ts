@@ -8,7 +8,7 @@ import type { Diagnostics } from '../model/diagnostics.js';
 import type { Project, Service } from '../model/project.js';
 import type { NameTable } from './names.js';
 import type { FilePort, LowerOptions } from './options.js';
-import type { Report } from './report.js';
+import type { Report } from './conversion-report.js';
 import type { ResolvedSettings } from './settings.js';
 import type { CronSettings, ServiceSettings, WorkloadKind } from './settings-types.js';
 

@@ -32,7 +32,7 @@ import { newUnit, setResource, type LowerContext, type PodGroup, type ServiceUni
 import type { NameTable } from './names.js';
 import { toKubeName, withSuffix } from './names.js';
 import type { LowerOptions } from './options.js';
-import type { Report } from './report.js';
+import type { Report } from './conversion-report.js';
 import { autoscaleTargets, DEFAULT_REQUEST } from './scaling.js';
 import type { ResolvedSettings } from './settings.js';
 

@@ -6,7 +6,7 @@ import type { Probe } from 'kubernetes-types/core/v1.js';
 import type { Diagnostics } from '../model/diagnostics.js';
 import type { Service } from '../model/project.js';
 import { merged } from './objects.js';
-import type { Report } from './report.js';
+import type { Report } from './conversion-report.js';
 import type { MetricTarget, ServiceSettings, ServiceType, VolumeSettings, WorkloadKind } from './settings-types.js';
 import { durationSeconds, isQuantity, splitShellWords } from './units.js';
 

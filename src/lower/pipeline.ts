@@ -18,7 +18,7 @@ import type { Pass } from './pass.js';
 import { podMetadataPass } from './pod-metadata.js';
 import { podSettingsPass } from './pod-settings.js';
 import { probesPass } from './probes.js';
-import { Report, sweepUnaccounted, type ReportEntry } from './report.js';
+import { Report, sweepUnaccounted, type ReportEntry } from './conversion-report.js';
 import { scalingPass } from './scaling.js';
 import { servicesPass } from './services.js';
 import { resolveSettings } from './settings.js';

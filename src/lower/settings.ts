@@ -11,7 +11,7 @@ import type { Project } from '../model/project.js';
 import { merged } from './objects.js';
 import { parseKomposeLabels, parseKomposeVolumeLabels, parseTarget } from './kompose-labels.js';
 import type { LowerOptions } from './options.js';
-import type { Report } from './report.js';
+import type { Report } from './conversion-report.js';
 import type {
   IngressSettings,
   PatchSpec,

@@ -2,7 +2,7 @@
 // represented exactly is rounded in the direction that keeps the Compose guarantee, and said so by the caller.
 
 import type { Diagnostics } from '../model/diagnostics.js';
-import type { Report } from './report.js';
+import type { Report } from './conversion-report.js';
 
 /** The largest value of the API's int32 fields (replicas, ports, backoffLimit, periodSeconds, ids, ...). */
 export const INT32_MAX = 2_147_483_647;

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerDeployCommands, type ConvertResult } from '../../src/cli/deploy-commands.js';
 import { addProjectOptions } from '../../src/cli/project-options.js';
-import { formatStatus, parseDuration } from '../../src/deploy/report.js';
+import { formatStatus, parseDuration } from '../../src/deploy/format.js';
 import type { KubeObject } from '../../src/deploy/types.js';
 import { FakeCluster, cm, deployment, serveFake, service } from './fake-cluster.js';
 

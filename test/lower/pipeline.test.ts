@@ -6,7 +6,7 @@ import { toJsonList, toYamlStream, validateObjects } from '../../src/emit/index.
 import { APPLY_ORDER as KIND_ORDER } from '../../src/model/kube.js';
 import { isDnsLabel } from '../../src/lower/names.js';
 import { isLabelKey, isLabelValue } from '../../src/lower/metadata.js';
-import { inputKeyPaths } from '../../src/lower/report.js';
+import { inputKeyPaths } from '../../src/lower/conversion-report.js';
 import { find, lower, memFiles, podSpec, project } from './helpers.js';
 import { KITCHEN_SINK, KITCHEN_SINK_FILES } from './kitchen-sink.js';
 

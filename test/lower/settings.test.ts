@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import type { Project } from '../../src/model/project.js';
 import { resolveOptions, type LowerOptions } from '../../src/lower/options.js';
-import { Report } from '../../src/lower/report.js';
+import { Report } from '../../src/lower/conversion-report.js';
 import { resolveSettings } from '../../src/lower/settings.js';
 import { project } from './helpers.js';
 
