@@ -49,7 +49,7 @@ type Dict = Record<string, unknown>;
 
 const isDict = (v: unknown): v is Dict => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export function canonicalize(project: Record<string, unknown>, context: CanonicalContext): Project {
+export function toCanonicalForm(project: Record<string, unknown>, context: CanonicalContext): Project {
   const ctx: RunContext = {
     workingDir: context.workingDir,
     lookupEnv: context.lookupEnv,

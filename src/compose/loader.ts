@@ -1,11 +1,11 @@
 // The load pipeline, one function per phase like compose-go's loader: options -> environment -> files ->
-// per file (parse, interpolate, include, extends, merge, validate, canonicalize) -> normalize -> profiles
+// per file (parse, interpolate, include, extends, merge, validate, toCanonicalForm) -> normalize -> profiles
 // -> consistency. Produces the normalized Project every later stage consumes.
 import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { DiagnosticError, Diagnostics, error, type Diagnostic } from '../model/diagnostics.js';
 import type { LoadedProject, Project, SourceLocation, SourceMap } from '../model/project.js';
-import { canonicalize } from './canonical.js';
+import { toCanonicalForm } from './canonical.js';
 import { OverrideTag, ResetTag } from './tags.js';
 import { checkConsistency } from './consistency.js';
 import { buildProjectEnvironment, envFilesFor, type Env } from './environment.js';
@@ -88,7 +88,7 @@ export class LoadSession {
   /** Where a compose path was written: the latest file that mentions it, else its nearest ancestor. */
   locate(path: string): SourceLocation | undefined {
     // An empty top-level key ('') has the path '' and a location of its own.
-    for (let p: string | undefined = path; p !== undefined; p = p === '' ? undefined : parentPath(p)) {
+    for (let p: string | undefined = path; p !== undefined; p = p === '' ? undefined : enclosingPath(p)) {
       for (let i = this.fileLocations.length - 1; i >= 0; i--) {
         const hit = this.fileLocations[i]!.get(p);
         if (hit) return hit;
@@ -132,7 +132,8 @@ function decodeUtf8(bytes: Buffer, file: string): string {
   }
 }
 
-export function parentPath(p: string): string | undefined {
+/** The compose path one level up (`services.a.ports[0]` -> `services.a.ports`); undefined at the top. */
+export function enclosingPath(p: string): string | undefined {
   const m = /^(.*)(\.[^.[\]]+|\[\d+\])$/.exec(p);
   if (m) return m[1];
   // A key with dots or brackets of its own (`depends_on../`): cut at the last separator anyway, so the
@@ -192,7 +193,7 @@ function loadDocument(dict: Record<string, unknown>, doc: unknown, file: string,
       });
       delete merged.version;
     }
-    merged = canonicalize(merged, {
+    merged = toCanonicalForm(merged, {
       workingDir: input.workingDir,
       lookupEnv: lookup,
       warn: (code, message, path) => session.diagnostics.warn(code, message, { path, ...session.locate(path) }),

@@ -2,7 +2,7 @@
 // canonical: the implicit `default` network, implicit dependencies (links, `service:` namespaces,
 // volumes_from), runtime names of networks/volumes/secrets/configs, build and pull_policy defaults, and
 // the service image as the default image of pre_start hooks. Bare environment keys are resolved earlier,
-// in canonicalize, which has the project environment.
+// in toCanonicalForm, which has the project environment.
 
 import type { DependsOn, Project, Service } from '../model/project.js';
 import { cleanPath } from './syntax/volumes.js';

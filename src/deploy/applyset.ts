@@ -34,6 +34,12 @@ export function parentFor(projectName: string, namespace: string, kind: ParentRe
   return { kind, group: '', name: `compose2k8s-${projectName}`.slice(0, 253).replace(/[-.]+$/, ''), namespace };
 }
 
+/** The API path of the parent object (a Secret or ConfigMap in the core group). */
+export function parentApiPath(parent: ParentRef): string {
+  const resource = parent.kind === 'Secret' ? 'secrets' : 'configmaps';
+  return `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/${resource}/${encodeURIComponent(parent.name)}`;
+}
+
 /** Sorted, de-duplicated `Kind.group` list of the objects. */
 export function groupKindsOf(objects: readonly KubeObject[]): string[] {
   return [...new Set(objects.map((o) => groupKind(groupOf(o.apiVersion), o.kind)))].sort();

@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { error } from '../model/diagnostics.js';
-import { checkParent, parentObject, type ParentRef } from './applyset.js';
+import { checkParent, parentApiPath, parentObject, type ParentRef } from './applyset.js';
 import type { Cluster } from './client.js';
 import { ApiError } from './errors.js';
 import { sleep } from '../model/async.js';
@@ -114,11 +114,6 @@ export function describeLock(r: LockRecord): string {
   return `${r.command} (pid ${r.pid} on ${r.host}${since}${renewed})`;
 }
 
-function parentPathOf(parent: ParentRef): string {
-  const resource = parent.kind === 'Secret' ? 'secrets' : 'configmaps';
-  return `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/${resource}/${encodeURIComponent(parent.name)}`;
-}
-
 const where = (parent: ParentRef) => `${parent.kind} ${parent.namespace}/${parent.name}`;
 
 /** Sets (value) or removes (null) the lock annotation, only if the parent is still at `resourceVersion`. */
@@ -126,7 +121,7 @@ async function writeLock(cluster: Cluster, parent: ParentRef, resourceVersion: s
   return cluster.client.request<KubeObject>(
     {
       method: 'PATCH',
-      path: parentPathOf(parent),
+      path: parentApiPath(parent),
       query: { fieldManager: LOCK_FIELD_MANAGER },
       contentType: 'application/merge-patch+json',
       body: JSON.stringify({ metadata: { resourceVersion, annotations: { [ANNOTATION_LOCK]: value } } }),
@@ -189,7 +184,7 @@ export class ApplyLock {
   private async renewOnce(): Promise<void> {
     try {
       for (let i = 0; i < 5; i++) {
-        const live = await this.cluster.client.getOptional<KubeObject>(parentPathOf(this.parent));
+        const live = await this.cluster.client.getOptional<KubeObject>(parentApiPath(this.parent));
         if (this.released) return;
         const current = parseLock(live?.metadata.annotations?.[ANNOTATION_LOCK]);
         if (!live || current?.holder !== this.record.holder) {
@@ -236,7 +231,7 @@ export class ApplyLock {
       await this.renewing?.catch(() => {});
       try {
         for (let i = 0; i < 5; i++) {
-          const live = await this.cluster.client.getOptional<KubeObject>(parentPathOf(this.parent));
+          const live = await this.cluster.client.getOptional<KubeObject>(parentApiPath(this.parent));
           const current = parseLock(live?.metadata.annotations?.[ANNOTATION_LOCK]);
           if (!live || current?.holder !== this.record.holder) return true;
           try {
@@ -308,7 +303,7 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
       await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
       spins = 0;
     }
-    const live = await cluster.client.getOptional<KubeObject>(parentPathOf(parent));
+    const live = await cluster.client.getOptional<KubeObject>(parentApiPath(parent));
     if (!live) {
       if (opts.createParent === false) return undefined;
       me.acquiredAt = me.renewedAt = new Date().toISOString();
@@ -316,7 +311,7 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
         await cluster.client.request(
           {
             method: 'POST',
-            path: parentPathOf(parent).replace(/\/[^/]+$/, ''),
+            path: parentApiPath(parent).replace(/\/[^/]+$/, ''),
             query: { fieldManager: LOCK_FIELD_MANAGER },
             body: JSON.stringify(newParent(parent, JSON.stringify(me))),
           },

@@ -6,6 +6,7 @@ import {
   applySetId,
   checkParent,
   parentFor,
+  parentApiPath,
   parentObject,
   pruneCandidates,
   readParent,
@@ -23,14 +24,9 @@ import { acquireLock, type ApplyLock, type LockOptions } from './lock.js';
 export const DEFAULT_FIELD_MANAGER = 'compose2k8s';
 export const DEFAULT_CONCURRENCY = 32;
 
-export function parentPath(parent: ParentRef): string {
-  const resource = parent.kind === 'Secret' ? 'secrets' : 'configmaps';
-  return `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/${resource}/${encodeURIComponent(parent.name)}`;
-}
-
 /** The parent's live state after checking it is ours; undefined when it does not exist. */
 export async function fetchParent(cluster: Cluster, parent: ParentRef): Promise<KubeObject | undefined> {
-  const live = await cluster.client.getOptional<KubeObject>(parentPath(parent));
+  const live = await cluster.client.getOptional<KubeObject>(parentApiPath(parent));
   if (live) checkParent(live, parent);
   return live;
 }
@@ -55,7 +51,7 @@ export async function applyParent(
   const body = parentObject(parent, groupKinds, namespaces);
   if (live && sameParent(live, body)) return live;
   const res = await cluster.client.applyPatch(
-    parentPath(parent),
+    parentApiPath(parent),
     body,
     // The parent was checked to be ours: take its fields even if someone else touched them.
     { fieldManager: opts.fieldManager ?? DEFAULT_FIELD_MANAGER, force: true, dryRun: opts.dryRun },
@@ -260,7 +256,7 @@ async function deleteSetLocked(
     lock?.check();
     // The lock goes with the parent: stop renewing it first.
     lock?.detach();
-    if (await opts.cluster.client.delete(parentPath(parent), { dryRun: opts.dryRun, preconditionUid: live.metadata.uid as string | undefined })) {
+    if (await opts.cluster.client.delete(parentApiPath(parent), { dryRun: opts.dryRun, preconditionUid: live.metadata.uid as string | undefined })) {
       opts.log?.(`${opts.dryRun ? 'would delete' : 'deleted'} ApplySet parent ${describeRef(parentRef)}`);
     }
   } catch (e) {

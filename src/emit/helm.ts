@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Document, isMap, isScalar, stringify, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { isClusterScoped, podTemplateOf, WORKLOAD_KINDS, type KubeObject } from '../model/kube.js';
 import { toKubeName } from '../lower/index.js';
-import { canonicalize } from './serialize.js';
+import { inOutputKeyOrder } from './serialize.js';
 import { VERSION } from '../version.js';
 import { error } from '../model/diagnostics.js';
 import { objectFileNames, writeTreeAtomic, type FileTree, type PackageContext } from './directory.js';
@@ -473,7 +473,7 @@ export async function helmChartFiles(objects: readonly KubeObject[], ctx: Packag
       ctx.diagnostics.warn('helm.secret-in-chart', `Secret ${o.metadata.name} holds secret material, which is written into the chart; use --secrets reference to keep it out`);
     }
     const { body, service, valuesPath } = builder.parametrize(o);
-    const yaml = stringify(canonicalize(body), { version: '1.1', lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
+    const yaml = stringify(inOutputKeyOrder(body), { version: '1.1', lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
     const text = fillHoles(escapeGoTemplate(yaml), builder.holes, chart).replace(/\n+$/, '');
     const kind = o.kind.toLowerCase();
     const data = {

@@ -23,7 +23,7 @@
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../model/kube.js';
-import { toYamlStream, canonicalize } from './serialize.js';
+import { toYamlStream, inOutputKeyOrder } from './serialize.js';
 import type { Project } from '../model/project.js';
 import { error } from '../model/diagnostics.js';
 import { keptFiles, objectFileNames, writeTreeAtomic, type FileTree, type PackageContext } from './directory.js';
@@ -229,7 +229,7 @@ class Folder {
 // Kustomization files
 
 function generatorEntry(g: Generator, pathOf: (source: string) => string, behavior?: 'create' | 'replace'): Record<string, unknown> {
-  const options = { ...(g.labels ? { labels: canonicalize(g.labels) } : {}), ...(g.annotations ? { annotations: canonicalize(g.annotations) } : {}) };
+  const options = { ...(g.labels ? { labels: inOutputKeyOrder(g.labels) } : {}), ...(g.annotations ? { annotations: inOutputKeyOrder(g.annotations) } : {}) };
   return {
     name: g.name,
     ...(g.namespace ? { namespace: g.namespace } : {}),
@@ -405,7 +405,7 @@ function overlayLayout(
       }
       continue;
     }
-    if (deepEqual(canonicalize(before), canonicalize(o))) continue;
+    if (deepEqual(inOutputKeyOrder(before), inOutputKeyOrder(o))) continue;
     if (baseGenerated.has(objectId(o))) {
       const g = matchGenerator(o, sourceList);
       if (g) {
@@ -414,7 +414,7 @@ function overlayLayout(
       }
     }
     if (o.kind === 'Secret') secretWarning(ctx, o, `a patch of overlay ${overlay.name}`);
-    const ops = jsonDiff(canonicalize(before), canonicalize(o));
+    const ops = jsonDiff(inOutputKeyOrder(before), inOutputKeyOrder(o));
     const file = patchName(o, '.patch.yaml');
     patchFiles.set(file, yamlDoc(ops));
     patches.push({ file, target: target(before) });

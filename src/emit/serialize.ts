@@ -8,8 +8,8 @@ import { stringifyKubeStream } from './yaml-writer.js';
 /** Keys written first. They are in alphabetical order themselves, so sorting keeps them in this order. */
 const FIRST = new Set(['apiVersion', 'kind', 'metadata', 'name', 'namespace']);
 
-/** The keys of `value` in canonical order (undefined values included: the writers skip them). */
-function canonicalKeys(value: Record<string, unknown>): string[] {
+/** The keys of `value` in output order (undefined values included: the writers skip them). */
+function outputKeyOrder(value: Record<string, unknown>): string[] {
   const keys = Object.keys(value);
   let firsts = 0;
   for (const k of keys) if (FIRST.has(k)) firsts++;
@@ -47,15 +47,15 @@ function firstKeysToFront(keys: string[], firsts: number): string[] {
   return out;
 }
 
-/** A copy with keys in canonical order and undefined values dropped. */
-export function canonicalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonicalize);
+/** A copy with keys in output order (see `outputKeyOrder`) and undefined values dropped, at every depth. */
+export function inOutputKeyOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(inOutputKeyOrder);
   if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
     const source = value as Record<string, unknown>;
     const copy: Record<string, unknown> = {};
-    for (const k of canonicalKeys(source)) {
+    for (const k of outputKeyOrder(source)) {
       if (source[k] === undefined) continue;
-      const v = canonicalize(source[k]);
+      const v = inOutputKeyOrder(source[k]);
       // Assigning `__proto__` would set the prototype; the copy needs it as an ordinary key.
       if (k === '__proto__') Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
       else copy[k] = v;
@@ -67,14 +67,14 @@ export function canonicalize(value: unknown): unknown {
 
 function prepare(object: KubeObject): unknown {
   const { status: _status, ...rest } = object;
-  return canonicalize(rest);
+  return inOutputKeyOrder(rest);
 }
 
 const OMIT = new Set(['status']);
 
 export function toYamlStream(objects: readonly KubeObject[]): string {
   // The same as writing prepare(o) for each object, without building those copies.
-  return stringifyKubeStream(objects, canonicalKeys, OMIT, prepare);
+  return stringifyKubeStream(objects, outputKeyOrder, OMIT, prepare);
 }
 
 /** A `v1 List`, the form `kubectl apply -f` accepts as one JSON document. */

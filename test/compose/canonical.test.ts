@@ -1,7 +1,7 @@
 // One describe per attribute, like compose-go's loader/tests: YAML in, canonical model out.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { canonicalize } from '../../src/compose/canonical.js';
+import { toCanonicalForm } from '../../src/compose/canonical.js';
 import { DiagnosticError } from '../../src/model/diagnostics.js';
 
 const WD = '/work/project';
@@ -15,7 +15,7 @@ interface Warning {
 
 function load(yaml: string, env: Record<string, string> = {}) {
   const warnings: Warning[] = [];
-  const project = canonicalize(parse(yaml) as Record<string, unknown>, {
+  const project = toCanonicalForm(parse(yaml) as Record<string, unknown>, {
     workingDir: WD,
     lookupEnv: (name) => ({ HOME, ...env })[name],
     warn: (code, message, path) => warnings.push({ code, message, path }),
@@ -37,7 +37,7 @@ function failure(yaml: string): { code: string; message: string; path?: string }
     const d = (e as DiagnosticError).diagnostics[0]!;
     return { code: d.code, message: d.message, path: d.path };
   }
-  throw new Error('expected canonicalize to fail');
+  throw new Error('expected toCanonicalForm to fail');
 }
 
 const svcFailure = (attributes: string) => failure(`services:\n  foo:\n    image: alpine\n${attributes}`);
@@ -709,7 +709,7 @@ describe('top-level networks, volumes, secrets, configs', () => {
   });
 });
 
-describe('idempotency (the loader canonicalizes after every document)', () => {
+describe('idempotency (the loader brings every document to canonical form)', () => {
   it('returns the canonical form unchanged', () => {
     const yaml = `
 name: demo
@@ -751,7 +751,7 @@ configs:
 `;
     const env = { B: 'b' };
     const once = load(yaml, env).project;
-    const twice = canonicalize(structuredClone(once) as unknown as Record<string, unknown>, {
+    const twice = toCanonicalForm(structuredClone(once) as unknown as Record<string, unknown>, {
       workingDir: WD,
       lookupEnv: (name) => ({ HOME, ...env })[name as 'B'],
       warn: () => undefined,
@@ -791,7 +791,7 @@ services:
 
   it('resolves paths again in a later run with another working directory', () => {
     const run = (workingDir: string) =>
-      canonicalize(parse('services:\n  a:\n    env_file: x.env\n') as Record<string, unknown>, { workingDir, lookupEnv: () => undefined, warn: () => undefined });
+      toCanonicalForm(parse('services:\n  a:\n    env_file: x.env\n') as Record<string, unknown>, { workingDir, lookupEnv: () => undefined, warn: () => undefined });
     expect((run('/one').services.a!.env_file as { path: string }[])[0]!.path).toBe('/one/x.env');
     expect((run('/two').services.a!.env_file as { path: string }[])[0]!.path).toBe('/two/x.env');
   });

@@ -1,5 +1,5 @@
 // Golden pairs from compose-go's loader/normalize_test.go, written as canonical models (normalize runs
-// after canonicalize, so inputs are already in long form: depends_on entries carry `required`, build
+// after toCanonicalForm, so inputs are already in long form: depends_on entries carry `required`, build
 // args are resolved).
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';

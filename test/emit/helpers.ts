@@ -8,7 +8,7 @@ import { compileSync } from '../../src/compile/index.js';
 import { lowerProject } from '../../src/lower/index.js';
 import type { KubeObject } from '../../src/lower/context.js';
 import type { LowerOptions, FilePort } from '../../src/lower/options.js';
-import { canonicalize } from '../../src/emit/serialize.js';
+import { inOutputKeyOrder } from '../../src/emit/serialize.js';
 import { Diagnostics } from '../../src/model/diagnostics.js';
 import type { Project } from '../../src/model/project.js';
 import type { PackageContext } from '../../src/emit/directory.js';
@@ -59,9 +59,9 @@ export function parseStream(text: string): KubeObject[] {
 
 const id = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-/** Objects keyed by kind/namespace/name, keys in canonical order: for order-insensitive comparison. */
+/** Objects keyed by kind/namespace/name, keys in output order: for order-insensitive comparison. */
 export function byId(objects: readonly KubeObject[]): Record<string, unknown> {
-  return Object.fromEntries([...objects].sort((a, b) => (id(a) < id(b) ? -1 : 1)).map((o) => [id(o), canonicalize(o)]));
+  return Object.fromEntries([...objects].sort((a, b) => (id(a) < id(b) ? -1 : 1)).map((o) => [id(o), inOutputKeyOrder(o)]));
 }
 
 export const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from '../../src/emit/serialize.js';
+import { inOutputKeyOrder } from '../../src/emit/serialize.js';
 
-/** The canonical order spelled out: the FIRST keys in their order, then the rest by UTF-16 code units. */
+/** The output key order spelled out: the FIRST keys in their order, then the rest by UTF-16 code units. */
 const FIRST = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];
 const rank = (k: string) => (FIRST.includes(k) ? FIRST.indexOf(k) : FIRST.length);
 function reference(value: unknown): unknown {
@@ -15,21 +15,21 @@ function reference(value: unknown): unknown {
   return value;
 }
 
-describe('canonicalize', () => {
+describe('inOutputKeyOrder', () => {
   it('puts apiVersion, kind, metadata, name and namespace first, then the rest in code-unit order', () => {
     const value = { z: 1, namespace: 'n', B: 2, name: 'x', a: undefined, 'é': 3, metadata: {}, _: 4, kind: 'K', apiVersion: 'v1', aa: 5 };
-    expect(Object.keys(canonicalize(value) as object)).toEqual(['apiVersion', 'kind', 'metadata', 'name', 'namespace', 'B', '_', 'aa', 'z', 'é']);
+    expect(Object.keys(inOutputKeyOrder(value) as object)).toEqual(['apiVersion', 'kind', 'metadata', 'name', 'namespace', 'B', '_', 'aa', 'z', 'é']);
   });
 
   it('orders many keys the same way', () => {
     const keys = Array.from({ length: 40 }, (_, i) => `k${(i * 7) % 40}`).concat('namespace', 'B', 'kind', '_');
     const value = Object.fromEntries(keys.map((k) => [k, 1]));
-    expect(JSON.stringify(canonicalize(value))).toBe(JSON.stringify(reference(value)));
+    expect(JSON.stringify(inOutputKeyOrder(value))).toBe(JSON.stringify(reference(value)));
   });
 
   it('keeps `__proto__` as an ordinary key', () => {
     const value = JSON.parse('{"b": 1, "__proto__": {"x": 1}}') as object;
-    const copy = canonicalize(value) as object;
+    const copy = inOutputKeyOrder(value) as object;
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect(JSON.stringify(copy)).toBe('{"__proto__":{"x":1},"b":1}');
   });
@@ -43,7 +43,7 @@ describe('canonicalize', () => {
     })).map;
     fc.assert(
       fc.property(tree, (v) => {
-        expect(JSON.stringify(canonicalize(v))).toBe(JSON.stringify(reference(v)));
+        expect(JSON.stringify(inOutputKeyOrder(v))).toBe(JSON.stringify(reference(v)));
       }),
       { numRuns: 2000 },
     );
