@@ -1,5 +1,5 @@
-// Consistency checks on the canonical project (compose-spec §4), worded like compose-go's loader/validate.go,
-// validation/*.go and graph/cycle.go. compose-go stops at the first failure; we report all of them at once.
+// Consistency checks on the canonical project: the ones compose-go makes in loader/validate.go, validation/*.go
+// and graph/cycle.go, worded like them. compose-go stops at the first failure; we report all of them at once.
 
 import { DiagnosticError, type Diagnostic } from '../model/diagnostics.js';
 import type { DeviceRequest, Project, Service } from '../model/project.js';

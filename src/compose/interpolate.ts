@@ -2,7 +2,7 @@
 // template/template.go. compose-go finds an expression with a regex whose `.*` runs greedily to the
 // last `}` of the line, then cuts that match after its first balanced `}` and substitutes the rest
 // as a separate template. The scanner below reproduces what that combination does on every input,
-// quirks included, because `docker compose` is the reference (compose-semantics.md §7).
+// quirks included, because `docker compose` is the reference: a file must interpolate as it does there.
 
 export type Lookup = (name: string) => string | undefined;
 export type Warn = (message: string) => void;

@@ -1,4 +1,4 @@
-// Profile filtering (compose-spec §14), following compose-go's Project.WithProfiles and WithServicesEnabled.
+// Profile filtering (the `profiles` attribute and --profile), following compose-go's Project.WithProfiles and WithServicesEnabled.
 // Only services are filtered; networks, volumes, secrets, configs and models are kept as they are.
 
 import { DiagnosticError, type Diagnostic } from '../model/diagnostics.js';

@@ -1,5 +1,6 @@
-// The kompose.* label compatibility layer (teardown §3): Kompose's meaning without its accidental failure
-// modes (B17, B18): case-insensitive values, percentages and quantities for HPA targets, clear errors.
+// The kompose.* label compatibility layer (each label is listed in docs/kompose-compat.md): Kompose's meaning
+// without its accidental failure modes (B17, B18): case-insensitive values, percentages and quantities for HPA
+// targets, clear errors.
 // Labels are control input: they are consumed here and never copied onto objects (B20).
 
 import type { Probe } from 'kubernetes-types/core/v1.js';

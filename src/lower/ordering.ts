@@ -1,4 +1,4 @@
-// depends_on -> init containers that wait (peers §6.1). Kubernetes starts every pod at once; Compose's
+// depends_on -> init containers that wait. Kubernetes starts every pod at once; Compose's
 // start order is rebuilt by waiting inside the dependent pod. Waits use cluster DNS wherever they can: it
 // needs no token, no RBAC and no namespace in the manifests, so a stream applied with `-n other` still works.
 // - service_healthy: until `<dep>-ready`, a headless Service of the dependency's pods, resolves. DNS of a

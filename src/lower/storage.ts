@@ -1,4 +1,4 @@
-// Volumes (peers §6.3/§6.4):
+// Volumes:
 // - one PVC per NAMED volume, however many services mount it (ReadWriteMany when shared, with a warning);
 //   size, storage class, access modes and selector from the volume's x-kubernetes / kompose labels, then the
 //   using services' settings, then the options; external volumes and `existingClaim` reference an existing

@@ -31,7 +31,7 @@ const started = (required = true): DependsOn => ({ condition: 'service_started',
 const img = (extra: Partial<Service> = {}): Service => ({ image: 'scratch', ...extra });
 const web = (extra: Partial<Service>, rest: Partial<Project> = {}) => project({ web: img(extra) }, rest);
 
-describe('§4.1 image or build', () => {
+describe('image or build', () => {
   it('rejects a service with neither (TestValidateNoBuildNoImage)', () => {
     expect(problems(project({ myservice: {} }))).toEqual([
       {
@@ -48,7 +48,7 @@ describe('§4.1 image or build', () => {
   });
 });
 
-describe('§4.2 dockerfile and dockerfile_inline', () => {
+describe('dockerfile and dockerfile_inline', () => {
   it('rejects both (compose-go spells it "mutualy")', () => {
     const p = project({ web: { build: { context: '.', dockerfile: 'Dockerfile', dockerfile_inline: 'FROM scratch' } } });
     expect(problems(p)).toMatchObject([
@@ -74,7 +74,7 @@ describe('§4.2 dockerfile and dockerfile_inline', () => {
   });
 });
 
-describe('§4.3 network_mode and networks', () => {
+describe('network_mode and networks', () => {
   it('rejects both (TestValidateNetworkMode)', () => {
     const p = project({ myservice1: img({ network_mode: 'host', networks: { mynetwork: null } }) }, { networks: { mynetwork: {} } });
     expect(problems(p)).toMatchObject([
@@ -87,7 +87,7 @@ describe('§4.3 network_mode and networks', () => {
   });
 });
 
-describe('§4.4 references to undefined resources', () => {
+describe('references to undefined resources', () => {
   it('networks', () => {
     expect(problems(web({ networks: { front: null } }))).toMatchObject([
       { code: 'consistency.undefined-network', message: 'service "web" refers to undefined network front: invalid compose project', path: 'services.web.networks.front' },
@@ -147,7 +147,7 @@ describe('§4.4 references to undefined resources', () => {
   });
 });
 
-describe('§4.5 network_mode service:X', () => {
+describe('network_mode service:X', () => {
   it('requires X to exist; container:X is not checked', () => {
     const p = (mode: string) => project({ myservice1: img(), myservice2: img({ network_mode: mode }) });
     expect(messages(p('service:myservice1'))).toEqual([]);
@@ -158,7 +158,7 @@ describe('§4.5 network_mode service:X', () => {
   });
 });
 
-describe('§4.6 healthcheck.test', () => {
+describe('healthcheck.test', () => {
   it('must start with CMD, CMD-SHELL or NONE', () => {
     expect(messages(web({ healthcheck: { test: ['CMD', 'true'] } }))).toEqual([]);
     expect(messages(web({ healthcheck: { test: ['NONE'] } }))).toEqual([]);
@@ -168,7 +168,7 @@ describe('§4.6 healthcheck.test', () => {
   });
 });
 
-describe('§4.7 service-level values against deploy', () => {
+describe('service-level values against deploy', () => {
   it('scale and deploy.replicas must agree', () => {
     expect(messages(web({ scale: 2, deploy: { replicas: 2 } }))).toEqual([]);
     expect(problems(web({ scale: 2, deploy: { replicas: 3 } }))).toMatchObject([
@@ -202,7 +202,7 @@ describe('§4.7 service-level values against deploy', () => {
   });
 });
 
-describe('§4.8 negative scale', () => {
+describe('negative scale', () => {
   it('rejects a negative scale or deploy.replicas', () => {
     expect(problems(web({ scale: -1 }))).toMatchObject([{ code: 'consistency.negative-scale', path: 'services.web.scale' }]);
     expect(problems(web({ deploy: { replicas: -2 } }))).toMatchObject([{ code: 'consistency.negative-scale', path: 'services.web.deploy.replicas' }]);
@@ -210,7 +210,7 @@ describe('§4.8 negative scale', () => {
   });
 });
 
-describe('§4.9 container_name with several replicas', () => {
+describe('container_name with several replicas', () => {
   it('uses docker compose’s (argument-swapped) wording', () => {
     expect(messages(project({ worker: img({ container_name: 'w', deploy: { replicas: 2 } }) }))).toEqual([
       "services.deploy.replicas: can't set container_name and worker as container name must be unique: invalid compose project",
@@ -222,7 +222,7 @@ describe('§4.9 container_name with several replicas', () => {
   });
 });
 
-describe('§4.10 develop.watch', () => {
+describe('develop.watch', () => {
   it('requires a target for every action but rebuild', () => {
     for (const action of ['sync', 'sync+restart', 'sync+exec', 'restart']) {
       expect(problems(web({ develop: { watch: [{ path: './app', action }] } })), action).toMatchObject([
@@ -241,7 +241,7 @@ describe('§4.10 develop.watch', () => {
   });
 });
 
-describe('§4.11 two mounts on one target', () => {
+describe('two mounts on one target', () => {
   it('names the later mount and the earlier one; tmpfs entries count first', () => {
     const p = web({
       tmpfs: ['/x', '/tmp:size=64m', '/tmp'],
@@ -260,7 +260,7 @@ describe('§4.11 two mounts on one target', () => {
   });
 });
 
-describe('§4.12 top-level secrets', () => {
+describe('top-level secrets', () => {
   it('need file or environment unless external or driver-backed', () => {
     expect(problems(project({}, { secrets: { foo: {} } }))).toMatchObject([
       { code: 'consistency.secret-source', message: 'secrets.foo: one of file|environment must be set', path: 'secrets.foo' },
@@ -282,7 +282,7 @@ describe('§4.12 top-level secrets', () => {
   });
 });
 
-describe('§4.13 top-level configs (validation_test.go TestValidateSecret)', () => {
+describe('top-level configs (validation_test.go TestValidateSecret)', () => {
   it('need exactly one of file, environment or content unless external', () => {
     const ok = { file: { file: './httpd.conf' }, env: { environment: 'CONFIG' }, inlined: { content: 'foo=bar' }, ext: { external: true } };
     expect(messages(project({}, { configs: ok }))).toEqual([]);
@@ -299,7 +299,7 @@ describe('§4.13 top-level configs (validation_test.go TestValidateSecret)', () 
   });
 });
 
-describe('§4.14 device requests', () => {
+describe('device requests', () => {
   it('reject count together with device_ids (TestServiceDeviceRequestCountAndDeviceIdsExclusive)', () => {
     const p = web({
       deploy: { resources: { reservations: { devices: [{ driver: 'nvidia', capabilities: ['gpu'], count: 2, device_ids: ['my-device-id'] }] } } },
@@ -316,7 +316,7 @@ describe('§4.14 device requests', () => {
   });
 });
 
-describe('§4.15 host_ip in ports (validation_test.go TestIPAddress)', () => {
+describe('host_ip in ports (validation_test.go TestIPAddress)', () => {
   it('must be an IP address', () => {
     const port = (host_ip?: string) => ({ target: 1234, published: '1234', mode: 'ingress', protocol: 'tcp', ...(host_ip === undefined ? {} : { host_ip }) });
     expect(problems(web({ ports: [port(), port('notavalidip')] }))).toMatchObject([
@@ -327,7 +327,7 @@ describe('§4.15 host_ip in ports (validation_test.go TestIPAddress)', () => {
   });
 });
 
-describe('§4.16 depends_on cycles (graph_test.go, loader_test.go)', () => {
+describe('depends_on cycles (graph_test.go, loader_test.go)', () => {
   const chain = (edges: Record<string, string[]>): Project =>
     project(Object.fromEntries(Object.entries(edges).map(([name, deps]) => [name, img({ depends_on: Object.fromEntries(deps.map((d) => [d, started()])) })])));
 
@@ -367,7 +367,7 @@ describe('§4.16 depends_on cycles (graph_test.go, loader_test.go)', () => {
   });
 });
 
-describe('external volumes (§2.9)', () => {
+describe('external volumes', () => {
   it('accept only name and x- keys next to external: true', () => {
     expect(problems(project({}, { volumes: { external_volume: { external: true, driver: 'foobar' } } }))).toMatchObject([
       { message: 'volumes.external_volume: conflicting parameters "external" and "driver" specified', path: 'volumes.external_volume.driver' },

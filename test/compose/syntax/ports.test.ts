@@ -41,7 +41,7 @@ describe('parsePortSpec: compose-go TestParsePortConfig', () => {
   });
 });
 
-describe('parsePortSpec: ranges (TestPortsRange and the §3.1 examples)', () => {
+describe('parsePortSpec: ranges (TestPortsRange of compose-go, and more)', () => {
   it('expands equal host and container ranges one entry per port', () => {
     expect(parsePortSpec('80-82:8080-8082')).toEqual([tcp(8080, '80'), tcp(8081, '81'), tcp(8082, '82')]);
   });
