@@ -162,6 +162,21 @@ export function engineLost(ep: EngineEndpoint, e: unknown, doing: string) {
   );
 }
 
+/** Engine calls of one service: a closed connection is the engine going away (or never being there), Ctrl-C an interruption. */
+export function engineGuard(signal: AbortSignal | undefined, ep: EngineEndpoint, service: string) {
+  return async <T>(doing: string, f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      if (signal?.aborted) throw error('build.cancelled', `${service}: interrupted`);
+      if (isConnectionError(e)) throw engineLost(ep, e, doing);
+      throw e;
+    }
+  };
+}
+
+export type EngineGuard = ReturnType<typeof engineGuard>;
+
 export interface EngineInfo {
   apiVersion: string;
   /** `Builder-Version` from /_ping: "2" when the daemon's default builder is BuildKit. */

@@ -105,7 +105,7 @@ export async function buildCommand(services: string[], flags: BuildFlags): Promi
 export async function pruneCommand(flags: PruneFlags): Promise<void> {
   const { loaded, diagnostics } = await load(flags, []);
   const { printWarnings } = await import('./output.js');
-  const { pruneImages } = await import('../build/prune.js');
+  const { pruneImages } = await import('../build/index.js');
   const result = await pruneImages(loaded.project, {
     keep: flags.keep,
     registry: flags.registry,
