@@ -1,4 +1,4 @@
-// The import rules of docs/architecture.md, checked by test/architecture.test.ts (`npx depcruise src`).
+// The import rules of docs/architecture.md, checked by test/architecture/imports.test.ts (`npx depcruise src`).
 // Stages, in the order data flows: model (shared) -> compose -> lower -> emit | build | deploy -> compile -> cli.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const STAGES = ['compose', 'lower', 'emit', 'build', 'deploy', 'compile', 'cli'];
@@ -45,6 +45,14 @@ module.exports = {
       from: { path: `^src/${stage}/` },
       to: { path: `^src/(?!${stage}/|model/)[^/]+/(?!index\\.ts$)` },
     })),
+    {
+      name: 'cli-imports-deploy-entry',
+      severity: 'error',
+      comment:
+        'the deploy commands use deploy/ through its entry module: it loads no heavy library, so reaching past it saves nothing (other stages may be imported module by module, to keep convert fast)',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/deploy/(?!index\\.ts$)' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -2,7 +2,7 @@
 // this module never imports the lowering code, and the deploy stage itself is imported lazily inside each action
 // so that `convert` and friends never load it (nor @kubernetes/client-node).
 import { Command, Option } from 'commander';
-import type { KubeObject } from '../deploy/types.js';
+import type { KubeObject } from '../model/kube.js';
 import { UsageError } from './exit.js';
 
 export interface ConvertResult {
@@ -53,7 +53,7 @@ function addLockOptions(cmd: Command): Command {
 }
 
 /** The apply lock of the CLI: held while writing, released at the end, on errors, and on Ctrl-C/SIGTERM. */
-async function lockOptionsOf(flags: DeployFlags, command: string): Promise<import('../deploy/lock.js').LockOptions> {
+async function lockOptionsOf(flags: DeployFlags, command: string): Promise<import('../deploy/index.js').LockOptions> {
   const timeoutMs = await durationFlag('--lock-timeout', String(flags.lockTimeout ?? '2m'));
   const ttlMs = await durationFlag('--lock-ttl', String(flags.lockTtl ?? '30s'));
   if (ttlMs < 1000) throw new UsageError(`--lock-ttl must be at least 1s, not ${flags.lockTtl}`);
@@ -62,7 +62,7 @@ async function lockOptionsOf(flags: DeployFlags, command: string): Promise<impor
 
 /** A duration flag; a malformed one is a usage error (exit 2), named. */
 async function durationFlag(name: string, value: string): Promise<number> {
-  const { parseDuration } = await import('../deploy/format.js');
+  const { parseDuration } = await import('../deploy/index.js');
   try {
     return parseDuration(value);
   } catch (e) {
@@ -88,10 +88,10 @@ const logLine = (line: string) => process.stderr.write(`${line}\n`);
 
 async function withCluster<T>(
   flags: DeployFlags,
-  fn: (cluster: import('../deploy/client.js').Cluster) => Promise<T>,
+  fn: (cluster: import('../deploy/index.js').Cluster) => Promise<T>,
   exitOnApiError = 1,
 ): Promise<T | undefined> {
-  const { connect } = await import('../deploy/client.js');
+  const { connect } = await import('../deploy/index.js');
   const timeoutMs = await durationFlag('--request-timeout', String(flags.requestTimeout ?? '60s'));
   if (timeoutMs < 1) throw new UsageError(`--request-timeout must be positive, not ${flags.requestTimeout}`);
   const cluster = await connect({ kubeconfig: flags.kubeconfig, context: flags.context, log: logLine, timeoutMs });
@@ -100,7 +100,7 @@ async function withCluster<T>(
   } catch (e) {
     // The API server failed a request beyond the retries (down, overloaded, refusing): that ends the run with the
     // request's context, not as an internal error.
-    const { ApiError } = await import('../deploy/errors.js');
+    const { ApiError } = await import('../deploy/index.js');
     if (!(e instanceof ApiError)) throw e;
     process.stderr.write(`error: ${e.message}\n`);
     process.exitCode = exitOnApiError;
@@ -126,11 +126,10 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
   const lock = await lockOptionsOf(flags, command);
   const converted = await deps.convert({ ...flags, command });
   const dryRun = flags.dryRun ?? 'none';
-  const { applyObjects } = await import('../deploy/apply.js');
-  const { formatApply, formatWait } = await import('../deploy/format.js');
+  const { applyObjects, formatApply, formatWait } = await import('../deploy/index.js');
   if (dryRun === 'client') {
     // No cluster needed at all.
-    const { clusterFrom } = await import('../deploy/client.js');
+    const { clusterFrom } = await import('../deploy/index.js');
     const offline = clusterFrom({ server: '', request: () => Promise.reject(new Error('no requests in client dry run')), close: () => {} }, () => Promise.reject(new Error('no watches')));
     const result = await applyObjects(converted.objects, { cluster: offline, namespace: flags.namespace || converted.namespace || 'default', projectName: converted.projectName, dryRun });
     process.stdout.write(formatApply(result, { dryRun }).stdout);
@@ -160,7 +159,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
       return;
     }
     if (flags.wait && dryRun === 'none') {
-      const { waitFor } = await import('../deploy/wait.js');
+      const { waitFor } = await import('../deploy/index.js');
       logLine(`waiting up to ${flags.timeout} for ${result.results.length} object(s) to become ready`);
       const waited = await waitFor(
         result.results.map((r) => r.live ?? r.object!).filter(Boolean),
@@ -180,7 +179,7 @@ async function diffCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
   try {
     const converted = await deps.convert({ ...flags, command: 'diff' });
     await withCluster(flags, async (cluster) => {
-      const { diffObjects } = await import('../deploy/diff.js');
+      const { diffObjects } = await import('../deploy/index.js');
       const result = await diffObjects(converted.objects, {
         cluster,
         namespace: namespaceOf(flags, converted, cluster.config?.contextNamespace),
@@ -207,8 +206,7 @@ async function downCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
   const lock = await lockOptionsOf(flags, 'down');
   const converted = await projectOf(flags, deps, 'down');
   await withCluster(flags, async (cluster) => {
-    const { deleteSet } = await import('../deploy/set.js');
-    const { formatDelete, parseDuration } = await import('../deploy/format.js');
+    const { deleteSet, formatDelete, parseDuration } = await import('../deploy/index.js');
     const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
     const result = await deleteSet({
       cluster,
@@ -241,8 +239,7 @@ async function projectOf(flags: DeployFlags, deps: DeployDeps, command: string):
 async function statusCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> {
   const converted = await projectOf(flags, deps, 'status');
   await withCluster(flags, async (cluster) => {
-    const { setStatus } = await import('../deploy/set.js');
-    const { formatStatus } = await import('../deploy/format.js');
+    const { setStatus, formatStatus } = await import('../deploy/index.js');
     const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
     const st = await setStatus({ cluster, namespace, projectName: converted.projectName });
     if (!st.found) {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { VERSION } from '../version.js';
 import { error } from '../model/diagnostics.js';
-import { groupKind, groupOf, refKey, type KubeObject, type ObjectRef } from './types.js';
+import { groupKind, groupOf, type KubeObject } from './types.js';
 
 export const LABEL_ID = 'applyset.kubernetes.io/id';
 export const LABEL_PART_OF = 'applyset.kubernetes.io/part-of';
@@ -33,6 +33,9 @@ export function applySetId(parent: { name: string; namespace: string; kind: stri
 export function parentFor(projectName: string, namespace: string, kind: ParentRef['kind'] = 'Secret'): ParentRef {
   return { kind, group: '', name: `compose2k8s-${projectName}`.slice(0, 253).replace(/[-.]+$/, ''), namespace };
 }
+
+/** How messages name the parent: `Secret shop/compose2k8s-shop`. */
+export const describeParent = (p: ParentRef): string => `${p.kind} ${p.namespace}/${p.name}`;
 
 /** The API path of the parent object (a Secret or ConfigMap in the core group). */
 export function parentApiPath(parent: ParentRef): string {
@@ -93,7 +96,7 @@ export function readParent(live: KubeObject | undefined): ParentState {
  * the ID computed from its name/namespace/kind/group, and a tooling annotation whose name part is ours.
  */
 export function checkParent(live: KubeObject, parent: ParentRef): void {
-  const where = `${parent.kind} ${parent.namespace}/${parent.name}`;
+  const where = describeParent(parent);
   const id = live.metadata.labels?.[LABEL_ID];
   if (id === undefined) {
     throw error('deploy.applyset-not-ours', `ApplySet parent ${where} already exists and is not an ApplySet parent (no ${LABEL_ID} label); refusing to take it over`);
@@ -114,11 +117,4 @@ export function checkParent(live: KubeObject, parent: ParentRef): void {
 /** A copy of each object with the part-of label (and the default namespace for objects without one when namespaced). */
 export function withPartOf(object: KubeObject, id: string): KubeObject {
   return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [LABEL_PART_OF]: id } } };
-}
-
-/** The live members to delete: listed with the part-of label, not desired, and never the parent itself. */
-export function pruneCandidates(live: readonly ObjectRef[], desired: readonly ObjectRef[], parent: ParentRef): ObjectRef[] {
-  const keep = new Set(desired.map(refKey));
-  keep.add(refKey({ group: parent.group, kind: parent.kind, namespace: parent.namespace, name: parent.name }));
-  return live.filter((r) => !keep.has(refKey(r)));
 }

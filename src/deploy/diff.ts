@@ -3,10 +3,11 @@
 // creationTimestamp) is stripped; Secret values never appear, only their keys (`***`, or `*** (before)` /
 // `*** (after)` when a value changes), as kubectl masks them; so does a Secret's applied-hash annotation.
 import { stringify } from 'yaml';
-import { checkInNewNamespace, namespacesToCreate, prepareObjects, withProjectNamespace } from './apply.js';
+import { checkInNewNamespace, namespacesToCreate, prepareObjects, withProjectNamespace } from './prepare.js';
+import { prunable } from './prune.js';
 import { schemaValidator } from './schema.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER, listMembers } from './set.js';
-import { applySetId, parentFor, pruneCandidates, readParent, checkParent, type ParentRef } from './applyset.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER, fetchParent } from './set.js';
+import { applySetId, parentFor, readParent, type ParentRef } from './applyset.js';
 import type { Cluster } from './client.js';
 import { objectPath } from './discovery.js';
 import { ApiError, parseConflicts } from './errors.js';
@@ -163,13 +164,10 @@ export async function diffObjects(objects: readonly KubeObject[], opts: DiffOpti
     }
   });
   if (opts.prune && parent && id) {
-    const path = `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/${parent.kind === 'Secret' ? 'secrets' : 'configmaps'}/${encodeURIComponent(parent.name)}`;
-    const liveParent = await cluster.client.getOptional<KubeObject>(path);
+    // What `apply --prune` would delete (prune.ts), shown as deletions.
+    const liveParent = await fetchParent(cluster, parent);
     if (liveParent) {
-      checkParent(liveParent, parent);
-      const state = readParent(liveParent);
-      const members = await listMembers(cluster, id, state.groupKinds, [parent.namespace, ...state.namespaces]);
-      const doomed = pruneCandidates(members, prepared.map((p) => p.ref), parent);
+      const doomed = await prunable(cluster, parent, id, prepared.map((p) => p.ref), readParent(liveParent));
       for (const ref of doomed) {
         const info = await cluster.discovery.resolveGroupKind(ref.group, ref.kind);
         if (!info) continue;

@@ -1,7 +1,8 @@
 // Text the deploy commands print. Pure functions; nothing here ever prints object contents (Secret values
 // cannot leak through a report), only kinds, names, outcomes and messages.
 import type { ApplyResult } from './apply.js';
-import type { DeleteSetResult, MemberStatus } from './set.js';
+import type { DeleteSetResult } from './down.js';
+import type { MemberStatus } from './set.js';
 import type { WaitResult } from './wait.js';
 import type { ObjectRef } from './types.js';
 

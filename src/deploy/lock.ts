@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { error } from '../model/diagnostics.js';
-import { checkParent, parentApiPath, parentObject, type ParentRef } from './applyset.js';
+import { checkParent, describeParent, parentApiPath, parentObject, type ParentRef } from './applyset.js';
 import type { Cluster } from './client.js';
 import { ApiError } from './errors.js';
 import { sleep } from '../model/async.js';
@@ -114,8 +114,6 @@ export function describeLock(r: LockRecord): string {
   return `${r.command} (pid ${r.pid} on ${r.host}${since}${renewed})`;
 }
 
-const where = (parent: ParentRef) => `${parent.kind} ${parent.namespace}/${parent.name}`;
-
 /** Sets (value) or removes (null) the lock annotation, only if the parent is still at `resourceVersion`. */
 async function writeLock(cluster: Cluster, parent: ParentRef, resourceVersion: string, value: string | null): Promise<KubeObject> {
   return cluster.client.request<KubeObject>(
@@ -126,7 +124,7 @@ async function writeLock(cluster: Cluster, parent: ParentRef, resourceVersion: s
       contentType: 'application/merge-patch+json',
       body: JSON.stringify({ metadata: { resourceVersion, annotations: { [ANNOTATION_LOCK]: value } } }),
     },
-    `apply lock on ${where(parent)}`,
+    `apply lock on ${describeParent(parent)}`,
   );
 }
 
@@ -163,7 +161,7 @@ export class ApplyLock {
       this.signalHandler = (signal) => {
         if (interrupted) process.exit(signal === 'SIGINT' ? 130 : 143); // a second Ctrl-C: go now
         interrupted = true;
-        this.log(`interrupted (${signal}): releasing the apply lock on ${where(this.parent)}`);
+        this.log(`interrupted (${signal}): releasing the apply lock on ${describeParent(this.parent)}`);
         void this.release().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
       };
       process.on('SIGINT', this.signalHandler);
@@ -173,7 +171,7 @@ export class ApplyLock {
 
   /** Throws when the lock was lost (another run took it over: ours was not renewed within its TTL). */
   check(): void {
-    if (this.lost) throw error('deploy.lock-lost', `lost the apply lock on ${where(this.parent)}: ${this.lostReason}`);
+    if (this.lost) throw error('deploy.lock-lost', `lost the apply lock on ${describeParent(this.parent)}: ${this.lostReason}`);
   }
 
   renew(): Promise<void> {
@@ -244,7 +242,7 @@ export class ApplyLock {
         throw new Error('the parent kept changing');
       } catch (e) {
         this.log(
-          `warning: could not release the apply lock on ${where(this.parent)} (${(e as Error).message}); ` +
+          `warning: could not release the apply lock on ${describeParent(this.parent)} (${(e as Error).message}); ` +
             `it expires ${Math.round(this.ttlMs / 1000)}s after its last renewal, at once for a rerun on this machine`,
         );
         return false;
@@ -298,7 +296,7 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
     // Lost races go round at once, but not forever: the parent changing all the time waits like a held lock.
     if (spins > 3) {
       if (Date.now() >= deadline) {
-        throw error('deploy.locked', `could not take the apply lock on ${where(parent)}: the parent kept changing (another run is taking it)`);
+        throw error('deploy.locked', `could not take the apply lock on ${describeParent(parent)}: the parent kept changing (another run is taking it)`);
       }
       await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
       spins = 0;
@@ -315,7 +313,7 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
             query: { fieldManager: LOCK_FIELD_MANAGER },
             body: JSON.stringify(newParent(parent, JSON.stringify(me))),
           },
-          `apply lock on ${where(parent)}`,
+          `apply lock on ${describeParent(parent)}`,
         );
         return held();
       } catch (e) {
@@ -337,10 +335,10 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
       if (observed?.value !== value) observed = { value, since: Date.now() };
       const sameMachine = current.hostId !== undefined && current.hostId === hostId && current.pid !== process.pid;
       if (sameMachine && current.pid > 0 && !processAlive(current.pid)) {
-        log(`taking over the apply lock on ${where(parent)}: its holder ${describeLock(current)} is gone`);
+        log(`taking over the apply lock on ${describeParent(parent)}: its holder ${describeLock(current)} is gone`);
         free = true;
       } else if (Date.now() - observed.since >= current.ttlSeconds * 1000) {
-        log(`taking over the apply lock on ${where(parent)}: ${describeLock(current)} did not renew it for ${current.ttlSeconds}s`);
+        log(`taking over the apply lock on ${describeParent(parent)}: ${describeLock(current)} did not renew it for ${current.ttlSeconds}s`);
         free = true;
       }
     }
@@ -359,13 +357,13 @@ export async function acquireLock(cluster: Cluster, parent: ParentRef, opts: Loc
     if (left <= 0) {
       throw error(
         'deploy.locked',
-        `another ${current!.command} of this project is in progress: the apply lock on ${where(parent)} is held by ${describeLock(current!)}` +
+        `another ${current!.command} of this project is in progress: the apply lock on ${describeParent(parent)} is held by ${describeLock(current!)}` +
           (timeoutMs > 0 ? `; gave up after waiting ${Math.round(timeoutMs / 1000)}s` : '') +
           ` (rerun when it is done, or wait longer with --lock-timeout; an abandoned lock expires ${current!.ttlSeconds}s after its last renewal)`,
       );
     }
     if (!announced) {
-      log(`waiting up to ${Math.round(timeoutMs / 1000)}s for the apply lock on ${where(parent)}, held by ${describeLock(current!)}`);
+      log(`waiting up to ${Math.round(timeoutMs / 1000)}s for the apply lock on ${describeParent(parent)}, held by ${describeLock(current!)}`);
       announced = true;
     }
     await sleep(Math.min(pollMs, left));

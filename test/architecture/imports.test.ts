@@ -1,5 +1,6 @@
 // The import rules of docs/architecture.md (.dependency-cruiser.cjs): no import circles, no stage importing a later
-// one, and emit/, build/, deploy/ and compile/ reaching other stages only through their entry modules. Also checks
+// one, emit/, build/, deploy/ and compile/ reaching other stages only through their entry modules, and the CLI
+// using deploy/ only through its entry. Also checks
 // that the rules catch what they claim to, on a module written for the purpose.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +40,20 @@ describe('import rules', () => {
       expect(r.out).toContain('emit-imports-entry-modules');
     } finally {
       rmSync(emitDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('the CLI reaching past deploy/index.ts is refused', () => {
+    const dir = mkdtempSync(join(root, 'src', 'cli', 'zz-probe-'));
+    try {
+      writeFileSync(join(dir, 'probe.ts'), "import { applyObjects } from '../../deploy/apply.js';\nexport const x = applyObjects;\n");
+      const r = cruise(join(dir, 'probe.ts'));
+      expect(r.status).not.toBe(0);
+      expect(r.out).toContain('cli-imports-deploy-entry');
+      writeFileSync(join(dir, 'probe.ts'), "import { applyObjects } from '../../deploy/index.js';\nexport const x = applyObjects;\n");
+      expect(cruise(join(dir, 'probe.ts')).out).not.toContain('cli-imports-deploy-entry');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { applyObjects } from '../../src/deploy/apply.js';
 import { LABEL_ID, LABEL_PART_OF, ANNOTATION_GROUP_KINDS, ANNOTATION_TOOLING, applySetId, parentFor } from '../../src/deploy/applyset.js';
 import { diffObjects } from '../../src/deploy/diff.js';
-import { deleteSet, setStatus } from '../../src/deploy/set.js';
+import { deleteSet } from '../../src/deploy/down.js';
+import { setStatus } from '../../src/deploy/set.js';
 import type { KubeObject } from '../../src/deploy/types.js';
 import { FakeCluster, cm, deployment, service } from './fake-cluster.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { applyObjects } from '../../src/deploy/apply.js';
 import { ANNOTATION_TOOLING, LABEL_ID, applySetId, parentFor } from '../../src/deploy/applyset.js';
 import { ANNOTATION_LOCK, acquireLock, localHostId, parseLock, type LockRecord } from '../../src/deploy/lock.js';
-import { deleteSet } from '../../src/deploy/set.js';
+import { deleteSet } from '../../src/deploy/down.js';
 import { FakeCluster, cm, service } from './fake-cluster.js';
 
 const parent = parentFor('shop', 'default');

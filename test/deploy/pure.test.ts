@@ -12,9 +12,10 @@ import {
   groupKindsOf,
   parentFor,
   parentObject,
-  pruneCandidates,
 } from '../../src/deploy/applyset.js';
-import { applyBody, outcomeOf } from '../../src/deploy/apply.js';
+import { pruneCandidates } from '../../src/deploy/prune.js';
+import { outcomeOf } from '../../src/deploy/apply.js';
+import { applyBody } from '../../src/deploy/prepare.js';
 import { ApiError, errorFromResponse, isRetryable, parseConflicts } from '../../src/deploy/errors.js';
 import { backoffDelay, withRetry } from '../../src/model/async.js';
 import { deletionOrder, mapLimit, planStages } from '../../src/deploy/stages.js';
