@@ -3,7 +3,7 @@
 // pass's contribution (volumes, init containers, env, rollout) ends up in exactly one spec.
 
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { merged, type LowerContext, type KubeObject, type ServiceUnit } from './context.js';
+import { type LowerContext, type KubeObject, type ServiceUnit } from './context.js';
 import { isClusterScoped, kindRank, podTemplateOf } from '../model/kube.js';
 import { stableJson } from './objects.js';
 import { mergeGroup } from './groups.js';
@@ -12,6 +12,7 @@ import { sha256Hex } from './names.js';
 import { applyJsonPatch } from './patches.js';
 import { checkObjectSizes } from './size.js';
 import type { PatchSpec } from './settings-types.js';
+import { merged } from './objects.js';
 
 
 /** A copy without undefined values and empty arrays. */
@@ -31,13 +32,14 @@ function podTemplate(unit: ServiceUnit): PodTemplateSpec {
       labels: merged(unit.labels, unit.podLabels, unit.selector),
       annotations: nonEmpty(unit.podAnnotations),
     }),
-    spec: compact({
-      ...unit.pod,
-      restartPolicy: unit.job?.restartPolicy,
-      initContainers: unit.initContainers,
-      containers: [unit.container, ...unit.sidecars],
-      volumes: unit.volumes,
-    }),
+    spec: compact(
+      merged(unit.pod, {
+        restartPolicy: unit.job?.restartPolicy,
+        initContainers: unit.initContainers,
+        containers: [unit.container, ...unit.sidecars],
+        volumes: unit.volumes,
+      }),
+    ),
   };
 }
 

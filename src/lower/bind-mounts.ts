@@ -5,6 +5,7 @@
 // are bounded in depth and entry count. Everything else is reported back to the storage pass.
 
 import type { FilePort } from './options.js';
+import { merged } from './objects.js';
 
 /** The API server's limit on one object; leave room for metadata. */
 export const CONFIGMAP_LIMIT = 1024 * 1024 - 16 * 1024;
@@ -117,8 +118,8 @@ export function configMapData(list: BindFile[]): { data?: Record<string, string>
   const sorted = [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const data = Object.fromEntries(sorted.filter((f) => f.text).map((f) => [f.key, f.content.toString('utf8')]));
   const binaryData = Object.fromEntries(sorted.filter((f) => !f.text).map((f) => [f.key, f.content.toString('base64')]));
-  return {
-    ...(Object.keys(data).length ? { data } : {}),
-    ...(Object.keys(binaryData).length ? { binaryData } : {}),
-  };
+  return merged(
+    Object.keys(data).length ? { data } : {},
+    Object.keys(binaryData).length ? { binaryData } : {},
+  );
 }

@@ -9,6 +9,7 @@ import { isDnsLabel } from './names.js';
 import type { Pass } from './pass.js';
 import { applySecurity } from './security.js';
 import { bytesToQuantity, durationSeconds, escapeKubeExpansion, parseBytes } from './units.js';
+import { merged } from './objects.js';
 
 const PULL_POLICY: Record<string, 'Always' | 'IfNotPresent' | 'Never'> = {
   always: 'Always',
@@ -197,7 +198,7 @@ function applyPlatform(ctx: LowerContext, unit: ServiceUnit): void {
   const selector: Record<string, string> = {};
   if (os) selector['kubernetes.io/os'] = os;
   if (arch) selector['kubernetes.io/arch'] = ARCH[arch] ?? arch;
-  unit.pod.nodeSelector = { ...unit.pod.nodeSelector, ...selector };
+  unit.pod.nodeSelector = merged(unit.pod.nodeSelector, selector);
   const to = `${workloadRef(unit)} nodeSelector`;
   if (variant) ctx.report.approximated(`${unit.path}.platform`, to, `variant ${variant} cannot be selected by a well-known node label`);
   else ctx.report.mapped(`${unit.path}.platform`, to);

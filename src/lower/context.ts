@@ -131,7 +131,6 @@ export interface LowerContext {
   memo<T>(key: string, make: () => T): T;
 }
 
-export { merged } from './objects.js';
 import { merged } from './objects.js';
 
 /** A typed kubernetes-types object as a KubeObject (they always carry apiVersion, kind and a name here). */
@@ -185,8 +184,7 @@ export function newUnit(args: {
   annotations: Record<string, string>;
   group?: PodGroup;
 }): ServiceUnit {
-  // Fields copied one by one: in V8 (Node 20) `{ ...args, more }` gives every object its own hidden class, which
-  // made each pass's reads of unit fields megamorphic.
+  // Fields copied one by one, not `{ ...args, more }`: see merged() in objects.ts for why (each pass reads these).
   return {
     service: args.service,
     compose: args.compose,

@@ -7,6 +7,7 @@ import type { EnvVar, EnvFromSource } from 'kubernetes-types/core/v1.js';
 import { unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import { escapeKubeExpansion } from './units.js';
+import { merged } from './objects.js';
 
 const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
@@ -56,7 +57,7 @@ function lowerEnvFiles(ctx: LowerContext, unit: ServiceUnit): { envFrom: EnvFrom
 export function lowerEnv(ctx: LowerContext, unit: ServiceUnit): void {
   const { envFrom, asEnv } = lowerEnvFiles(ctx, unit);
   const environment = unit.compose.environment;
-  const values: Record<string, string | null> = { ...asEnv, ...(environment ?? {}) };
+  const values: Record<string, string | null> = merged(asEnv, environment);
   const env: EnvVar[] = [];
   const path = `${unit.path}.${environment ? 'environment' : 'env_file'}`;
   for (const [name, value] of Object.entries(values).sort(byKey)) {

@@ -35,6 +35,7 @@ import type { LowerOptions } from './options.js';
 import type { Report } from './conversion-report.js';
 import { autoscaleTargets, DEFAULT_REQUEST } from './scaling.js';
 import type { ResolvedSettings } from './settings.js';
+import { merged } from './objects.js';
 
 export interface GroupPlan {
   name: string;
@@ -291,7 +292,7 @@ class Merger {
               path: this.path(set[set.length - 1]![0], 'dnsConfig'),
             });
           }
-          value = { ...(nameservers.length ? { nameservers } : {}), ...(searches.length ? { searches } : {}), ...(options.length ? { options } : {}) };
+          value = merged(nameservers.length ? { nameservers } : {}, searches.length ? { searches } : {}, options.length ? { options } : {});
           break;
         }
         case 'tolerations':
@@ -362,7 +363,7 @@ class Merger {
 /** Containers of one member with its pod volumes renamed. */
 function withMounts(c: Container, renames: Map<string, string>): Container {
   if (!renames.size || !c.volumeMounts) return c;
-  return { ...c, volumeMounts: c.volumeMounts.map((m) => (renames.has(m.name) ? { ...m, name: renames.get(m.name)! } : m)) };
+  return merged(c, { volumeMounts: c.volumeMounts.map((m) => (renames.has(m.name) ? merged(m, { name: renames.get(m.name)! }) : m)) });
 }
 
 function uniqueName(desired: string, taken: Set<string>): string {
@@ -395,7 +396,7 @@ function mergeVolumes(members: ServiceUnit[]): { volumes: Volume[]; renames: Map
       const final = taken.has(name) ? uniqueName(`${m.name}-${name}`, taken) : (taken.add(name), name);
       if (final !== name) own.set(name, final);
       if (identity !== undefined) byIdentity.set(identity, final);
-      volumes.push({ ...v, name: final });
+      volumes.push(merged(v, { name: final }));
     }
   }
   return { volumes, renames };
@@ -426,7 +427,7 @@ export function mergeGroup(ctx: LowerContext, group: PodGroup): ServiceUnit {
   const members = group.members.map((m) => ctx.units.get(m)!);
   const lead = members[0]!;
   const mg = new Merger(ctx, group);
-  const merged = newUnit({
+  const groupUnit = newUnit({
     service: lead.service,
     compose: lead.compose,
     name: group.name,
@@ -436,21 +437,21 @@ export function mergeGroup(ctx: LowerContext, group: PodGroup): ServiceUnit {
     annotations: group.annotations,
   });
 
-  merged.kind = mg.equal('workload kind', members.map((m) => [m, m.kind]), 'one pod has one restart policy: make restart, deploy.mode and the controller agree')!;
+  groupUnit.kind = mg.equal('workload kind', members.map((m) => [m, m.kind]), 'one pod has one restart policy: make restart, deploy.mode and the controller agree')!;
   const job = mg.equal('job settings', members.map((m) => [m, m.job]));
-  if (job) merged.job = job;
+  if (job) groupUnit.job = job;
   const cron = mg.equal('cron schedule', members.map((m) => [m, m.cron]));
-  if (cron) merged.cron = cron;
+  if (cron) groupUnit.cron = cron;
   const headless = members.find((m) => m.headlessServiceName)?.headlessServiceName;
-  if (headless) merged.headlessServiceName = headless;
+  if (headless) groupUnit.headlessServiceName = headless;
 
   const scaled = members.filter((m) => m.settings.autoscale && (m.kind === 'Deployment' || m.kind === 'StatefulSet'));
   const replicas = mg.equal('replicas', members.map((m) => [m, m.replicas]), 'the containers of one pod are scaled together');
-  if (replicas !== undefined && !scaled.length) merged.replicas = replicas;
+  if (replicas !== undefined && !scaled.length) groupUnit.replicas = replicas;
 
   const recreate = members.find((m) => m.rollout?.type === 'Recreate');
   if (recreate) {
-    merged.rollout = recreate.rollout!;
+    groupUnit.rollout = recreate.rollout!;
     for (const m of members.filter((x) => x.rollout?.type === 'RollingUpdate')) {
       ctx.diagnostics.warn('group.recreate', `${group.why}: deploy.update_config of ${m.service} is replaced by the Recreate strategy the pod needs for ${recreate.service} (${(recreate.rollout as { reason: string }).reason})`, {
         path: `${m.path}.deploy.update_config`,
@@ -458,17 +459,17 @@ export function mergeGroup(ctx: LowerContext, group: PodGroup): ServiceUnit {
     }
   } else {
     const rollout = mg.equal('rollout', members.map((m) => [m, m.rollout]), 'one workload has one update strategy');
-    if (rollout) merged.rollout = rollout;
+    if (rollout) groupUnit.rollout = rollout;
   }
 
-  merged.pod = mg.pod(members);
-  merged.podLabels = mg.metadata('pod label', members.map((m) => [m, m.podLabels]));
-  merged.podAnnotations = mg.metadata('pod annotation', members.map((m) => [m, m.podAnnotations]));
-  merged.workloadLabels = mg.metadata('workload label', members.map((m) => [m, m.workloadLabels]));
-  merged.workloadAnnotations = mg.metadata('workload annotation', members.map((m) => [m, m.workloadAnnotations]));
+  groupUnit.pod = mg.pod(members);
+  groupUnit.podLabels = mg.metadata('pod label', members.map((m) => [m, m.podLabels]));
+  groupUnit.podAnnotations = mg.metadata('pod annotation', members.map((m) => [m, m.podAnnotations]));
+  groupUnit.workloadLabels = mg.metadata('workload label', members.map((m) => [m, m.workloadLabels]));
+  groupUnit.workloadAnnotations = mg.metadata('workload annotation', members.map((m) => [m, m.workloadAnnotations]));
 
   const { volumes, renames } = mergeVolumes(members);
-  merged.volumes = volumes;
+  groupUnit.volumes = volumes;
   const containers = members.flatMap((m) => [m.container, ...m.sidecars].map((c) => withMounts(c, renames.get(m)!)));
   const names = new Set(containers.map((c) => c.name));
   const init: Container[] = [];
@@ -476,12 +477,12 @@ export function mergeGroup(ctx: LowerContext, group: PodGroup): ServiceUnit {
     for (const ic of m.initContainers.map((c) => withMounts(c, renames.get(m)!))) {
       // The same wait (e.g. two members waiting for one database) runs once.
       if (init.some((x) => stableJson(x) === stableJson(ic))) continue;
-      init.push(names.has(ic.name) ? { ...ic, name: uniqueName(`${m.name}-${ic.name}`, names) } : (names.add(ic.name), ic));
+      init.push(names.has(ic.name) ? merged(ic, { name: uniqueName(`${m.name}-${ic.name}`, names) }) : (names.add(ic.name), ic));
     }
   }
-  merged.initContainers = init;
-  merged.container = containers[0]!;
-  merged.sidecars = containers.slice(1);
+  groupUnit.initContainers = init;
+  groupUnit.container = containers[0]!;
+  groupUnit.sidecars = containers.slice(1);
   checkPorts(ctx, group, members);
 
   if (scaled.length > 1) {
@@ -509,7 +510,7 @@ export function mergeGroup(ctx: LowerContext, group: PodGroup): ServiceUnit {
 
   const templates = new Map<string, ServiceUnit['volumeClaimTemplates'][number]>();
   for (const m of members) for (const t of m.volumeClaimTemplates) templates.set(t.metadata?.name ?? '', t);
-  merged.volumeClaimTemplates = [...templates.values()];
-  for (const m of members) for (const ref of m.configRefs) merged.configRefs.add(ref);
-  return merged;
+  groupUnit.volumeClaimTemplates = [...templates.values()];
+  for (const m of members) for (const ref of m.configRefs) groupUnit.configRefs.add(ref);
+  return groupUnit;
 }

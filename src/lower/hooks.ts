@@ -2,9 +2,10 @@
 
 import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import type { ServiceHook } from '../model/project.js';
-import { merged, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { parseUser } from './security.js';
 import { escapeKubeExpansion } from './units.js';
+import { merged } from './objects.js';
 
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -66,7 +67,7 @@ function preStartContainer(unit: ServiceUnit, hook: ServiceHook, index: number):
     ...(hook.working_dir ? { workingDir: hook.working_dir } : {}),
     ...(env.length ? { env } : {}),
     ...(hook.privileged || user.uid !== undefined
-      ? { securityContext: { ...(hook.privileged ? { privileged: true } : {}), ...(user.uid !== undefined ? { runAsUser: user.uid } : {}) } }
+      ? { securityContext: merged(hook.privileged ? { privileged: true } : {}, user.uid !== undefined ? { runAsUser: user.uid } : {}) }
       : {}),
   };
 }

@@ -10,9 +10,10 @@
 
 import type { Service as KubeService, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { Ingress, IngressRule, IngressTLS } from 'kubernetes-types/networking/v1.js';
-import { asKube, merged, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
+import { asKube, unitMetadata, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import { containerPorts, httpLike, isLoopback, toPortName, unitPorts, type PortSpec } from './ports.js';
+import { merged } from './objects.js';
 
 export interface ExposurePlan {
   /** Type of the `<svc>-external` Service, if any. */
@@ -114,19 +115,20 @@ function ingressObject(ctx: LowerContext, unit: ServiceUnit, backend: PortSpec):
   const settings = unit.settings.ingress ?? { rules: [{ path: '/' }], pathType: 'Prefix' as const, annotations: {} };
   const byHost = new Map<string, string[]>();
   for (const r of settings.rules) byHost.set(r.host ?? '', [...(byHost.get(r.host ?? '') ?? []), r.path]);
-  const rules: IngressRule[] = [...byHost].map(([host, paths]) => ({
-    ...(host ? { host } : {}),
-    http: {
-      paths: [...new Set(paths)].map((path) => ({
-        path,
-        pathType: settings.pathType,
-        backend: { service: { name: unit.name, port: { number: backend.target } } },
-      })),
-    },
-  }));
+  const rules = [...byHost].map(([host, paths]) =>
+    merged(host ? { host } : {}, {
+      http: {
+        paths: [...new Set(paths)].map((path) => ({
+          path,
+          pathType: settings.pathType,
+          backend: { service: { name: unit.name, port: { number: backend.target } } },
+        })),
+      },
+    }),
+  );
   const hosts = [...byHost.keys()].filter(Boolean);
   const tls: IngressTLS[] | undefined = settings.tls
-    ? [{ ...(hosts.length ? { hosts } : {}), ...(settings.tls.secretName ? { secretName: settings.tls.secretName } : {}) }]
+    ? [merged(hosts.length ? { hosts } : {}, settings.tls.secretName ? { secretName: settings.tls.secretName } : {})]
     : undefined;
   const name = ctx.names.claim('Ingress', unit.service, unit.name);
   const meta = unitMetadata(unit, name);
@@ -135,11 +137,7 @@ function ingressObject(ctx: LowerContext, unit: ServiceUnit, backend: PortSpec):
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: Object.keys(annotations).length ? merged(meta, { annotations }) : meta,
-    spec: {
-      ...(settings.className ? { ingressClassName: settings.className } : {}),
-      rules,
-      ...(tls ? { tls } : {}),
-    },
+    spec: merged(settings.className ? { ingressClassName: settings.className } : {}, { rules }, tls ? { tls } : {}),
   };
   ctx.emit(asKube(ingress));
   return name;

@@ -285,10 +285,10 @@ function probeLabel(probe: Partial<Probe> & { disable?: boolean }, field: string
   const port = (v: string): number | string => (/^\d+$/.test(v) ? Number(v) : v);
   switch (field) {
     case 'http_get_path':
-      probe.httpGet = { ...(probe.httpGet ?? { port: 80 }), path: value };
+      probe.httpGet = merged(probe.httpGet ?? { port: 80 }, { path: value });
       return true;
     case 'http_get_port':
-      probe.httpGet = { ...(probe.httpGet ?? {}), port: port(value) };
+      probe.httpGet = merged(probe.httpGet, { port: port(value) });
       return true;
     case 'tcp_port':
       probe.tcpSocket = { port: port(value) };

@@ -4,7 +4,7 @@ import type { Diagnostics } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { assemble } from './assemble.js';
 import { containersPass } from './containers.js';
-import { merged, newUnit, type KubeObject, type LowerContext, type PodGroup, type ServiceUnit } from './context.js';
+import { newUnit, type KubeObject, type LowerContext, type PodGroup, type ServiceUnit } from './context.js';
 import { resolveGroups } from './groups.js';
 import { configsSecretsPass } from './configs-secrets.js';
 import { envPass } from './env.js';
@@ -25,6 +25,7 @@ import { resolveSettings } from './settings.js';
 import { storagePass } from './storage.js';
 import { unsupportedPass } from './unsupported.js';
 import { workloadsPass } from './workloads.js';
+import { merged } from './objects.js';
 
 /**
  * The passes, in order. `workloads` must come first (every pass may read `unit.kind`); `ordering` after
@@ -82,7 +83,7 @@ export function lowerProject(
     // The group's own objects carry every member's x-kubernetes labels and annotations (first member wins a key).
     const extra = Object.assign({}, ...[...plan.members].reverse().map((m) => extraLabels(m, selector))) as Record<string, string>;
     const annotations = Object.assign({}, ...[...plan.members].reverse().map((m) => settings.services[m]!.annotations)) as Record<string, string>;
-    const group: PodGroup = { ...plan, selector, labels: merged(serviceLabels(project.name, plan.name), extra), annotations };
+    const group: PodGroup = merged(plan, { selector, labels: merged(serviceLabels(project.name, plan.name), extra), annotations });
     for (const m of plan.members) groupOf.set(m, group);
   }
 

@@ -1,8 +1,9 @@
 // x-kubernetes (and kompose label) pod settings that have no Compose source, applied after the passes that
 // derive the same fields from Compose, so the explicit settings win.
 
-import { merged, type LowerContext, type ServiceUnit } from './context.js';
+import { type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
+import { merged } from './objects.js';
 
 export function applyPodSettings(ctx: LowerContext, unit: ServiceUnit): void {
   const st = unit.settings;

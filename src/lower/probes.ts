@@ -5,10 +5,11 @@
 
 import type { Probe } from 'kubernetes-types/core/v1.js';
 import type { Healthcheck } from '../model/project.js';
-import { merged, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import type { Pass } from './pass.js';
 import type { ProbeSetting } from './settings-types.js';
 import { durationSeconds, inRange } from './units.js';
+import { merged } from './objects.js';
 
 /** Compose defaults: interval 30s, timeout 30s, retries 3, start_interval 5s. */
 const DEFAULT_INTERVAL = '30s';
@@ -58,7 +59,7 @@ function resolveProbe(setting: ProbeSetting | undefined, derived: Probe | undefi
   // A handler-only or timings-only setting: fill the rest from the healthcheck (without mixing two handlers).
   const from = derived ?? base;
   const { exec, httpGet, tcpSocket, grpc, ...rest } = from;
-  return hasHandler(setting.probe) ? { ...rest, ...setting.probe } : { exec, httpGet, tcpSocket, grpc, ...rest, ...setting.probe };
+  return hasHandler(setting.probe) ? merged(rest, setting.probe) : { exec, httpGet, tcpSocket, grpc, ...rest, ...setting.probe };
 }
 
 function clean(p: Probe | undefined): Probe | undefined {

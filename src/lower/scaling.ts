@@ -6,6 +6,7 @@ import { asKube, podOwner, setResource, unitMetadata, workloadRef, type LowerCon
 import type { Pass } from './pass.js';
 import type { MetricTarget } from './settings-types.js';
 import { bytesToQuantity, cpusToQuantity, durationSeconds, inRange } from './units.js';
+import { merged } from './objects.js';
 
 const HOSTNAME = 'kubernetes.io/hostname';
 const ARCH: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64' };
@@ -31,7 +32,7 @@ function lowerReplicas(ctx: LowerContext, unit: ServiceUnit): void {
   }
   if (unit.kind === 'Job' || unit.kind === 'CronJob') {
     // N one-shot containers: N pods that must each complete once.
-    if (replicas !== 1) unit.job = { ...unit.job!, parallelism: replicas, completions: replicas };
+    if (replicas !== 1) unit.job = merged(unit.job!, { parallelism: replicas, completions: replicas });
     for (const path of sources) ctx.report.mapped(path, `${to} parallelism/completions`);
     return;
   }
@@ -139,10 +140,9 @@ function lowerPlacement(ctx: LowerContext, unit: ServiceUnit): void {
     requirements.push({ key, operator: m[2] === '==' ? 'In' : 'NotIn', values: [value] });
   }
   if (requirements.length) {
-    unit.pod.affinity = {
-      ...unit.pod.affinity,
+    unit.pod.affinity = merged(unit.pod.affinity, {
       nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: requirements }] } },
-    };
+    });
     mapped = true;
   }
 
@@ -163,10 +163,9 @@ function lowerPlacement(ctx: LowerContext, unit: ServiceUnit): void {
   else if (perNode !== undefined && unit.kind !== 'DaemonSet' && inRange(ctx, perNode, `${base}.max_replicas_per_node`, 'max_replicas_per_node', 1)) {
     if (perNode === 1) {
       // Exactly "at most one per node".
-      unit.pod.affinity = {
-        ...unit.pod.affinity,
+      unit.pod.affinity = merged(unit.pod.affinity, {
         podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { ...unit.selector } }, topologyKey: HOSTNAME }] },
-      };
+      });
     } else {
       spread.push({ maxSkew: perNode, topologyKey: HOSTNAME, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...unit.selector } } });
       notes.push(`max_replicas_per_node ${perNode} becomes a node spread with maxSkew ${perNode}, not a hard cap`);

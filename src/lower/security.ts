@@ -2,8 +2,9 @@
 
 import type { PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1.js';
 import type { Service } from '../model/project.js';
-import { merged, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { inRange } from './units.js';
+import { merged } from './objects.js';
 
 /** Sysctls the kubelet allows without --allowed-unsafe-sysctls (Kubernetes "safe" set). */
 const SAFE_SYSCTLS = new Set([
@@ -26,7 +27,7 @@ export function parseUser(user: string): { uid?: number; gid?: number; unresolve
   const uid = num(u);
   const gid = g === undefined ? undefined : num(g);
   const unresolved = [uid === undefined ? u : undefined, g !== undefined && gid === undefined ? g : undefined].filter(Boolean).join(':');
-  return { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}), ...(unresolved ? { unresolved } : {}) };
+  return merged(uid !== undefined ? { uid } : {}, gid !== undefined ? { gid } : {}, unresolved ? { unresolved } : {});
 }
 
 export function applySecurity(ctx: LowerContext, unit: ServiceUnit): void {
@@ -63,10 +64,7 @@ export function applySecurity(ctx: LowerContext, unit: ServiceUnit): void {
   }
   const cap = (c: string) => c.replace(/^CAP_/i, '').toUpperCase();
   if (s.cap_add?.length || s.cap_drop?.length) {
-    sc.capabilities = {
-      ...(s.cap_add?.length ? { add: s.cap_add.map(cap) } : {}),
-      ...(s.cap_drop?.length ? { drop: s.cap_drop.map(cap) } : {}),
-    };
+    sc.capabilities = merged(s.cap_add?.length ? { add: s.cap_add.map(cap) } : {}, s.cap_drop?.length ? { drop: s.cap_drop.map(cap) } : {});
     if (s.cap_add) report.mapped(p('cap_add'), `${to} securityContext.capabilities.add`);
     if (s.cap_drop) report.mapped(p('cap_drop'), `${to} securityContext.capabilities.drop`);
   }
@@ -107,7 +105,7 @@ function applySecurityOpts(ctx: LowerContext, unit: ServiceUnit, opts: string[],
       sc.appArmorProfile = value === 'unconfined' ? { type: 'Unconfined' } : { type: 'Localhost', localhostProfile: value };
     } else if (key === 'label' && /^(user|role|type|level):/.test(value)) {
       const [field, ...rest] = value.split(':');
-      sc.seLinuxOptions = { ...sc.seLinuxOptions, [field!]: rest.join(':') };
+      sc.seLinuxOptions = merged(sc.seLinuxOptions, { [field!]: rest.join(':') });
     } else lost.push(opt);
   }
   const to = `${workloadRef(unit)} securityContext`;

@@ -13,12 +13,13 @@
 // Publishing outside the cluster is the ingress pass's job (ingress.ts).
 
 import type { ContainerPort, Service as KubeService, ServicePort } from 'kubernetes-types/core/v1.js';
-import { asKube, merged, podOwner, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
+import { asKube, podOwner, unitMetadata, workloadRef, type LowerContext, type ServiceUnit } from './context.js';
 import { LABEL, projectLabels } from './metadata.js';
 import { isDnsLabel } from './names.js';
 import type { Pass } from './pass.js';
 import { containerPorts, MAX_PORT, unitPorts, type ContainerPortSpec } from './ports.js';
 import { inRange } from './units.js';
+import { merged } from './objects.js';
 
 /** Label on alias Services naming the Service they stand for. */
 export const ALIAS_OF = 'compose2k8s.io/alias-of';
@@ -69,11 +70,7 @@ function kubeService(unit: ServiceUnit, name: string, plan: ServicePlan, headles
     apiVersion: 'v1',
     kind: 'Service',
     metadata: merged(meta, { labels: merged(meta.labels, extraLabels) }),
-    spec: {
-      ...(headless ? { clusterIP: 'None' } : {}),
-      selector: { ...unit.selector },
-      ...(ports.length ? { ports } : {}),
-    },
+    spec: merged(headless ? { clusterIP: 'None' } : {}, { selector: { ...unit.selector } }, ports.length ? { ports } : {}),
   };
 }
 
@@ -258,7 +255,7 @@ export function lowerServices(ctx: LowerContext): void {
       // (each member's own Service carries them).
       governing.add(unit.headlessServiceName);
       const owner = unit.group ? merged<ServiceUnit>(unit, podOwner(unit)) : unit;
-      ctx.emit(asKube(kubeService(owner, unit.headlessServiceName, unit.group ? { ...plan, ports: [] } : plan, true)));
+      ctx.emit(asKube(kubeService(owner, unit.headlessServiceName, unit.group ? merged(plan, { ports: [] }) : plan, true)));
     }
     if (unit.settings.serviceType === 'Headless') {
       ctx.report.mapped(unit.settings.origin.serviceType ?? unit.path, `Service/${unit.name} headless`);

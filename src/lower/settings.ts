@@ -101,19 +101,22 @@ function fromExtension(raw: Raw, path: string): Layer {
   put('accessModes', r.accessModes as string[] | undefined);
   if (r.autoscale) {
     const a = r.autoscale as { min?: number; max?: number; cpu?: string | number; memory?: string | number };
-    put('autoscale', {
-      ...(a.min !== undefined ? { min: a.min } : {}),
-      ...(a.max !== undefined ? { max: a.max } : {}),
-      ...(a.cpu !== undefined ? { cpu: parseTarget(a.cpu)! } : {}),
-      ...(a.memory !== undefined ? { memory: parseTarget(a.memory)! } : {}),
-    });
+    put(
+      'autoscale',
+      merged<NonNullable<ServiceSettings['autoscale']>>(
+        a.min !== undefined ? { min: a.min } : {},
+        a.max !== undefined ? { max: a.max } : {},
+        a.cpu !== undefined ? { cpu: parseTarget(a.cpu)! } : {},
+        a.memory !== undefined ? { memory: parseTarget(a.memory)! } : {},
+      ),
+    );
   }
   put('securityContext', r.securityContext as ServiceSettings['securityContext']);
   put('containerSecurityContext', r.containerSecurityContext as ServiceSettings['containerSecurityContext']);
   if (r.patches) {
     put(
       'patches',
-      (r.patches as Omit<PatchSpec, 'origin'>[]).map((p, i) => ({ ...p, origin: `${path}.patches[${i}]` })),
+      (r.patches as PatchSpec[]).map((p, i) => merged(p, { origin: `${path}.patches[${i}]` })),
     );
   }
   return layer;

@@ -18,6 +18,7 @@ import { isControlLabel, projectLabels } from './metadata.js';
 import { toKubeName } from './names.js';
 import type { Pass } from './pass.js';
 import { bytesToQuantity } from './units.js';
+import { merged } from './objects.js';
 
 interface Entry {
   volume: ServiceVolume;
@@ -36,7 +37,7 @@ export function volumeEntries(ctx: LowerContext, unit: ServiceUnit): Entry[] {
     seen.add(service);
     (svc.volumes ?? []).forEach((v, i) => {
       if (!via) out.push({ volume: v, path: `${base}.volumes[${i}]` });
-      else out.push({ volume: via.ro ? { ...v, read_only: true } : v, path: via.path, from: via.from });
+      else out.push({ volume: via.ro ? merged(v, { read_only: true }) : v, path: via.path, from: via.from });
     });
     (svc.volumes_from ?? []).forEach((spec, i) => {
       const parts = spec.split(':');

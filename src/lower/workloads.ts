@@ -8,6 +8,7 @@ import { workloadRef, type LowerContext, type ServiceUnit, type JobSpecParts } f
 import type { Pass } from './pass.js';
 import type { CronSettings, WorkloadKind } from './settings-types.js';
 import { inRange, INT64_SAFE_MAX } from './units.js';
+import { merged } from './objects.js';
 
 export interface RestartIntent {
   oneShot: boolean;
@@ -25,7 +26,7 @@ export function restartIntent(service: Service, base: string): RestartIntent {
   const rp = service.deploy?.restart_policy;
   const retries = rp?.max_attempts;
   const withRetries = (i: RestartIntent): RestartIntent =>
-    retries !== undefined && i.policy === 'OnFailure' ? { ...i, retries, retriesPath: `${base}.deploy.restart_policy.max_attempts` } : i;
+    retries !== undefined && i.policy === 'OnFailure' ? merged(i, { retries, retriesPath: `${base}.deploy.restart_policy.max_attempts` }) : i;
   if (rp?.condition) {
     const path = `${base}.deploy.restart_policy`;
     if (rp.condition === 'none') return { oneShot: true, policy: 'Never', path };
@@ -39,7 +40,7 @@ export function restartIntent(service: Service, base: string): RestartIntent {
   const onFailure = /^on-failure(?::(\d+))?$/.exec(restart);
   if (onFailure) {
     const intent = withRetries({ oneShot: true, policy: 'OnFailure', path });
-    return onFailure[1] !== undefined ? { ...intent, retries: Number(onFailure[1]), retriesPath: path } : intent;
+    return onFailure[1] !== undefined ? merged(intent, { retries: Number(onFailure[1]), retriesPath: path }) : intent;
   }
   return { oneShot: false, policy: 'Always', path };
 }

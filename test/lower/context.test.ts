@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { merged } from '../../src/lower/context.js';
+import { merged } from '../../src/lower/objects.js';
 
 describe('merged', () => {
   test('is the spread of its maps: later maps win, keys keep their first position, undefined maps are skipped', () => {
