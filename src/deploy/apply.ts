@@ -2,8 +2,9 @@
 // finds exactly the objects this project applied. Transient failures are retried by the client; what still fails
 // is reported per object, the remaining stages are skipped, nothing is pruned, and a rerun converges.
 //
-// applyObjects is the run, like kubectl apply's Run: take the lock, read the set, apply the stages (the parent
-// before the first member outside stage 0), announce the parent, prune. Each step is a function below.
+// applyObjects is the run, like kubectl apply's Run: prepare the objects, take the lock, read the set, apply the
+// stages (the parent before the first member outside stage 0), announce the parent, prune (prune.ts). Each step is
+// a function below.
 import { error } from '../model/diagnostics.js';
 import { isClusterScoped } from '../model/kube.js';
 import { additionalNamespacesOf, applySetId, describeParent, groupKindsOf, parentFor, readParent, type ParentRef } from './applyset.js';
