@@ -14,10 +14,11 @@ import { BuildFailure, DEFAULT_PUSH_IDLE_MS, inspectImage, PushFailure, pushImag
 import { imageContentTag, needsClassicBuilder, planBuilds, remoteInputDigest, resolvePlan, LABEL_INPUTS, type ResolvedPlan, type ServicePlan } from './plan.js';
 import { createReporter, type ProgressMode, type ProgressReporter, type Sink } from './progress.js';
 import { apiPathOf, parseReference, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from '../model/image-reference.js';
-import { DEFAULT_REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError } from './registry.js';
+import { DEFAULT_REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError, secondsFromEnv } from './registry.js';
 import { REGISTRY_RETRY as DEFAULT_RETRY, runPool, withRetry, type RetryOptions } from '../model/async.js';
 
 export { pinImages, type PinResult } from './pin.js';
+export { pinDigests, pinnedReference, resolveProjectDigests, resolveTags, unpushedImages, type DigestOptions, type ProjectDigestChoices, type Resolution } from './digests.js';
 export type { ProgressMode } from './progress.js';
 
 export type BuilderKind = 'auto' | 'classic' | 'buildkit';
@@ -51,14 +52,6 @@ export interface BuildOptions {
   registryTimeoutMs?: number;
   /** A push the engine reports nothing about for this long is aborted and retried (default: COMPOSE2K8S_PUSH_IDLE_TIMEOUT seconds, else 120 s). */
   pushIdleMs?: number;
-}
-
-/** Seconds from an environment variable, in ms; undefined when unset, an error when not a positive number. */
-function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const v = env[name];
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) throw error('build.invalid-timeout', `${name}="${v}": expected a number of seconds greater than 0`);
-  return Math.round(Number(v) * 1000);
 }
 
 export interface BuiltImage {

@@ -39,6 +39,14 @@ export class RegistryError extends Error {
 /** Default time limit of one registry request (connect, answer and body). */
 export const DEFAULT_REGISTRY_TIMEOUT_MS = 30_000;
 
+/** Seconds from an environment variable, in ms; undefined when unset, an error when not a positive number. */
+export function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) throw error('build.invalid-timeout', `${name}="${v}": expected a number of seconds greater than 0`);
+  return Math.round(Number(v) * 1000);
+}
+
 /** A response whose body was read completely (inside the retry, so a connection cut mid-body is retried). */
 export class RegistryResponse {
   constructor(

@@ -5,7 +5,7 @@ import { addPackageOptions } from './package-options.js';
 import { addProjectOptions, projectFlagSpan } from './project-options.js';
 
 const BUILD_COMMANDS = ['build', 'images'];
-const DEPLOY_COMMANDS = ['apply', 'diff', 'up', 'down', 'status'];
+const DEPLOY_COMMANDS = ['apply', 'diff', 'up', 'down', 'status', 'update', 'rollback'];
 const COMMANDS = ['config', 'convert', 'report', ...BUILD_COMMANDS, ...DEPLOY_COMMANDS];
 
 /**
@@ -120,6 +120,7 @@ export function addConvertOptions(cmd: Command): Command {
   return addImageOptions(
     addLoweringOptions(cmd.option('-n, --namespace <namespace>', 'set metadata.namespace on every object and emit the Namespace first'))
       .option('--build', 'build the images of services with build: (Docker Engine API) and use them in the manifests')
-      .option('--push', 'push the built images and pin the manifests to the pushed digests (implies --build)'),
+      .option('--push', 'push the built images and pin the manifests to the pushed digests (implies --build)')
+      .option('--resolve-digests', 'pin every image tag to the digest it points to now (registry API; without it convert never touches the network)'),
   );
 }

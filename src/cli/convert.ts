@@ -38,6 +38,8 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   registry?: string;
   insecureRegistry?: string[];
   parallel?: number;
+  /** convert: --resolve-digests; apply, diff, up: true unless --no-resolve-digests. Undefined: no registry lookups. */
+  resolveDigests?: boolean;
 }
 
 export type Converted = Compiled;
@@ -77,6 +79,10 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
             warnLocalOnly: false, // the lowering warned per service (image.local-only)
           }
         : undefined,
+    resolveDigests:
+      flags.resolveDigests === undefined
+        ? undefined
+        : { resolve: flags.resolveDigests, insecureRegistries: flags.insecureRegistry, log: (line) => writeStderr(`${line}\n`) },
     diagnostics,
     onPhase: mark,
   };
@@ -86,10 +92,13 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
 export async function convertProject(flags: ConvertFlags, diagnostics = new Diagnostics()): Promise<Converted> {
   mark('options');
   const options = compileOptionsFrom(flags, diagnostics);
-  if (!options.build) return compile(options);
-  // Ctrl-C during a build aborts it (exit 130/143) instead of killing the process mid-build.
+  const digests = options.resolveDigests;
+  if (!options.build && digests?.resolve !== true) return compile(options);
+  // Ctrl-C during a build or registry lookups aborts them (exit 130/143) instead of killing the process mid-build.
   const { interruptible } = await import('./interrupt.js');
-  return interruptible((signal) => compile({ ...options, build: { ...options.build, signal } }));
+  return interruptible((signal) =>
+    compile({ ...options, build: options.build && { ...options.build, signal }, resolveDigests: digests && { ...digests, signal } }),
+  );
 }
 
 export async function convertCommand(flags: ConvertFlags): Promise<void> {
@@ -163,7 +172,9 @@ function formatReport(entries: ReportEntry[]): string {
 /** The deploy commands that create compose secrets from their sources unless `--secrets reference`. */
 const SECRETS_CREATED_BY = new Set(['apply', 'diff', 'up', 'watch']);
 
-export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ objects: KubeObject[]; projectName: string; namespace?: string }> {
+export async function convertForDeploy(
+  raw: Record<string, unknown>,
+): Promise<{ objects: KubeObject[]; projectName: string; namespace?: string; project: LoadedProject['project']; workingDir: string }> {
   const flags = { ...raw } as ConvertFlags & { command?: string };
   if (flags.command === 'up') {
     if (flags.build === undefined) flags.build = true;
@@ -179,7 +190,7 @@ export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ 
     if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
     if (flags.report) writeStderr(formatReport(report));
     printWarnings(diagnostics, loaded.locations);
-    return { objects, projectName: loaded.project.name, namespace: flags.namespace };
+    return { objects, projectName: loaded.project.name, namespace: flags.namespace, project: loaded.project, workingDir: loaded.source.workingDir };
   } catch (e) {
     if (e instanceof DiagnosticError) printWarnings(diagnostics);
     throw e;

@@ -1,4 +1,4 @@
-// The compile driver: load -> lower -> (validate) -> (build, push, pin), one function per phase, as TypeScript's
+// The compile driver: load -> lower -> (validate) -> (build, push, pin) -> (tags to digests), one function per phase, as TypeScript's
 // program.ts drives its phases. Every command and test compiles through here; the CLI only turns flags into
 // CompileOptions. Emitting (YAML, a directory, Kustomize, Helm) is the caller's choice of output, in emit/.
 import { loadProject, type LoadOptions } from '../compose/index.js';
@@ -21,6 +21,15 @@ export interface BuildChoices {
   warnLocalOnly?: boolean;
 }
 
+export interface DigestChoices {
+  /** false: no registry requests, the tags stay as written, with a warning (`--no-resolve-digests`). Default true. */
+  resolve?: boolean;
+  insecureRegistries?: string[];
+  signal?: AbortSignal;
+  /** Retry notes (a registry answering 5xx or slowly). */
+  log?: (line: string) => void;
+}
+
 export interface CompileOptions {
   /** How to find and load the project (files, directory, profiles, environment...). */
   load: LoadOptions;
@@ -29,9 +38,14 @@ export interface CompileOptions {
   validate?: boolean;
   /** Build (and push) the images of services with `build:` and pin the workloads to what was built. */
   build?: BuildChoices;
+  /**
+   * Pin every container image without a digest to the digest its tag points to now, through the registry API, after
+   * the build (`up`, `apply`, `diff`, `convert --resolve-digests`). Images built into the local engine only are left.
+   */
+  resolveDigests?: DigestChoices;
   diagnostics?: Diagnostics;
   /** Called as each phase ends (the CLI's COMPOSE2K8S_TIMING). */
-  onPhase?: (phase: 'load' | 'lower' | 'validate' | 'build') => void;
+  onPhase?: (phase: 'load' | 'lower' | 'validate' | 'build' | 'digests') => void;
 }
 
 export interface Compiled {
@@ -58,7 +72,7 @@ export function lower(loaded: LoadedProject, choices: LoweringChoices, diagnosti
 }
 
 /** Load and lower, without the asynchronous phases; diagnostics are collected, not thrown (for tests and tools). */
-export function compileSync(options: Omit<CompileOptions, 'validate' | 'build'>): Compiled {
+export function compileSync(options: Omit<CompileOptions, 'validate' | 'build' | 'resolveDigests'>): Compiled {
   const diagnostics = options.diagnostics ?? new Diagnostics();
   const loaded = load(options.load, diagnostics);
   options.onPhase?.('load');
@@ -80,12 +94,19 @@ export async function compile(options: CompileOptions): Promise<Compiled> {
     await validateObjects(objects, diagnostics);
     options.onPhase?.('validate');
   }
+  let built: Map<string, { reference: string; pushed: boolean }> | undefined;
   if (options.build && Object.values(loaded.project.services).some((svc) => svc.build)) {
     throwLocated(diagnostics, loaded);
     const { buildAndPush, pinImages } = await import('../build/index.js');
-    const built = await buildAndPush(loaded.project, { ...options.build, diagnostics, workingDir: loaded.source.workingDir });
+    built = await buildAndPush(loaded.project, { ...options.build, diagnostics, workingDir: loaded.source.workingDir });
     pinImages(objects, built);
     options.onPhase?.('build');
+  }
+  if (options.resolveDigests) {
+    throwLocated(diagnostics, loaded);
+    const { resolveProjectDigests } = await import('../build/index.js');
+    await resolveProjectDigests(objects, loaded.project, built, options.resolveDigests, diagnostics);
+    options.onPhase?.('digests');
   }
   throwLocated(diagnostics, loaded);
   return compiled;

@@ -26,6 +26,7 @@ import { waitFor } from './wait.js';
 import { isClusterScoped } from '../model/kube.js';
 import { schemaValidator, type ObjectValidator } from './schema.js';
 import { acquireLock, LockNamespaceMissing, type ApplyLock, type LockOptions } from './lock.js';
+import { isWorkload, recordAppliedImages, workloadImagesBefore, type ImageMap } from './images.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER };
 
@@ -65,6 +66,11 @@ export interface ApplyOptions {
    * for dry runs. Default: no lock (the CLI always passes one).
    */
   lock?: LockOptions;
+  /**
+   * Record on the ApplySet parent the images that workloads whose images change ran before (images.ts), for
+   * `rollback`. Costs one LIST of the set's workloads before applying. Not for dry runs.
+   */
+  recordImages?: boolean;
   log?: Logger;
 }
 
@@ -315,8 +321,18 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
       else failedEarly = true;
     }
   }
+  let imagesBefore: Map<string, ImageMap> | undefined;
   try {
-    return await applyLocked();
+    const result = await applyLocked();
+    if (imagesBefore && parent) {
+      const pruned = new Set(result.pruned.map(refKey));
+      const present = new Set([...prepared.filter((p) => isWorkload(p.ref.kind)).map((p) => refKey(p.ref)), ...[...imagesBefore.keys()].filter((k) => !pruned.has(k))]);
+      const applied = result.results.filter((r) => r.outcome === 'configured' || r.outcome === 'created');
+      await recordAppliedImages(cluster, parent, imagesBefore, applied, present).catch((e: unknown) =>
+        log(`warning: could not record the previous images on ${describeParent(parent)} for rollback: ${(e as Error).message}`),
+      );
+    }
+    return result;
   } finally {
     await lock?.release();
   }
@@ -337,6 +353,11 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
         const members = await withContext(`listing the members of the ApplySet ${describeParent(parent)}`, () =>
           listMembers(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]),
         );
+        if (opts.recordImages && dryRun === 'none') {
+          imagesBefore = await withContext(`listing the workloads of the ApplySet ${describeParent(parent)}`, () =>
+            workloadImagesBefore(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]),
+          );
+        }
         for (const m of members) {
           before.set(refKey(m), {
             resourceVersion: m.resourceVersion,
