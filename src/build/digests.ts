@@ -182,6 +182,8 @@ export function unpushedImages(project: Project, built: ReadonlyMap<string, { re
 export interface ProjectDigestChoices extends DigestOptions {
   /** false: `--no-resolve-digests` (tags kept, with a warning). */
   resolve?: boolean;
+  /** Why the tags are not resolved, for the warning (default `--no-resolve-digests`). */
+  offlineBecause?: string;
 }
 
 /**
@@ -200,7 +202,7 @@ export async function resolveProjectDigests(
   if (result.unpinned.length > 0) {
     diagnostics.warn(
       'image.unpinned',
-      `--no-resolve-digests: ${result.unpinned.join(', ')} deployed by tag; a new image pushed under the same tag reaches pods only when they are recreated, and nodes may run different images (\`compose2k8s update\` pins them later)`,
+      `${choices.offlineBecause ?? '--no-resolve-digests'}: ${result.unpinned.join(', ')} deployed by tag; a new image pushed under the same tag reaches pods only when they are recreated, and nodes may run different images (\`compose2k8s update\` pins them later)`,
     );
   }
   for (const d of unresolvedDiagnostics(result.unresolved, project)) diagnostics.add(d);

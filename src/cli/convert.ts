@@ -40,6 +40,8 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   parallel?: number;
   /** convert: --resolve-digests; apply, diff, up: true unless --no-resolve-digests. Undefined: no registry lookups. */
   resolveDigests?: boolean;
+  /** Why the digests are not resolved when resolveDigests is false (for the warning). */
+  offlineBecause?: string;
 }
 
 export type Converted = Compiled;
@@ -82,7 +84,7 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
     resolveDigests:
       flags.resolveDigests === undefined
         ? undefined
-        : { resolve: flags.resolveDigests, insecureRegistries: flags.insecureRegistry, log: (line) => writeStderr(`${line}\n`) },
+        : { resolve: flags.resolveDigests, offlineBecause: flags.offlineBecause, insecureRegistries: flags.insecureRegistry, log: (line) => writeStderr(`${line}\n`) },
     diagnostics,
     onPhase: mark,
   };

@@ -43,9 +43,11 @@ function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean
 async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'apply' | 'up'): Promise<void> {
   const timeoutMs = await durationFlag('--timeout', flags.timeout);
   const lock = await lockOptionsOf(flags, command);
-  const converted = await deps.convert({ ...flags, command });
   // (--dry-run's preset is `server`; `true` is update's and rollback's plain switch.)
   const dryRun = flags.dryRun === true ? 'server' : (flags.dryRun ?? 'none');
+  // A client dry run needs nothing on the network, registries included.
+  const offline = dryRun === 'client' && flags.resolveDigests !== false ? { resolveDigests: false, offlineBecause: '--dry-run=client' } : {};
+  const converted = await deps.convert({ ...flags, ...offline, command });
   const { applyObjects } = await import('../deploy/apply.js');
   const { formatApply, formatWait } = await import('../deploy/report.js');
   if (dryRun === 'client') {

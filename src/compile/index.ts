@@ -24,6 +24,8 @@ export interface BuildChoices {
 export interface DigestChoices {
   /** false: no registry requests, the tags stay as written, with a warning (`--no-resolve-digests`). Default true. */
   resolve?: boolean;
+  /** Why not, for the warning (default `--no-resolve-digests`). */
+  offlineBecause?: string;
   insecureRegistries?: string[];
   signal?: AbortSignal;
   /** Retry notes (a registry answering 5xx or slowly). */

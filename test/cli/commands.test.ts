@@ -31,7 +31,7 @@ describe('only the invoked command is registered', () => {
     expect(invokedCommand(['help', 'convert'])).toBeUndefined();
     expect(invokedCommand(['bogus'])).toBeUndefined();
     expect(invokedCommand(['-f', 'convert'])).toBeUndefined();
-    expect(names()).toEqual(['apply', 'build', 'config', 'convert', 'diff', 'down', 'images', 'report', 'status', 'up']);
+    expect(names()).toEqual(['apply', 'build', 'config', 'convert', 'diff', 'down', 'images', 'report', 'rollback', 'status', 'up', 'update']);
   });
 
   it('registers one command, or its group, when one is named', () => {
@@ -39,7 +39,7 @@ describe('only the invoked command is registered', () => {
     expect(names('config')).toEqual(['config']);
     expect(names('report')).toEqual(['report']);
     expect(names('build')).toEqual(['build', 'images']);
-    expect(names('diff')).toEqual(['apply', 'diff', 'down', 'status', 'up']);
+    expect(names('diff')).toEqual(['apply', 'diff', 'down', 'rollback', 'status', 'up', 'update']);
   });
 
   it('registers every command that invokedCommand can name', () => {

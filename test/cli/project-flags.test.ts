@@ -150,7 +150,7 @@ describe('a single-valued flag before and after the command is a usage error', (
 describe('every command takes the project flags before it', () => {
   // A compose file that does not exist: the command fails on it only if -f reached it (ignored, or refused as an
   // unknown option, the error would be another). The commands that need a cluster or an engine load the project first.
-  for (const command of [['config'], ['convert'], ['report'], ['build'], ['images', 'prune'], ['apply'], ['diff'], ['up'], ['down'], ['status']]) {
+  for (const command of [['config'], ['convert'], ['report'], ['build'], ['images', 'prune'], ['apply'], ['diff'], ['up'], ['down'], ['status'], ['update'], ['rollback']]) {
     it(command.join(' '), () => {
       const r = ours(['-f', 'nope.yaml', ...command], dir);
       expect(r.status === 1 || r.status === 2).toBe(true);
