@@ -42,10 +42,14 @@ export interface Move {
   to: string;
 }
 
-/** The tags each selected workload follows (IMAGE_TAGS_ANNOTATION), for containers it still has. */
+/**
+ * The tags each selected workload follows (IMAGE_TAGS_ANNOTATION), for containers it still has. Not Jobs: their pod
+ * template cannot change (a Job runs the current digest when it is recreated).
+ */
 export function followedTags(workloads: readonly KubeObject[], imagesOf: (o: KubeObject) => ImageMap): { workload: KubeObject; container: string; tag: string; image: string }[] {
   const out = [];
   for (const w of workloads) {
+    if (w.kind === 'Job') continue;
     const images = imagesOf(w);
     for (const [container, tag] of Object.entries(trackedTags(w))) {
       const image = images[container];

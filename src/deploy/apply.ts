@@ -26,7 +26,7 @@ import { waitFor } from './wait.js';
 import { isClusterScoped } from '../model/kube.js';
 import { schemaValidator, type ObjectValidator } from './schema.js';
 import { acquireLock, LockNamespaceMissing, type ApplyLock, type LockOptions } from './lock.js';
-import { isWorkload, recordAppliedImages, workloadImagesBefore, type ImageMap } from './images.js';
+import { isWorkload, keepJobDigests, recordAppliedImages, workloadImagesBefore, type ImageMap } from './images.js';
 
 export { DEFAULT_CONCURRENCY, DEFAULT_FIELD_MANAGER };
 
@@ -354,9 +354,18 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
           listMembers(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]),
         );
         if (opts.recordImages && dryRun === 'none') {
-          imagesBefore = await withContext(`listing the workloads of the ApplySet ${describeParent(parent)}`, () =>
+          const images = await withContext(`listing the workloads of the ApplySet ${describeParent(parent)}`, () =>
             workloadImagesBefore(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]),
           );
+          imagesBefore = images;
+          for (const p of prepared) {
+            const live = images.get(refKey(p.ref));
+            const kept = live && keepJobDigests(p.body, live);
+            if (kept) {
+              log(`${describeRef(p.ref)}: keeps the digest it ran with (a Job's pod template cannot change; it runs the new one when recreated)`);
+              p.body = kept;
+            }
+          }
         }
         for (const m of members) {
           before.set(refKey(m), {

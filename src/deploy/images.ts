@@ -7,6 +7,7 @@
 // next `up` neither conflicts nor needs --force-conflicts, as it would after a JSON patch by another manager — and
 // nothing else changes: only the pod templates of workloads whose image moved change, so only they roll.
 import { error } from '../model/diagnostics.js';
+import { parseReference, repositoryOf } from '../model/image-reference.js';
 import { containersOf, podSpecOf, WORKLOAD_KINDS } from '../model/kube.js';
 import { LABEL_PART_OF, applySetId, parentFor, readParent, type ParentRef } from './applyset.js';
 import type { Cluster } from './client.js';
@@ -346,4 +347,27 @@ export async function recordAppliedImages(
   if (!live) return;
   const history = readHistory(live);
   await writeHistory(cluster, parent, live, nextHistory(history, transitions, present));
+}
+
+/**
+ * A Job's pod template cannot change once it exists (the API server refuses it). So an existing Job keeps the digest
+ * it ran with where only the digest behind the same repository and tag moved, instead of failing the apply; a new
+ * Job (after `down`, or once it was deleted) runs the current one. Returns the body with those images, hash renewed,
+ * or undefined when nothing needs keeping.
+ */
+export function keepJobDigests(body: KubeObject, live: ImageMap): KubeObject | undefined {
+  if (body.kind !== 'Job') return undefined;
+  const keep: ImageMap = {};
+  for (const [name, image] of Object.entries(imagesOf(body))) {
+    const was = live[name];
+    if (!was || was === image) continue;
+    const a = parseReference(image);
+    const b = parseReference(was);
+    if (a?.digest && b?.digest && repositoryOf(a) === repositoryOf(b) && (a.tag ?? 'latest') === (b.tag ?? 'latest')) keep[name] = was;
+  }
+  if (Object.keys(keep).length === 0) return undefined;
+  const kept = withImages(body, keep);
+  const annotations = { ...kept.metadata.annotations };
+  delete annotations[ANNOTATION_APPLIED_HASH];
+  return withAppliedHash({ ...kept, metadata: { ...kept.metadata, annotations } });
 }

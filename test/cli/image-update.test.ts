@@ -43,7 +43,8 @@ describe('update: the pure parts', () => {
 
   it('what moved: only followed tags whose digest is another one now; tags deployed without a digest get pinned', () => {
     const unpinned = workload('cache', 'redis:7', 'redis:7');
-    const followed = followedTags([web, api, built, unpinned], imagesOf);
+    const job = { ...workload('seed', `reg/seed:1@${D('4')}`, 'reg/seed:1'), kind: 'Job' };
+    const followed = followedTags([web, api, built, unpinned, job], imagesOf);
     expect(followed.map((f) => f.tag)).toEqual(['reg/web:1', 'reg/api:2', 'redis:7']);
     const moves = planMoves(
       followed,
@@ -124,7 +125,7 @@ describe('update and rollback commands (in-memory API server, registry on 127.0.
 
   it('rolls exactly the workload whose tag moved, prints it, records the previous digest; a second run rolls nothing', async () => {
     const web2 = reg.push('shop/web:1');
-    const before = { api: structuredClone(f.get('Deployment', 'api', 'shop')), worker: structuredClone(f.get('Deployment', 'worker', 'shop')), web: generation('web') };
+    const before = { api: structuredClone(f.get('Deployment', 'api', 'shop')), worker: structuredClone(f.get('Deployment', 'worker', 'shop')), web: generation('web') as number };
     const dry = await run(['update', '--dry-run', '--no-wait']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toBe(`deployment.apps/web: web ${web1.slice(7, 19)} -> ${web2.slice(7, 19)} (${reg.host}/shop/web:1) (dry run)\n`);

@@ -9,6 +9,7 @@ import {
   extractApplied,
   extractFields,
   imagesOf,
+  keepJobDigests,
   nextHistory,
   readHistory,
   setImages,
@@ -280,5 +281,35 @@ describe('setImages and the record, against the in-memory API server', () => {
     await applyObjects([pinned('app', D2)], { cluster, namespace: 'default', projectName: 'iu' });
     expect(f.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/deployments') && !q.accept?.includes('PartialObjectMetadata'))).toEqual([]);
     expect(f.get('Secret', 'compose2k8s-iu')!.metadata.annotations?.[ANNOTATION_PREVIOUS_IMAGES]).toBeUndefined();
+  });
+});
+
+describe('Jobs keep the digest they ran with', () => {
+  const job = (image: string): KubeObject => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'seed' },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'seed', image }], initContainers: [{ name: 'wait-for-db', image: `busybox:1.36@${D2}` }] } } },
+  });
+
+  it('only where the same repository and tag now point to another digest', () => {
+    const kept = keepJobDigests(job(`reg/seed:1@${D2}`), { seed: `reg/seed:1@${D1}`, 'wait-for-db': `busybox:1.36@${D1}` })!;
+    expect(imagesOf(kept)).toEqual({ seed: `reg/seed:1@${D1}`, 'wait-for-db': `busybox:1.36@${D1}` });
+    expect(kept.metadata.annotations![ANNOTATION_APPLIED_HASH]).toBe(appliedHash(kept));
+    expect(keepJobDigests(job(`reg/seed:2@${D2}`), { seed: `reg/seed:1@${D1}` })).toBeUndefined(); // another tag: the user changed it
+    expect(keepJobDigests(job(`reg/seed:1@${D2}`), { seed: 'reg/seed:1' })).toBeUndefined();
+    expect(keepJobDigests({ ...job(`reg/seed:1@${D2}`), kind: 'CronJob' }, { seed: `reg/seed:1@${D1}` })).toBeUndefined();
+  });
+
+  it('apply leaves an existing Job alone when only its tag moved, instead of failing on the immutable template', async () => {
+    const f = new FakeCluster();
+    const cluster = f.cluster();
+    const lines: string[] = [];
+    expect((await applyObjects([job(`reg/seed:1@${D1}`)], { cluster, namespace: 'default', projectName: 'iu', recordImages: true })).ok).toBe(true);
+    const before = structuredClone(f.get('Job', 'seed')!);
+    const r = await applyObjects([job(`reg/seed:1@${D2}`)], { cluster, namespace: 'default', projectName: 'iu', recordImages: true, log: (l) => lines.push(l) });
+    expect(r.ok).toBe(true);
+    expect(f.get('Job', 'seed')).toEqual(before);
+    expect(lines).toContain("Job.batch/seed (namespace default): keeps the digest it ran with (a Job's pod template cannot change; it runs the new one when recreated)");
   });
 });
