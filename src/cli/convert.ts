@@ -2,10 +2,10 @@ import { statSync } from 'node:fs';
 // `compose2k8s convert`: load the project, lower it to Kubernetes objects, and write them out.
 import { loadProject } from '../compose/loader.js';
 import { nodeFilePort } from '../lower/node-files.js';
-import { lowerProject, toJsonList, toYamlStream, validateObjects, type KubeObject, type LowerOptions, type ReportEntry } from '../lower/index.js';
+import { lowerProject, toJsonList, toYamlStream, validateObjects, type KubeObject, type LowerOptions, type PodSecurityService, type ReportEntry } from '../lower/index.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { LoadedProject } from '../model/project.js';
-import { locate, printWarnings, writeOutput } from './output.js';
+import { forDisplay, locate, printWarnings, writeOutput } from './output.js';
 import { checkPackageFlags, type PackageFlags } from './package-options.js';
 import { UsageError } from './run.js';
 import { writeStderr } from './stdio.js';
@@ -27,6 +27,8 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   serviceGroupMode?: LowerOptions['serviceGroupMode'];
   serviceGroupName?: string;
   secrets?: LowerOptions['secrets'];
+  podSecurity?: LowerOptions['podSecurity'];
+  podSecurityMode?: LowerOptions['podSecurityMode'];
   validate?: boolean;
   strict?: boolean;
   report?: boolean;
@@ -42,6 +44,8 @@ export interface Converted {
   loaded: LoadedProject;
   objects: KubeObject[];
   report: ReportEntry[];
+  podSecurity: PodSecurityService[];
+  namespaceLabels: Record<string, string>;
   diagnostics: Diagnostics;
 }
 
@@ -66,12 +70,14 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     serviceGroupMode: flags.serviceGroupMode,
     serviceGroupName: flags.serviceGroupName,
     secrets: flags.secrets,
+    podSecurity: flags.podSecurity,
+    podSecurityMode: flags.podSecurityMode,
     validate: flags.validate,
     strict: flags.strict,
     files: nodeFilePort,
     lookupEnv: (k) => env[k],
   };
-  const { objects, report } = lowerProject(loaded.project, options, diagnostics);
+  const { objects, report, podSecurity, namespaceLabels } = lowerProject(loaded.project, options, diagnostics);
   mark('lower');
   if (flags.validate) await validateObjects(objects, diagnostics);
   const needsBuild = Object.values(loaded.project.services).some((svc) => svc.build);
@@ -96,7 +102,7 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
   }
   const errors = diagnostics.errors;
   if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locate(d, loaded.locations)));
-  return { loaded, objects, report, diagnostics };
+  return { loaded, objects, report, podSecurity, namespaceLabels, diagnostics };
 }
 
 export async function convertCommand(flags: ConvertFlags): Promise<void> {
@@ -117,7 +123,7 @@ export async function convertCommand(flags: ConvertFlags): Promise<void> {
   }
   const { loaded, objects } = converted;
   if (flags.reportFile) writeOutput(JSON.stringify(converted.report, null, 2) + '\n', flags.reportFile);
-  if (flags.report) writeStderr(formatReport(converted.report));
+  if (flags.report) writeStderr(await formatReport(converted));
   const ctx = { project: loaded.project, files: nodeFilePort, diagnostics };
   switch (flags.format ?? 'yaml') {
     case 'kustomize': {
@@ -158,7 +164,21 @@ function isDirectoryTarget(output: string): boolean {
   }
 }
 
-function formatReport(entries: ReportEntry[]): string {
+/** The per-key table, then each service's Pod Security level. */
+async function formatReport(converted: Pick<Converted, 'report' | 'podSecurity' | 'loaded'>): Promise<string> {
+  const { formatPodSecurity } = await import('../emit/report-pod-security.js');
+  return `${formatEntries(converted.report)}\n${formatPodSecurity(converted.podSecurity, whereIn(converted.loaded))}`;
+}
+
+/** `file:line:column` of a Compose path, as diagnostics show it; '' when unknown. */
+export function whereIn(loaded: LoadedProject): (path: string) => string {
+  return (path) => {
+    const d = forDisplay(locate({ severity: 'info', code: '', message: '', path }, loaded.locations));
+    return d.file ? `${d.file}${d.line !== undefined ? `:${d.line}${d.column !== undefined ? `:${d.column}` : ''}` : ''}` : '';
+  };
+}
+
+function formatEntries(entries: ReportEntry[]): string {
   const rows = entries.map((e) => [e.path, e.status, [e.to, e.reason].filter(Boolean).join(': ')]);
   const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(6, ...rows.map((r) => r[1]!.length));
@@ -170,7 +190,9 @@ function formatReport(entries: ReportEntry[]): string {
 /** The deploy commands that create compose secrets from their sources unless `--secrets reference`. */
 const SECRETS_CREATED_BY = new Set(['apply', 'diff', 'up', 'watch']);
 
-export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ objects: KubeObject[]; projectName: string; namespace?: string }> {
+export async function convertForDeploy(
+  raw: Record<string, unknown>,
+): Promise<{ objects: KubeObject[]; projectName: string; namespace?: string; namespaceLabels: Record<string, string> }> {
   const flags = { ...raw } as ConvertFlags & { command?: string };
   if (flags.command === 'up') {
     if (flags.build === undefined) flags.build = true;
@@ -181,12 +203,14 @@ export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ 
   if (flags.secrets === undefined && flags.command !== undefined && SECRETS_CREATED_BY.has(flags.command)) flags.secrets = 'inline';
   const diagnostics = new Diagnostics();
   try {
-    const { loaded, objects, report } = await convertProject(flags, diagnostics);
+    const converted = await convertProject(flags, diagnostics);
+    const { loaded, objects, report, namespaceLabels } = converted;
     // --report and --report-file are lowering flags of every deploy command too (they were accepted and ignored).
     if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
-    if (flags.report) writeStderr(formatReport(report));
+    if (flags.report) writeStderr(await formatReport(converted));
     printWarnings(diagnostics, loaded.locations);
-    return { objects, projectName: loaded.project.name, namespace: flags.namespace };
+    // The namespace a deploy creates itself (no -n, no x-kubernetes.namespace) gets the pod security labels too.
+    return { objects, projectName: loaded.project.name, namespace: flags.namespace, namespaceLabels };
   } catch (e) {
     if (e instanceof DiagnosticError) printWarnings(diagnostics);
     throw e;
