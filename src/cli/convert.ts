@@ -101,7 +101,11 @@ export async function convertProject(flags: ConvertFlags, diagnostics = new Diag
     pinImages(objects, built);
   }
   const errors = diagnostics.errors;
-  if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locate(d, loaded.locations)));
+  if (errors.length > 0) {
+    // The caller prints the warnings before the errors, knowing no source map: give them their file:line now.
+    diagnostics.items.forEach((d, i) => (diagnostics.items[i] = locate(d, loaded.locations)));
+    throw new DiagnosticError(errors.map((d) => locate(d, loaded.locations)));
+  }
   return { loaded, objects, report, podSecurity, namespaceLabels, diagnostics };
 }
 
