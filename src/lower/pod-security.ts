@@ -61,6 +61,8 @@ type Hit = { path: string; what: string };
 
 interface Rule {
   check: string;
+  /** The admission check's ForbiddenReason, how the API server names it when it refuses a pod. */
+  reason?: string;
   level: RuleLevel;
   control: string;
   rule: string;
@@ -107,6 +109,7 @@ function hostsOf(handlers: (Probe | LifecycleHandler | undefined)[]): string[] {
 export const RULES: readonly Rule[] = [
   {
     check: 'windowsHostProcess',
+    reason: 'hostProcess',
     level: 'baseline',
     control: 'HostProcess',
     rule: 'securityContext.windowsOptions.hostProcess must be false or unset',
@@ -117,6 +120,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'hostNamespaces',
+    reason: 'host namespaces',
     level: 'baseline',
     control: 'Host Namespaces',
     rule: 'hostNetwork, hostPID and hostIPC must be false or unset',
@@ -124,6 +128,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'privileged',
+    reason: 'privileged',
     level: 'baseline',
     control: 'Privileged Containers',
     rule: 'securityContext.privileged must be false or unset',
@@ -131,6 +136,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'capabilities_baseline',
+    reason: 'non-default capabilities',
     level: 'baseline',
     control: 'Capabilities',
     rule: `capabilities.add may only hold ${BASELINE_CAPABILITIES.join(', ')}`,
@@ -141,6 +147,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'hostPathVolumes',
+    reason: 'hostPath volumes',
     level: 'baseline',
     control: 'HostPath Volumes',
     rule: 'volumes must not be hostPath',
@@ -148,6 +155,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'hostPorts',
+    reason: 'hostPort',
     level: 'baseline',
     control: 'Host Ports',
     rule: 'ports[*].hostPort must be 0 or unset',
@@ -163,6 +171,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'appArmorProfile',
+    reason: 'forbidden AppArmor profile',
     level: 'baseline',
     control: 'AppArmor',
     rule: 'appArmorProfile.type must be RuntimeDefault, Localhost or unset (annotations: runtime/default, localhost/*)',
@@ -181,6 +190,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'seLinuxOptions',
+    reason: 'seLinuxOptions',
     level: 'baseline',
     control: 'SELinux',
     rule: `seLinuxOptions.type must be ${SELINUX_TYPES.join(', ')} or unset, and user and role unset`,
@@ -202,6 +212,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'procMount',
+    reason: 'procMount',
     level: 'baseline',
     control: '/proc Mount Type',
     rule: 'securityContext.procMount must be Default or unset',
@@ -213,6 +224,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'seccompProfile_baseline',
+    reason: 'seccompProfile',
     level: 'baseline',
     control: 'Seccomp',
     rule: 'seccompProfile.type must be RuntimeDefault, Localhost or unset',
@@ -229,6 +241,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'sysctls',
+    reason: 'forbidden sysctls',
     level: 'baseline',
     control: 'Sysctls',
     rule: `sysctls must be among ${SAFE_SYSCTLS.join(', ')}`,
@@ -236,6 +249,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'hostProbesAndHostLifecycle',
+    reason: 'probe or lifecycle host',
     level: 'baseline',
     control: 'Probes and lifecycle hooks',
     rule: 'httpGet.host and tcpSocket.host of probes and lifecycle handlers must be unset',
@@ -256,6 +270,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'restrictedVolumes',
+    reason: 'restricted volume types',
     level: 'restricted',
     overrides: 'hostPathVolumes',
     control: 'Volume Types',
@@ -268,6 +283,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'allowPrivilegeEscalation',
+    reason: 'allowPrivilegeEscalation != false',
     level: 'restricted',
     control: 'Privilege Escalation',
     rule: 'securityContext.allowPrivilegeEscalation must be false',
@@ -282,6 +298,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'runAsNonRoot',
+    reason: 'runAsNonRoot != true',
     level: 'restricted',
     control: 'Running as Non-root',
     rule: 'securityContext.runAsNonRoot must be true (on the pod or every container)',
@@ -293,7 +310,8 @@ export const RULES: readonly Rule[] = [
           const own = sc(c).runAsNonRoot;
           if (own === true || (own === undefined && pod === true)) return [];
           // Unset only where the container runs as root: that is what to change.
-          const path = own === false ? from.container(c, 'runAsNonRoot') : sc(c).runAsUser === 0 ? from.container(c, 'runAsUser') : from.pod('runAsUser');
+          const path =
+            own === false ? from.container(c, 'runAsNonRoot') : sc(c).runAsUser === 0 ? from.container(c, 'runAsUser') : pod === false ? from.pod('runAsNonRoot') : from.pod('runAsUser');
           return [{ path, what: `${named(c)}: securityContext.runAsNonRoot=${own ?? 'unset'}` }];
         }),
       ];
@@ -301,6 +319,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'runAsUser',
+    reason: 'runAsUser=0',
     level: 'restricted',
     control: 'Running as Non-root user',
     rule: 'runAsUser must not be 0',
@@ -311,6 +330,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'seccompProfile_restricted',
+    reason: 'seccompProfile',
     level: 'restricted',
     overrides: 'seccompProfile_baseline',
     control: 'Seccomp',
@@ -329,6 +349,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     check: 'capabilities_restricted',
+    reason: 'unrestricted capabilities',
     level: 'restricted',
     overrides: 'capabilities_baseline',
     control: 'Capabilities',
