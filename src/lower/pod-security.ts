@@ -96,14 +96,22 @@ const psc = (v: PodView): PodSecurityContext => v.pod.securityContext ?? {};
 const named = (c: Container) => `container "${c.name}"`;
 const goodProfile = (type: string) => type === 'RuntimeDefault' || type === 'Localhost';
 /** One hit per container for which `what` returns a description. */
-const perContainer = (v: PodView, from: Origins, field: string, what: (c: Container) => string | undefined): Hit[] =>
-  v.containers.flatMap((c) => {
+function perContainer(v: PodView, from: Origins, field: string, what: (c: Container) => string | undefined): Hit[] {
+  const hits: Hit[] = [];
+  for (const c of v.containers) {
     const w = what(c);
-    return w === undefined ? [] : [{ path: from.container(c, field), what: `${named(c)}: ${w}` }];
-  });
+    if (w !== undefined) hits.push({ path: from.container(c, field), what: `${named(c)}: ${w}` });
+  }
+  return hits;
+}
 
 function hostsOf(handlers: (Probe | LifecycleHandler | undefined)[]): string[] {
-  return handlers.flatMap((h) => [h?.httpGet?.host, h?.tcpSocket?.host]).filter((x): x is string => !!x);
+  const hosts: string[] = [];
+  for (const h of handlers) {
+    if (h?.httpGet?.host) hosts.push(h.httpGet.host);
+    if (h?.tcpSocket?.host) hosts.push(h.tcpSocket.host);
+  }
+  return hosts;
 }
 
 export const RULES: readonly Rule[] = [
@@ -363,22 +371,30 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** The rows that apply at a level: baseline's, or all but those a restricted row overrides. */
-function rulesAt(level: RuleLevel): Rule[] {
+function rulesAt(level: RuleLevel): ReadonlySet<Rule> {
   const rows = RULES.filter((r) => level === 'restricted' || r.level === 'baseline');
   const overridden = new Set(rows.map((r) => r.overrides));
-  return rows.filter((r) => !overridden.has(r.check));
+  return new Set(rows.filter((r) => !overridden.has(r.check)));
 }
+const AT: Record<RuleLevel, ReadonlySet<Rule>> = { baseline: rulesAt('baseline'), restricted: rulesAt('restricted') };
 
-export function evaluate(view: PodView, from: Origins, level: RuleLevel): PodSecurityFinding[] {
-  const seen = new Set<string>();
-  return rulesAt(level).flatMap((r) =>
-    r.hits(view, from).flatMap((h) => {
-      const key = `${r.check}\0${h.path}\0${h.what}`;
-      if (seen.has(key)) return [];
+/** What breaks each level, in table order; every row runs once (this runs for every service of every conversion). */
+export function evaluate(view: PodView, from: Origins): Record<RuleLevel, PodSecurityFinding[]> {
+  const out: Record<RuleLevel, PodSecurityFinding[]> = { baseline: [], restricted: [] };
+  for (const r of RULES) {
+    const hits = r.hits(view, from);
+    if (!hits.length) continue;
+    const seen = new Set<string>();
+    for (const h of hits) {
+      const key = `${h.path}\0${h.what}`;
+      if (seen.has(key)) continue;
       seen.add(key);
-      return [{ path: h.path, check: r.check, control: r.control, level: r.level, what: h.what, rule: r.rule }];
-    }),
-  );
+      const f = { path: h.path, check: r.check, control: r.control, level: r.level, what: h.what, rule: r.rule };
+      if (AT.baseline.has(r)) out.baseline.push(f);
+      if (AT.restricted.has(r)) out.restricted.push(f);
+    }
+  }
+  return out;
 }
 
 // Compose keys behind main-container securityContext fields (security.ts).
@@ -480,7 +496,9 @@ function restrictedDefaults(c: Container, pod: ServiceUnit['pod']): SecurityCont
 
 function withDefaults(c: Container, pod: ServiceUnit['pod']): Container {
   const add = restrictedDefaults(c, pod);
-  return Object.keys(add).length ? { ...c, securityContext: merged(c.securityContext, add) } : c;
+  if (!Object.keys(add).length) return c;
+  // The checks read only the name, ports, probes, lifecycle and securityContext of a container.
+  return { name: c.name, ports: c.ports, livenessProbe: c.livenessProbe, readinessProbe: c.readinessProbe, startupProbe: c.startupProbe, lifecycle: c.lifecycle, securityContext: { ...c.securityContext, ...add } };
 }
 
 function containersOf(unit: ServiceUnit): Container[] {
@@ -516,7 +534,7 @@ export function lowerPodSecurity(ctx: LowerContext, unit: ServiceUnit): PodSecur
   const from = new Origins(ctx, unit);
   // As written: with the restricted defaults completed, what is left are the contradictions.
   const view: PodView = { pod: unit.pod, containers: containersOf(unit).map((c) => withDefaults(c, unit.pod)), volumes: unit.volumes, annotations: unit.podAnnotations };
-  const breaks = { baseline: evaluate(view, from, 'baseline'), restricted: evaluate(view, from, 'restricted') };
+  const breaks = evaluate(view, from);
   const meets: StandardLevel = breaks.baseline.length ? 'privileged' : breaks.restricted.length ? 'baseline' : 'restricted';
   const level = unit.settings.podSecurity;
   const result: PodSecurityService = { service: unit.service, level, levelFrom: levelFrom(unit), meets, breaks, notes: [] };
