@@ -13,7 +13,7 @@ import type { Container, LifecycleHandler, PodSecurityContext, Probe, SecurityCo
 import { merged, type LowerContext, type ServiceUnit } from './context.js';
 import type { PodSecurityLevel } from './options.js';
 import type { Pass } from './pass.js';
-import { parseUser } from './security.js';
+import { capabilityName, parseUser } from './security.js';
 
 /** The standard's names of its levels; `privileged` is what option `none` leaves. */
 export type StandardLevel = 'privileged' | 'baseline' | 'restricted';
@@ -73,6 +73,7 @@ interface Rule {
 
 // Allowed values, from the admission checks (v0.34.4).
 const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+// The admission check's allowed sysctls follow the kubelet's safe set (security.ts warns about the others there).
 const SAFE_SYSCTLS = [
   'kernel.shm_rmid_forced',
   'net.ipv4.ip_local_port_range',
@@ -444,7 +445,7 @@ export class Origins {
   capability(c: Container, cap: string): string {
     const { unit, path } = this;
     if (c.name !== unit.container.name || 'capabilities' in unit.settings.containerSecurityContext) return this.container(c, 'capabilities');
-    const i = (unit.compose.cap_add ?? []).findIndex((x) => x.replace(/^CAP_/i, '').toUpperCase() === cap);
+    const i = (unit.compose.cap_add ?? []).findIndex((x) => capabilityName(x) === cap);
     return i >= 0 ? `${path}.cap_add[${i}]` : `${path}.cap_add`;
   }
 
