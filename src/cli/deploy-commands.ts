@@ -10,6 +10,8 @@ export interface ConvertResult {
   projectName: string;
   /** The project's namespace, if the compose project names one; `-n` overrides it. */
   namespace?: string;
+  /** Labels of the namespace a deploy creates (the pod-security.kubernetes.io labels of --pod-security). */
+  namespaceLabels?: Record<string, string>;
 }
 
 export interface DeployDeps {
@@ -147,6 +149,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
       forceConflicts: flags.forceConflicts,
       prune: flags.prune,
       createNamespace: flags.createNamespace !== false,
+      namespaceLabels: converted.namespaceLabels,
       skipUnchanged: flags.skipUnchanged !== false,
       concurrency: concurrencyOf(flags),
       lock,
@@ -189,6 +192,7 @@ async function diffCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
         forceConflicts: flags.forceConflicts,
         prune: flags.prune,
         createNamespace: true,
+        namespaceLabels: converted.namespaceLabels,
         concurrency: concurrencyOf(flags),
       });
       process.stdout.write(result.text);
