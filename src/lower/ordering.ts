@@ -16,9 +16,13 @@ import { escapeKubeExpansion } from './units.js';
 const API = 'https://kubernetes.default.svc';
 const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-/** One shell loop: fetch `url` until its body contains `done` (exit 0) or `failed` (exit 1). */
+/**
+ * One shell loop: fetch `url` until its body contains `done` (exit 0) or `failed` (exit 1). The patterns are
+ * compact JSON: `pretty=false`, because the API server indents its answers to a client that says it is Wget.
+ */
 function pollScript(url: string, done: string, waiting: string, failed?: [string, string]): string {
-  const fetch = `wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat ${TOKEN})" "${url}" 2>/dev/null`;
+  const compact = `${url}${url.includes('?') ? '&' : '?'}pretty=false`;
+  const fetch = `wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat ${TOKEN})" "${compact}" 2>/dev/null`;
   const fail = failed ? ` *'${failed[0]}'*) echo '${failed[1]}' >&2; exit 1;;` : '';
   return `while true; do S=$(${fetch}); case "$S" in *'${done}'*) exit 0;;${fail} esac; echo '${waiting}'; sleep 2; done`;
 }
