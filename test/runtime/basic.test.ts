@@ -1,6 +1,7 @@
 // fixtures/runtime/basic on a real node: `compose2k8s up` builds the images, pushes them, applies, and the node
 // pulls and runs them. Checked from outside the pods: web answers through its NodePort from this machine and shows
-// what api:9000 answered it (compose name and container port), api's healthcheck became a readiness probe that
+// what api:9000 answered it (compose name and container port), web's Service answers on its container port from
+// another pod (kubectl exec through the kubelet), api's healthcheck became a readiness probe that
 // passes, the restart: "no" seed ran once as a Job that completed before web's container started, env_file and
 // interpolated values are in web's environment, and `down` leaves nothing of the project.
 import { randomBytes } from 'node:crypto';
@@ -63,6 +64,14 @@ describe.skipIf(!ENABLED)('runtime: basic project on a real node', () => {
     expect(viaApi.status).toBe(200);
     expect(viaApi.body).toMatch(/^HTTP\/1\.[01] 200/);
     expect(viaApi.body).toContain('api: hello');
+  });
+
+  it("inside the cluster, web's Service answers on web's container port (from api's pod)", () => {
+    const [api] = kubectlJson(['-n', ns, 'get', 'pods', '-l', 'app.kubernetes.io/component=api']).items;
+    const r = kubectl(['-n', ns, 'exec', api.metadata.name, '--', 'sh', '-c', "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 web 80"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^HTTP\/1\.[01] 200/);
+    expect(r.stdout).toContain('web: hello');
   });
 
   it("api's healthcheck is a readiness probe that passes", () => {
