@@ -285,7 +285,7 @@ describe('service groups: pod-level rules', () => {
       b: grouped('setup', { image: 'b', restart: 'no' }),
       web: { image: 'w', depends_on: { a: { condition: 'service_completed_successfully', required: true } } },
     }));
-    expect(podSpec(find(r.objects, 'Deployment', 'web')).initContainers[0].command[2]).toContain('/jobs/setup"');
+    expect(podSpec(find(r.objects, 'Deployment', 'web')).initContainers[0].command[2]).toContain('/jobs/setup?pretty=false"');
     expect(find(r.objects, 'Role', 'web-wait').rules[0].resourceNames).toEqual(['setup']);
   });
 });
