@@ -39,6 +39,10 @@ NODE_HOST_PATHS=(/var/lib/kubelet /var/log/pods /var/log/containers /var/run/net
 
 ctr_() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
+# apt_install, block_service_start, restore_policy
+# shellcheck source=../lib/apt.sh
+. "$HERE/lib/apt.sh"
+
 # ------------------------------------------------------------------ install --
 node_packages() {
   local missing=() p
@@ -47,28 +51,11 @@ node_packages() {
   done
   ((${#missing[@]} == 0)) && return 0
   log "installing ${missing[*]} with apt-get (service start blocked)"
-  apt_ensure "${missing[@]}" || die "could not install ${missing[*]}"
-}
-
-# apt_ensure PKG...: install without letting maintainer scripts start daemons
-# (policy-rc.d exiting 101); the original policy-rc.d is put back.
-apt_ensure() {
-  local policy=/usr/sbin/policy-rc.d backup="" created=0 rc=0 prc=0
-  local apt=(apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-  if [[ -x $policy ]]; then "$policy" x start >/dev/null 2>&1 || prc=$?; fi
-  if [[ $prc != 101 ]]; then
-    [[ -e $policy ]] && { backup=$policy.compose2k8s-e2e.bak; mv -f "$policy" "$backup"; }
-    printf '#!/bin/sh\n# temporary, written by compose2k8s scripts/e2e/cluster.sh\nexit 101\n' >"$policy"
-    chmod 755 "$policy"
-    created=1
-  fi
-  {
-    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install --no-install-recommends "$@" ||
-      { DEBIAN_FRONTEND=noninteractive "${apt[@]}" update && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install --no-install-recommends "$@"; }
-  } >&2 || rc=$?
-  if ((created)); then rm -f "$policy"; fi
-  if [[ -n $backup ]]; then mv -f "$backup" "$policy"; fi
-  return $rc
+  trap restore_policy EXIT
+  block_service_start
+  apt_install "${missing[@]}" || die "could not install ${missing[*]}"
+  restore_policy
+  trap - EXIT
 }
 
 # ------------------------------------------------------------- host record --
