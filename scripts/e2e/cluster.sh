@@ -636,6 +636,7 @@ start_controller_manager() {
     --cluster-signing-key-file="$PKI/ca.key" \
     --service-cluster-ip-range=10.96.0.0/16 \
     --enable-hostpath-provisioner=true \
+    ${NODE_KCM_FLAGS[@]+"${NODE_KCM_FLAGS[@]}"} \
     --kube-api-qps=100 --kube-api-burst=200 \
     --profiling=false \
     --v=1

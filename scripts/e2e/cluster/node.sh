@@ -26,6 +26,9 @@ NODE_OWNER=/run/compose2k8s-e2e-node.owner
 NODE_DIR=$STATE/node            # everything of the node, removed by down
 NODE_RECORD=$NODE_DIR/record    # what up found before changing the host
 CONTAINERD_SOCK=$RUN/containerd.sock
+# kube-controller-manager would create /usr/libexec/kubernetes/... for flex volumes
+NODE_KCM_FLAGS=()
+if [[ $KUBELET == 1 ]]; then NODE_KCM_FLAGS=(--flex-volume-plugin-dir="$NODE_DIR/kubelet/volume-plugins"); fi
 # The kubelet changes these (and the bridge plugin ip_forward); down puts back
 # what it found.
 NODE_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
