@@ -69,6 +69,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
       forceConflicts: flags.forceConflicts,
       prune: flags.prune,
       createNamespace: flags.createNamespace !== false,
+      namespaceLabels: converted.namespaceLabels,
       skipUnchanged: flags.skipUnchanged !== false,
       concurrency: concurrencyOf(flags),
       lock,
@@ -118,6 +119,7 @@ async function diffCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
         forceConflicts: flags.forceConflicts,
         prune: flags.prune,
         createNamespace: true,
+        namespaceLabels: converted.namespaceLabels,
         concurrency: concurrencyOf(flags),
       });
       process.stdout.write(result.text);

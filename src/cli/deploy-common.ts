@@ -10,6 +10,8 @@ export interface ConvertResult {
   projectName: string;
   /** The project's namespace, if the compose project names one; `-n` overrides it. */
   namespace?: string;
+  /** Labels of the namespace a deploy creates (the pod-security.kubernetes.io labels of --pod-security). */
+  namespaceLabels?: Record<string, string>;
   /** The loaded compose project (absent when only -p was given): `up` and `update` prune its built images. */
   project?: Project;
   workingDir?: string;
