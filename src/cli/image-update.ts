@@ -205,12 +205,15 @@ async function waitRolled(c: Pick<RunContext, 'cluster' | 'namespace' | 'flags' 
   return waited.ok;
 }
 
-/** Ctrl-C/TERM: aborts registry requests and waits; `busy` tells whether work was cut short. */
+/** Ctrl-C/TERM: aborts registry requests and waits; `duringWork` tells whether work was cut short (or a pause). */
 function stopSignal() {
   const abort = new AbortController();
   let received: NodeJS.Signals | undefined;
+  let duringWork = false;
+  const state = { busy: false };
   const on = (signal: NodeJS.Signals) => {
     received = signal;
+    duringWork = state.busy;
     abort.abort();
   };
   process.once('SIGINT', on);
@@ -220,6 +223,10 @@ function stopSignal() {
     get received() {
       return received;
     },
+    get duringWork() {
+      return duringWork;
+    },
+    state,
     dispose() {
       process.off('SIGINT', on);
       process.off('SIGTERM', on);
@@ -254,6 +261,7 @@ export async function updateCommand(services: string[], flags: UpdateFlags, deps
         timeoutMs,
       };
       if (everyMs === undefined) {
+        stop.state.busy = true;
         const outcome = await updateOnce(ctx).catch((e: unknown) => interrupted(stop.received, e));
         if (stop.received) interrupted(stop.received, undefined);
         if (outcome !== 'ok') process.exitCode = 1;
@@ -263,12 +271,16 @@ export async function updateCommand(services: string[], flags: UpdateFlags, deps
       let registryErrors = 0;
       const { sleep } = await import('../model/async.js');
       for (;;) {
+        stop.state.busy = true;
         const outcome = await updateOnce(ctx).catch((e: unknown) => {
           if (stop.received) return interrupted(stop.received, e);
           // An API server that failed beyond its retries: reported, and the next round tries again.
           process.stderr.write(`error: ${(e as Error).message}\n`);
           return 'failed' as const;
         });
+        stop.state.busy = false;
+        // Cut short in the middle of a check or a rollout: an interrupted command; between two checks: just stopped.
+        if (stop.received && stop.duringWork) interrupted(stop.received, undefined);
         if (stop.received) break;
         registryErrors = outcome === 'registry-error' ? registryErrors + 1 : 0;
         const delay = nextDelay(everyMs, registryErrors);
