@@ -336,8 +336,9 @@ export class RegistryClient {
 /** What went wrong with a connection, from fetch's (undici's) error: an errno code, or what undici says. */
 function connectionDetail(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  // undici reports a connection closed before (or during) the answer as UND_ERR_SOCKET "other side closed".
-  if (cause?.code === 'UND_ERR_SOCKET') return `connection closed by the other side`;
+  // undici reports a connection closed before (or during) the answer as UND_ERR_SOCKET "other side closed", node:http
+  // (registryFetch's HEAD) as ECONNRESET "socket hang up".
+  if (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET') return `connection closed by the other side`;
   return cause?.code ?? cause?.message ?? (e as Error).message;
 }
 
