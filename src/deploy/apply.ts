@@ -70,7 +70,7 @@ export interface ApplyOptions {
   lock?: LockOptions;
   /**
    * Record on the ApplySet parent the images that workloads whose images change ran before (images.ts), for
-   * `rollback`. Costs one LIST of the set's workloads before applying. Not for dry runs.
+   * `rollback`. Costs one GET per existing workload that is sent (none when nothing changed). Not for dry runs.
    */
   recordImages?: boolean;
   log?: Logger;
@@ -331,11 +331,12 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
     }
   }
   let imagesBefore: Map<string, ImageMap> | undefined;
+  const liveWorkloads = new Set<string>();
   try {
     const result = await applyLocked();
     if (imagesBefore && parent) {
       const pruned = new Set(result.pruned.map(refKey));
-      const present = new Set([...prepared.filter((p) => isWorkload(p.ref.kind)).map((p) => refKey(p.ref)), ...[...imagesBefore.keys()].filter((k) => !pruned.has(k))]);
+      const present = new Set([...prepared.filter((p) => isWorkload(p.ref.kind)).map((p) => refKey(p.ref)), ...[...liveWorkloads].filter((k) => !pruned.has(k))]);
       const applied = result.results.filter((r) => r.outcome === 'configured' || r.outcome === 'created');
       await recordAppliedImages(cluster, parent, imagesBefore, applied, present).catch((e: unknown) =>
         log(`warning: could not record the previous images on ${describeParent(parent)} for rollback: ${(e as Error).message}`),
@@ -362,20 +363,6 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
         const members = await withContext(`listing the members of the ApplySet ${describeParent(parent)}`, () =>
           listMembers(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]),
         );
-        if (opts.recordImages && dryRun === 'none') {
-          const images = await withContext(`listing the workloads of the ApplySet ${describeParent(parent)}`, () =>
-            workloadImagesBefore(cluster, id, previous.groupKinds, [parent.namespace, ...previous.namespaces]),
-          );
-          imagesBefore = images;
-          for (const p of prepared) {
-            const live = images.get(refKey(p.ref));
-            const kept = live && keepJobDigests(p.body, live);
-            if (kept) {
-              log(`${describeRef(p.ref)}: keeps the digest it ran with (a Job's pod template cannot change; it runs the new one when recreated)`);
-              p.body = kept;
-            }
-          }
-        }
         for (const m of members) {
           before.set(refKey(m), {
             resourceVersion: m.resourceVersion,
@@ -383,6 +370,24 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
             applyTime: applyTime(m.managedFields, fieldManager),
             meta: { annotations: m.annotations, deletionTimestamp: m.deletionTimestamp, managedFields: m.managedFields },
           });
+          if (isWorkload(m.kind)) liveWorkloads.add(refKey(m));
+        }
+        if (opts.recordImages && dryRun === 'none') {
+          // The images before, of the existing workloads that will be sent (the others cannot change): one GET each.
+          const sent = prepared.filter((p) => {
+            const b = before.get(refKey(p.ref));
+            return isWorkload(p.ref.kind) && b && !(opts.skipUnchanged !== false && unchangedSince(p.body, b.meta, fieldManager));
+          });
+          const images = await withContext(`reading the workloads of the ApplySet ${describeParent(parent)}`, () => workloadImagesBefore(cluster, sent, concurrency));
+          imagesBefore = images;
+          for (const p of sent) {
+            const live = images.get(refKey(p.ref));
+            const kept = live && keepJobDigests(p.body, live);
+            if (kept) {
+              log(`${describeRef(p.ref)}: keeps the digest it ran with (a Job's pod template cannot change; it runs the new one when recreated)`);
+              p.body = kept;
+            }
+          }
         }
       }
     }

@@ -320,13 +320,20 @@ async function setOne(cluster: Cluster, change: ImageChange, fieldManager: strin
 }
 
 /**
- * For apply: the images of the set's workloads before applying, and after it the record of what changed. Call
- * `before()` inside the lock before the workloads stage, `record()` at the end (with every applied object's live
- * state, and the workloads the project now has).
+ * For apply: the images of these live workloads before applying (one GET each, `concurrency` at a time; one gone
+ * meanwhile is left out). Then `recordAppliedImages` writes the record of what changed.
  */
-export async function workloadImagesBefore(cluster: Cluster, id: string, groupKinds: readonly string[], namespaces: readonly string[]): Promise<Map<string, ImageMap>> {
-  const list = await listWorkloadObjects(cluster, id, groupKinds, namespaces);
-  return new Map(list.map((o) => [refKey(refOf(o)), imagesOf(o)]));
+export async function workloadImagesBefore(
+  cluster: Cluster,
+  workloads: readonly { ref: ObjectRef; info: { group: string; version: string; kind: string; resource: string; namespaced: boolean } }[],
+  concurrency = DEFAULT_CONCURRENCY,
+): Promise<Map<string, ImageMap>> {
+  const out = new Map<string, ImageMap>();
+  await mapLimit(workloads, concurrency, async (w) => {
+    const live = await cluster.client.getOptional<KubeObject>(objectPath(w.info, w.ref.name, w.ref.namespace));
+    if (live) out.set(refKey(w.ref), imagesOf({ ...live, kind: w.ref.kind }));
+  });
+  return out;
 }
 
 export async function recordAppliedImages(

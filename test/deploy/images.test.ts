@@ -273,13 +273,25 @@ describe('setImages and the record, against the in-memory API server', () => {
     expect(history).toEqual({});
   });
 
+  it('apply reads the images of the existing workloads it sends, one GET each, and none when nothing changed', async () => {
+    const { f, cluster, objects } = await setup();
+    const gets = () => f.requests.filter((q) => q.method === 'GET' && /\/deployments\/\w+$/.test(q.path)).map((q) => q.path.split('/').pop());
+    f.requests.length = 0;
+    expect((await applyObjects(objects, { cluster, namespace: 'default', projectName: 'iu', recordImages: true })).ok).toBe(true);
+    expect(gets()).toEqual([]);
+    expect(f.requests.filter((q) => q.method === 'PATCH')).toEqual([]);
+    f.requests.length = 0;
+    expect((await applyObjects([pinned('app', D2), objects[1]!, objects[2]!], { cluster, namespace: 'default', projectName: 'iu', recordImages: true })).ok).toBe(true);
+    expect(gets()).toEqual(['app']);
+  });
+
   it('without recordImages, apply reads no workloads and writes no record', async () => {
     const f = new FakeCluster();
     const cluster = f.cluster();
     await applyObjects([pinned('app', D1)], { cluster, namespace: 'default', projectName: 'iu' });
     f.requests.length = 0;
     await applyObjects([pinned('app', D2)], { cluster, namespace: 'default', projectName: 'iu' });
-    expect(f.requests.filter((q) => q.method === 'GET' && q.path.endsWith('/deployments') && !q.accept?.includes('PartialObjectMetadata'))).toEqual([]);
+    expect(f.requests.filter((q) => q.method === 'GET' && q.path.includes('/deployments') && !q.accept?.includes('PartialObjectMetadata'))).toEqual([]);
     expect(f.get('Secret', 'compose2k8s-iu')!.metadata.annotations?.[ANNOTATION_PREVIOUS_IMAGES]).toBeUndefined();
   });
 });
