@@ -17,7 +17,8 @@ describe.skipIf(!ENABLED)('runtime: up with an image that does not exist', () =>
   });
   afterAll(() => {
     if (!project) return;
-    cli(['down', '-n', ns, '--wait', '--timeout', '60s'], project.dir);
+    // (the compose file needs C2K_RUNTIME_REGISTRY to load, down included: without it, down found no project)
+    cli(['down', '-n', ns, '--wait', '--timeout', '60s'], project.dir, { C2K_RUNTIME_REGISTRY: REGISTRY });
     project.cleanup();
   });
 
