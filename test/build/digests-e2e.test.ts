@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E, REGISTRY, warnSkipped } from './e2e-helpers.js';
 import { registryErrorBody, runCliAsync, startRegistryProxy, type RegistryProxy } from './fault-helpers.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { pushBusyboxImage, pushMultiArch } from '../helpers/push-image.js';
+import { deleteRepository, pushBusyboxImage, pushMultiArch } from '../helpers/push-image.js';
 import { STACK_LINE } from '../hardening/cli-helpers.js';
 
 warnSkipped('digest resolution against the real registry (test/build/digests-e2e.test.ts)');
@@ -41,6 +41,7 @@ describe.skipIf(!E2E)('tags to digests against the real registry', () => {
   afterAll(async () => {
     await proxy?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const s of ['web', 'api', 'multi']) await deleteRepository(REGISTRY, `${ns}/${s}`);
   });
 
   it('pins each tag to its digest, and a multi-arch index to the index digest (not one platform)', async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistryProxy, registryTags, type RegistryProxy } from '../build/fault-helpers.js';
-import { pushBusyboxImage } from '../helpers/push-image.js';
+import { deleteRepository, pushBusyboxImage } from '../helpers/push-image.js';
 import { connect, resolveEngine } from '../../src/build/engine.js';
 import { pruneImages } from '../../src/build/prune.js';
 
@@ -94,6 +94,7 @@ describe.skipIf(!enabled)('update, rollback and update --every against the real 
       rmSync(dir, { recursive: true, force: true });
     }
     await proxy?.stop();
+    for (const s of ['web', 'api', 'seed', 'helper']) await deleteRepository(REGISTRY, `${repo}/${s}`);
   });
 
   it('up pins every image, init containers included, to the digest its tag points to', async () => {

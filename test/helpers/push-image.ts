@@ -111,3 +111,16 @@ export async function tagDigest(registry: string, repo: string, tag: string): Pr
   });
   return res.status === 200 ? (res.headers.get('docker-content-digest') ?? undefined) : undefined;
 }
+
+/** Deletes every manifest the repository's tags point to (the registry must allow deletes), to leave nothing behind. */
+export async function deleteRepository(registry: string, repo: string): Promise<void> {
+  const res = await fetch(`http://${registry}/v2/${repo}/tags/list`);
+  if (!res.ok) return;
+  const tags = ((await res.json()) as { tags?: string[] | null }).tags ?? [];
+  const digests = new Set<string>();
+  for (const tag of tags) {
+    const d = await tagDigest(registry, repo, tag);
+    if (d) digests.add(d);
+  }
+  for (const d of digests) await fetch(`http://${registry}/v2/${repo}/manifests/${d}`, { method: 'DELETE' }).catch(() => undefined);
+}

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanUpPushed, registryTags, startRegistryProxy, type RegistryProxy } from '../build/fault-helpers.js';
-import { pushBusyboxImage } from '../helpers/push-image.js';
+import { deleteRepository, pushBusyboxImage } from '../helpers/push-image.js';
 import { connect, resolveEngine } from '../../src/build/engine.js';
 import { ENABLED, KUBECONFIG, REGISTRY, describeNamespace, kubectl, kubectlJson, warnSkipped } from './helpers.js';
 import { cliPath, ensureBuilt } from '../helpers/build.js';
@@ -91,6 +91,7 @@ describe.skipIf(!ENABLED)('runtime: update, update --every and rollback with pod
       rmSync(dir, { recursive: true, force: true });
     }
     await proxy?.stop();
+    for (const s of ['web', 'api']) await deleteRepository(REGISTRY, `${repo}/${s}`);
   }, 120_000);
 
   it('up deployed the digests the tags point to, and the pods run them', async () => {
