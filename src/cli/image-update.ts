@@ -3,7 +3,8 @@
 // `update`). The registry side comes from build/ (digests.ts, prune.ts), the cluster side from deploy/ (images.ts).
 import type { Cluster } from '../deploy/client.js';
 import type { ImageChange, ImageMap } from '../deploy/images.js';
-import { Diagnostics } from '../model/diagnostics.js';
+import { DiagnosticError, Diagnostics } from '../model/diagnostics.js';
+import { sleep } from '../model/async.js';
 import { parseReference } from '../model/image-reference.js';
 import { LABEL, refKey, refOf, trackedTags, type KubeObject, type ObjectRef } from '../model/kube.js';
 import type { Project } from '../model/project.js';
@@ -269,7 +270,6 @@ export async function updateCommand(services: string[], flags: UpdateFlags, deps
       }
       logLine(`checking the image tags of project ${ctx.projectName} every ${flags.every} (Ctrl-C stops)`);
       let registryErrors = 0;
-      const { sleep } = await import('../model/async.js');
       for (;;) {
         stop.state.busy = true;
         const outcome = await updateOnce(ctx).catch((e: unknown) => {
@@ -407,7 +407,6 @@ export async function pruneAfterRollout(o: {
       logLine(`pruned superseded images: ${r.removed.length} local, ${r.registryRemoved.length} in the registry (kept ${flags.keepImages ?? 2} per service and every image in use)`);
     }
   } catch (e) {
-    const { DiagnosticError } = await import('../model/diagnostics.js');
     const message = e instanceof DiagnosticError ? e.diagnostics.map((d) => d.message).join('; ') : (e as Error).message;
     diagnostics.warn('prune.failed', `superseded images were not pruned: ${message}`);
   }
