@@ -4,7 +4,7 @@
 // so both meet the same machine load. Results go to bench/results.json (quick: bench/results-quick.json) and, for a
 // full run, to the generated section of docs/benchmarks.md.
 //
-//   node bench/run.mjs [--quick] [--no-build] [--only corpus,generated,load,apply,build] [--sizes 10,100,...]
+//   node bench/run.mjs [--quick] [--no-build] [--only corpus,generated,load,apply,build,digests] [--sizes 10,100,...]
 //                      [--runs N] [--out FILE] [--docs | --no-docs] [--kubeconfig FILE]
 //
 // Inputs: every compose file under $COMPOSE2K8S_CORPUS (default ../shared/corpus; Kompose's golden outputs excluded)
@@ -27,7 +27,7 @@ const opt = (name, def) => {
   return i >= 0 ? argv[i + 1] : def;
 };
 const quick = flag('--quick');
-const only = new Set((opt('--only', 'corpus,generated,load,apply,build') ?? '').split(','));
+const only = new Set((opt('--only', 'corpus,generated,load,apply,build,digests') ?? '').split(','));
 const sizes = (opt('--sizes', quick ? '10,100,1000' : '10,100,1000,5000') ?? '').split(',').map(Number);
 const out = resolve(root, opt('--out', quick ? 'bench/results-quick.json' : 'bench/results.json'));
 const writeDocs = flag('--docs') || (!quick && !flag('--no-docs'));
@@ -337,6 +337,20 @@ if (only.has('build')) {
   }
 }
 
+if (only.has('digests')) {
+  // Resolving the image tags of a 100-service project to digests (convert --resolve-digests) against the loopback
+  // registry: the `digests` phase of COMPOSE2K8S_TIMING, median of 7 cold processes. Needs only REGISTRY.
+  const engine = runningEngine();
+  if (!engine) {
+    results.sections.digests = { skipped: 'no registry: export REGISTRY, or start one with scripts/e2e/docker.sh up' };
+  } else {
+    log('[bench] resolving the digests of 100 services');
+    const r = spawnSync(process.execPath, [join(root, 'bench/build/digests-bench.mjs'), '100', quick ? '3' : '7'], { cwd: root, encoding: 'utf8', env: { ...process.env, ...engine } });
+    if (r.status !== 0) results.sections.digests = { error: (r.stderr || r.stdout).slice(0, 1000) };
+    else results.sections.digests = { ...stamp(), ...JSON.parse(r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop()) };
+  }
+}
+
 results.machine.loadAverageEnd = loadavg().map((x) => round(x, 2));
 writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
 log(`[bench] wrote ${relative(root, out)}`);
@@ -346,7 +360,7 @@ log(`[bench] wrote ${relative(root, out)}`);
 const s = (ms) => (ms === null || ms === undefined ? 'n/a' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 const mb = (x) => (x === null || x === undefined ? 'n/a' : `${Math.round(x)} MB`);
 const table = [];
-const { corpus, generated, load, apply, build } = results.sections;
+const { corpus, generated, load, apply, build, digests } = results.sections;
 table.push(`Run: ${results.date}, ${results.mode} mode; ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGB} GB, Linux ${results.machine.kernel}; load average ${results.machine.loadAverageStart.join(' ')} at start, ${results.machine.loadAverageEnd.join(' ')} at end.`);
 table.push(`Versions: compose2k8s ${results.versions.compose2k8s}, Node ${results.versions.node}, ${results.versions.kompose.startsWith('1') ? 'kompose ' : ''}${results.versions.kompose}, docker compose ${results.versions.dockerCompose}, kubectl ${results.versions.kubectl}.`);
 table.push('');
@@ -383,6 +397,9 @@ if (build?.noopLocalMedianMs !== undefined) {
     table.push(`| four independent 5 s builds, default --parallel (${build.parallelDefault}) / --parallel 4 | ${s(build.fourBuildsDefaultMs)} / ${s(build.fourBuildsParallel4Ms)} | target < 12 s | |`);
   }
 } else table.push(`| no-op rebuild, 10 services | ${build?.skipped ? `not measured: ${build.skipped}` : build?.error ? 'error (see results.json)' : 'n/a'} | | |`);
+if (digests?.digestsPhaseMedianMs !== undefined) {
+  table.push(`| resolve image tags to digests, ${digests.services} services (loopback registry; whole \`convert --resolve-digests\` / without) | ${s(digests.digestsPhaseMedianMs)} (${s(digests.convertResolveMedianMs)} / ${s(digests.convertPlainMedianMs)}) | target < 1 s | |`);
+} else table.push(`| resolve image tags to digests, 100 services | ${digests?.skipped ? `not measured: ${digests.skipped}` : digests?.error ? 'error (see results.json)' : 'n/a'} | | |`);
 table.push('');
 table.push(
   'Sections: ' +

@@ -339,6 +339,8 @@ function isEngineConnectionError(e: unknown): boolean {
 export interface ImageSummary {
   id: string;
   repoTags: string[];
+  /** `repo@sha256:...` of the registries it was pushed to or pulled from. */
+  repoDigests: string[];
   labels: Record<string, string>;
   created: number;
 }
@@ -366,8 +368,15 @@ export async function listProjectImages(docker: Dockerode, label: string, projec
   const list = (await docker.listImages({ filters: JSON.stringify({ label: [`${label}=${project}`] }) } as never)) as unknown as {
     Id: string;
     RepoTags?: string[] | null;
+    RepoDigests?: string[] | null;
     Labels?: Record<string, string> | null;
     Created: number;
   }[];
-  return list.map((i) => ({ id: i.Id, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {}, created: i.Created }));
+  return list.map((i) => ({
+    id: i.Id,
+    repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+    repoDigests: (i.RepoDigests ?? []).filter((t) => !t.startsWith('<none>@')),
+    labels: i.Labels ?? {},
+    created: i.Created,
+  }));
 }

@@ -1,6 +1,6 @@
-// What the build stage takes and what it gives back: the options of a run (with the timeouts read from the
-// environment) and, per service, the image it built or found.
-import { error, type Diagnostics } from '../model/diagnostics.js';
+// What the build stage takes and what it gives back: the options of a run and, per service, the image it built or
+// found.
+import type { Diagnostics } from '../model/diagnostics.js';
 import type { RetryOptions } from '../model/async.js';
 import type { CredentialStore } from './auth.js';
 import type { ProgressMode, Sink } from './progress.js';
@@ -36,14 +36,6 @@ export interface BuildOptions {
   registryTimeoutMs?: number;
   /** A push the engine reports nothing about for this long is aborted and retried (default: COMPOSE2K8S_PUSH_IDLE_TIMEOUT seconds, else 120 s). */
   pushIdleMs?: number;
-}
-
-/** Seconds from an environment variable, in ms; undefined when unset, an error when not a positive number. */
-export function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const v = env[name];
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) throw error('build.invalid-timeout', `${name}="${v}": expected a number of seconds greater than 0`);
-  return Math.round(Number(v) * 1000);
 }
 
 export interface BuiltImage {

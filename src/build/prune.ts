@@ -1,13 +1,15 @@
 // `images prune`: delete the images this tool built for a project (label io.compose2k8s.project) that are
 // superseded - per service, all but the newest N and the one matching the current inputs. With a registry,
 // also delete superseded content tags (`c2k-...`) there, by manifest digest, when the registry allows it.
+// After a rollout (`up`, `update`) the same runs with the images the project's workloads use protected: an image
+// something still runs is never deleted, whatever its age.
 import { Diagnostics, error } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { CredentialStore } from './auth.js';
 import { connect, engineUnreachable, isConnectionError, pingEngine, resolveEngine } from './engine.js';
 import { listProjectImages, type ImageSummary } from './engine-ops.js';
 import { CONTENT_TAG, LABEL_PROJECT, LABEL_SERVICE, planBuilds, resolvePlan } from './plan.js';
-import { apiPathOf, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from '../model/image-reference.js';
+import { apiPathOf, parseReference, parseRegistryTarget, registryOf, repositoryOf, type RegistryTarget } from '../model/image-reference.js';
 import { RegistryClient } from './registry.js';
 import type { RetryOptions } from '../model/async.js';
 
@@ -23,6 +25,13 @@ export interface PruneOptions {
   credentials?: CredentialStore;
   retry?: Partial<RetryOptions>;
   log?: (line: string) => void;
+  /**
+   * Also prune the registry repositories the images were pushed to without --registry (their `image:` names), as
+   * `up` without --registry pushes them.
+   */
+  pushed?: boolean;
+  /** Image references in use (the workloads of the project's ApplySet): never deleted, here or in the registry. */
+  protect?: Iterable<string>;
 }
 
 export interface PruneResult {
@@ -32,6 +41,26 @@ export interface PruneResult {
   /** Registry manifests deleted: repo@digest (tag). */
   registryRemoved: { service: string; repository: string; tag: string; digest: string }[];
   registryKept: { service: string; repository: string; tag: string; digest: string }[];
+}
+
+/** `host/path@digest` and `host/path:tag` of a reference, the forms two names of one image are compared in. */
+function canonicalForms(ref: string): string[] {
+  const p = parseReference(ref);
+  if (!p) return [];
+  const repo = `${registryOf(p)}/${apiPathOf(p)}`;
+  return [p.digest ? `${repo}@${p.digest}` : '', p.tag || !p.digest ? `${repo}:${p.tag ?? 'latest'}` : ''].filter(Boolean);
+}
+
+/** The set of canonical forms of the references in use. */
+export function protectedSet(refs: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const r of refs) for (const f of canonicalForms(r)) out.add(f);
+  return out;
+}
+
+/** Whether any name of an image (tags, repo digests) is in use. */
+export function inUse(names: readonly string[], protect: ReadonlySet<string>): boolean {
+  return names.some((n) => canonicalForms(n).some((f) => protect.has(f)));
 }
 
 /** The current content tag per service (from the inputs on disk); '' where it cannot be known (remote contexts, unreadable ones). */
@@ -68,6 +97,7 @@ export async function pruneImages(project: Project, o: PruneOptions = {}): Promi
   }
   const current = await currentTags(project, registry, o.workingDir, d);
   const result: PruneResult = { removed: [], kept: [], registryRemoved: [], registryKept: [] };
+  const protect = protectedSet(o.protect ?? []);
 
   // Local images.
   const ep = resolveEngine(o.env ?? process.env);
@@ -91,7 +121,7 @@ export async function pruneImages(project: Project, o: PruneOptions = {}): Promi
     list.forEach((img, i) => {
       const isCurrent = cur !== undefined && cur !== '' && img.repoTags.some((t) => t.endsWith(`:${cur}`));
       const entry = { service, id: img.id, tags: img.repoTags };
-      if (i < keep || isCurrent) result.kept.push(entry);
+      if (i < keep || isCurrent || inUse([...img.repoTags, ...img.repoDigests], protect)) result.kept.push(entry);
       else result.removed.push(entry);
     });
   }
@@ -111,7 +141,7 @@ export async function pruneImages(project: Project, o: PruneOptions = {}): Promi
   }
 
   // Registry tags.
-  if (registry) {
+  if (registry || o.pushed) {
     const credentials = o.credentials ?? CredentialStore.load(o.env ?? process.env);
     const clients = new Map<string, RegistryClient>();
     let unsupported = false;
@@ -132,7 +162,7 @@ export async function pruneImages(project: Project, o: PruneOptions = {}): Promi
       const toDelete = [];
       for (const [i, info] of infos.entries()) {
         const entry = { service, repository: c.repository, tag: info.tag, digest: info.digest };
-        if (i < keep || info.tag === c.tag) {
+        if (i < keep || info.tag === c.tag || inUse([`${c.repository}@${info.digest}`, `${c.repository}:${info.tag}`], protect)) {
           keptDigests.add(info.digest);
           result.registryKept.push(entry);
         } else toDelete.push(entry);

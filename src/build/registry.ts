@@ -6,6 +6,8 @@
 // Every request has a time limit, and is retried with backoff on transient failures: connection errors, a
 // connection dropped before the whole answer arrived (bodies are read inside the retry), no answer in time,
 // 5xx and 429 (waiting at least what Retry-After asks).
+import http from 'node:http';
+import https from 'node:https';
 import { error } from '../model/diagnostics.js';
 import type { AuthConfig, CredentialStore } from './auth.js';
 import { DOCKER_HUB } from '../model/image-reference.js';
@@ -38,6 +40,14 @@ export class RegistryError extends Error {
 
 /** Default time limit of one registry request (connect, answer and body). */
 export const DEFAULT_REGISTRY_TIMEOUT_MS = 30_000;
+
+/** Seconds from an environment variable, in ms; undefined when unset, an error when not a positive number. */
+export function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) throw error('build.invalid-timeout', `${name}="${v}": expected a number of seconds greater than 0`);
+  return Math.round(Number(v) * 1000);
+}
 
 /** A response whose body was read completely (inside the retry, so a connection cut mid-body is retried). */
 export class RegistryResponse {
@@ -77,6 +87,40 @@ interface TagInfo {
   labels: Record<string, string>;
 }
 
+const keepAlive = { http: new http.Agent({ keepAlive: true, maxSockets: 64 }), https: new https.Agent({ keepAlive: true, maxSockets: 64 }) };
+
+/**
+ * fetch, except HEAD goes over node:http(s) with kept-alive connections: fetch (undici) closes the connection after
+ * every HEAD (to cope with servers that send a body anyway), so resolving 100 tags would open 100 connections (and
+ * TLS handshakes). GET stays on fetch: it keeps connections, and HEAD is what Docker Hub does not count as a pull.
+ * Failures look like fetch's (a TypeError whose cause has the errno code).
+ */
+export const registryFetch: typeof fetch = (input, init = {}) => {
+  if ((init.method ?? 'GET').toUpperCase() !== 'HEAD') return fetch(input, init);
+  return head(String(input), (init.headers ?? {}) as Record<string, string>, init.signal ?? undefined, 0);
+};
+
+function head(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, redirects: number): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const secure = u.protocol === 'https:';
+    const req = (secure ? https : http).request(u, { method: 'HEAD', headers, agent: secure ? keepAlive.https : keepAlive.http, signal }, (res) => {
+      const status = res.statusCode ?? 0;
+      const h = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, x);
+      res.on('error', (e) => reject(new TypeError('fetch failed', { cause: e })));
+      res.on('end', () => {
+        const location = h.get('location');
+        if (status >= 300 && status < 400 && location && redirects < 5) resolve(head(new URL(location, u).toString(), headers, signal, redirects + 1));
+        else resolve(new Response(null, { status, headers: h }));
+      });
+      res.resume();
+    });
+    req.on('error', (e) => reject(signal?.aborted ? e : new TypeError('fetch failed', { cause: e })));
+    req.end();
+  });
+}
+
 export class RegistryClient {
   private readonly tokens = new Map<string, string>();
   private readonly fetchImpl: typeof fetch;
@@ -86,7 +130,7 @@ export class RegistryClient {
     readonly host: string,
     private readonly o: RegistryClientOptions = {},
   ) {
-    this.fetchImpl = o.fetch ?? fetch;
+    this.fetchImpl = o.fetch ?? registryFetch;
   }
 
   get baseUrl(): string {
@@ -146,6 +190,28 @@ export class RegistryClient {
       }
     }
     return info;
+  }
+
+  /**
+   * The image config (`config` of the OCI image config: User, Env, Labels...) of repo at a tag or digest; from a
+   * multi-platform index, the linux/amd64 image's. Undefined when the reference does not exist.
+   */
+  async imageConfig(repo: string, ref: string, platform = { os: 'linux', architecture: 'amd64' }): Promise<{ User?: string } | undefined> {
+    const get = async (r: string) => {
+      const res = await this.request('GET', `/v2/${repo}/manifests/${encodeURIComponent(r)}`, repo, 'pull', { Accept: MANIFEST_TYPES.join(', ') });
+      if (res.status === 404) return undefined;
+      this.expectOk(res, `GET ${repo}:${r}`);
+      return res.json() as { config?: { digest?: string }; manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };
+    };
+    let manifest = await get(ref);
+    if (manifest?.manifests) {
+      const pick = manifest.manifests.find((m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture);
+      manifest = pick ? await get(pick.digest) : undefined;
+    }
+    if (!manifest?.config?.digest) return undefined;
+    const blob = await this.request('GET', `/v2/${repo}/blobs/${manifest.config.digest}`, repo, 'pull');
+    this.expectOk(blob, `GET ${repo} config`);
+    return (blob.json() as { config?: { User?: string } }).config ?? {};
   }
 
   /** Deletes a manifest by digest. `unsupported` when the registry does not allow deletes. */
@@ -292,8 +358,9 @@ export class RegistryClient {
 /** What went wrong with a connection, from fetch's (undici's) error: an errno code, or what undici says. */
 function connectionDetail(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  // undici reports a connection closed before (or during) the answer as UND_ERR_SOCKET "other side closed".
-  if (cause?.code === 'UND_ERR_SOCKET') return `connection closed by the other side`;
+  // undici reports a connection closed before (or during) the answer as UND_ERR_SOCKET "other side closed", node:http
+  // (registryFetch's HEAD) as ECONNRESET "socket hang up".
+  if (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET') return `connection closed by the other side`;
   return cause?.code ?? cause?.message ?? (e as Error).message;
 }
 

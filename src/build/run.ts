@@ -11,10 +11,10 @@ import { REGISTRY_RETRY as DEFAULT_RETRY, runPool } from '../model/async.js';
 import { CredentialStore } from './auth.js';
 import { DEFAULT_PUSH_IDLE_MS } from './engine-ops.js';
 import { interrupted, stageFailure, toDiagnostics } from './failures.js';
-import { secondsFromEnv, type BuildOptions, type BuiltImage } from './options.js';
+import type { BuildOptions, BuiltImage } from './options.js';
 import { planBuilds } from './plan.js';
 import { createReporter } from './progress.js';
-import { DEFAULT_REGISTRY_TIMEOUT_MS } from './registry.js';
+import { DEFAULT_REGISTRY_TIMEOUT_MS, secondsFromEnv } from './registry.js';
 import { buildOne } from './service.js';
 import { BuildSession } from './session.js';
 

@@ -3,11 +3,11 @@ import { statSync } from 'node:fs';
 import { compile, type CompileOptions, type Compiled } from '../compile/index.js';
 import { nodeFilePort } from '../compile/node-files.js';
 import { toJsonList, toYamlStream } from '../emit/index.js';
-import type { LowerOptions, ReportEntry } from '../lower/index.js';
+import type { LowerOptions, PodSecurityService, ReportEntry } from '../lower/index.js';
 import type { KubeObject } from '../model/kube.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { LoadedProject } from '../model/project.js';
-import { locate, printWarnings, writeOutput } from './output.js';
+import { forDisplay, locate, printWarnings, writeOutput } from './output.js';
 import { checkPackageFlags, type PackageFlags } from './package-options.js';
 import { UsageError } from './exit.js';
 import { writeStderr } from './stdio.js';
@@ -29,6 +29,8 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   serviceGroupMode?: LowerOptions['serviceGroupMode'];
   serviceGroupName?: string;
   secrets?: LowerOptions['secrets'];
+  podSecurity?: LowerOptions['podSecurity'];
+  podSecurityMode?: LowerOptions['podSecurityMode'];
   validate?: boolean;
   strict?: boolean;
   report?: boolean;
@@ -38,6 +40,10 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   registry?: string;
   insecureRegistry?: string[];
   parallel?: number;
+  /** convert: --resolve-digests; apply, diff, up: true unless --no-resolve-digests. Undefined: no registry lookups. */
+  resolveDigests?: boolean;
+  /** Why the digests are not resolved when resolveDigests is false (for the warning). */
+  offlineBecause?: string;
 }
 
 export type Converted = Compiled;
@@ -61,6 +67,8 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
       serviceGroupMode: flags.serviceGroupMode,
       serviceGroupName: flags.serviceGroupName,
       secrets: flags.secrets,
+      podSecurity: flags.podSecurity,
+      podSecurityMode: flags.podSecurityMode,
       validate: flags.validate,
       strict: flags.strict,
       // --push implies --build; the lowering says which images no cluster will be able to pull.
@@ -77,6 +85,10 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
             warnLocalOnly: false, // the lowering warned per service (image.local-only)
           }
         : undefined,
+    resolveDigests:
+      flags.resolveDigests === undefined
+        ? undefined
+        : { resolve: flags.resolveDigests, offlineBecause: flags.offlineBecause, insecureRegistries: flags.insecureRegistry, log: (line) => writeStderr(`${line}\n`) },
     diagnostics,
     onPhase: mark,
   };
@@ -86,10 +98,13 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
 export async function convertProject(flags: ConvertFlags, diagnostics = new Diagnostics()): Promise<Converted> {
   mark('options');
   const options = compileOptionsFrom(flags, diagnostics);
-  if (!options.build) return compile(options);
-  // Ctrl-C during a build aborts it (exit 130/143) instead of killing the process mid-build.
+  const digests = options.resolveDigests;
+  if (!options.build && digests?.resolve !== true) return compile(options);
+  // Ctrl-C during a build or registry lookups aborts them (exit 130/143) instead of killing the process mid-build.
   const { interruptible } = await import('./interrupt.js');
-  return interruptible((signal) => compile({ ...options, build: { ...options.build, signal } }));
+  return interruptible((signal) =>
+    compile({ ...options, build: options.build && { ...options.build, signal }, resolveDigests: digests && { ...digests, signal } }),
+  );
 }
 
 export async function convertCommand(flags: ConvertFlags): Promise<void> {
@@ -110,7 +125,7 @@ export async function convertCommand(flags: ConvertFlags): Promise<void> {
   }
   const { loaded, objects } = converted;
   if (flags.reportFile) writeOutput(JSON.stringify(converted.report, null, 2) + '\n', flags.reportFile);
-  if (flags.report) writeStderr(formatReport(converted.report));
+  if (flags.report) writeStderr(await formatReport(converted));
   const ctx = { project: loaded.project, files: nodeFilePort, diagnostics };
   switch (flags.format ?? 'yaml') {
     case 'kustomize': {
@@ -151,7 +166,21 @@ function isDirectoryTarget(output: string): boolean {
   }
 }
 
-function formatReport(entries: ReportEntry[]): string {
+/** The per-key table, then each service's Pod Security level. */
+async function formatReport(converted: Pick<Converted, 'report' | 'podSecurity' | 'loaded'>): Promise<string> {
+  const { formatPodSecurity } = await import('../emit/report-pod-security.js');
+  return `${formatEntries(converted.report)}\n${formatPodSecurity(converted.podSecurity, whereIn(converted.loaded))}`;
+}
+
+/** `file:line:column` of a Compose path, as diagnostics show it; '' when unknown. */
+export function whereIn(loaded: LoadedProject): (path: string) => string {
+  return (path) => {
+    const d = forDisplay(locate({ severity: 'info', code: '', message: '', path }, loaded.locations));
+    return d.file ? `${d.file}${d.line !== undefined ? `:${d.line}${d.column !== undefined ? `:${d.column}` : ''}` : ''}` : '';
+  };
+}
+
+function formatEntries(entries: ReportEntry[]): string {
   const rows = entries.map((e) => [e.path, e.status, [e.to, e.reason].filter(Boolean).join(': ')]);
   const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(6, ...rows.map((r) => r[1]!.length));
@@ -160,10 +189,47 @@ function formatReport(entries: ReportEntry[]): string {
 }
 
 /** What apply, diff, up and down deploy: for `up`, services with build: are built and pushed unless told otherwise. */
+/**
+ * Under a Pod Security level (runAsNonRoot), each image must run as a numeric non-root user, which only its
+ * registry knows: an image running as root (or as a user name the kubelet cannot check) is an error before anything
+ * is applied (a warning with --pod-security-mode warn), at the service's compose line; unreadable images are noted.
+ */
+async function checkImageUsersBeforeDeploy(converted: Converted, flags: ConvertFlags, diagnostics: Diagnostics): Promise<void> {
+  if (!converted.podSecurity.some((s) => s.level === 'restricted')) return;
+  const { checkImageUsers } = await import('../build/index.js');
+  const { toKubeName } = await import('../lower/index.js');
+  const check = await checkImageUsers(converted.objects, { insecureRegistries: flags.insecureRegistry });
+  const serviceOf = (where: string) => Object.keys(converted.loaded.project.services).find((s) => where.endsWith(` container ${toKubeName(s)}`));
+  const warn = flags.podSecurityMode === 'warn';
+  for (const p of check.problems) {
+    const service = serviceOf(p.where);
+    const what = p.problem === 'root' ? `runs as root (USER ${p.user ? `"${p.user}"` : 'not set'})` : `runs as user "${p.user}", a name the kubelet cannot check against runAsNonRoot`;
+    const message = `${p.where}: image ${p.image} ${what}; Pod Security "restricted" needs a numeric non-root user: set user: "UID" in the compose file or a numeric USER in the Dockerfile`;
+    const at = { path: service ? `services.${service}` : undefined };
+    if (warn) diagnostics.warn('pod-security.image-user', message, at);
+    else diagnostics.error('pod-security.image-user', message, at);
+  }
+  for (const u of check.unchecked) diagnostics.warn('pod-security.image-user-unknown', `image ${u.image}: its user could not be read (${u.reason}); the kubelet refuses it under runAsNonRoot if it runs as root`);
+  const errors = diagnostics.errors;
+  if (errors.length > 0) {
+    diagnostics.items.forEach((d, i) => (diagnostics.items[i] = locate(d, converted.loaded.locations)));
+    throw new DiagnosticError(errors.map((d) => locate(d, converted.loaded.locations)));
+  }
+}
+
 /** The deploy commands that create compose secrets from their sources unless `--secrets reference`. */
 const SECRETS_CREATED_BY = new Set(['apply', 'diff', 'up', 'watch']);
 
-export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ objects: KubeObject[]; projectName: string; namespace?: string }> {
+export async function convertForDeploy(
+  raw: Record<string, unknown>,
+): Promise<{
+  objects: KubeObject[];
+  projectName: string;
+  namespace?: string;
+  namespaceLabels: Record<string, string>;
+  project: LoadedProject['project'];
+  workingDir: string;
+}> {
   const flags = { ...raw } as ConvertFlags & { command?: string };
   if (flags.command === 'up') {
     if (flags.build === undefined) flags.build = true;
@@ -174,12 +240,15 @@ export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ 
   if (flags.secrets === undefined && flags.command !== undefined && SECRETS_CREATED_BY.has(flags.command)) flags.secrets = 'inline';
   const diagnostics = new Diagnostics();
   try {
-    const { loaded, objects, report } = await convertProject(flags, diagnostics);
+    const converted = await convertProject(flags, diagnostics);
+    const { loaded, objects, report, namespaceLabels } = converted;
+    if (flags.command === 'up' || flags.command === 'apply') await checkImageUsersBeforeDeploy(converted, flags, diagnostics);
     // --report and --report-file are lowering flags of every deploy command too (they were accepted and ignored).
     if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
-    if (flags.report) writeStderr(formatReport(report));
+    if (flags.report) writeStderr(await formatReport(converted));
     printWarnings(diagnostics, loaded.locations);
-    return { objects, projectName: loaded.project.name, namespace: flags.namespace };
+    // The namespace a deploy creates itself (no -n, no x-kubernetes.namespace) gets the pod security labels too.
+    return { objects, projectName: loaded.project.name, namespace: flags.namespace, namespaceLabels, project: loaded.project, workingDir: loaded.source.workingDir };
   } catch (e) {
     if (e instanceof DiagnosticError) printWarnings(diagnostics);
     throw e;

@@ -1,73 +1,27 @@
 // The deploy commands: apply, diff, up, down, status. The compose-to-objects step is injected (`deps.convert`) so
 // this module never imports the lowering code, and the deploy stage itself is imported lazily inside each action
 // so that `convert` and friends never load it (nor @kubernetes/client-node).
-import { Command, Option } from 'commander';
-import type { KubeObject } from '../model/kube.js';
-import { UsageError } from './exit.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  addConnectionOptions,
+  addLockOptions,
+  concurrencyOf,
+  durationFlag,
+  lockOptionsOf,
+  logLine,
+  namespaceOf,
+  projectOf,
+  withCluster,
+  type DeployDeps,
+  type DeployFlags,
+} from './deploy-common.js';
 
-export interface ConvertResult {
-  objects: KubeObject[];
-  projectName: string;
-  /** The project's namespace, if the compose project names one; `-n` overrides it. */
-  namespace?: string;
-}
+export type { ConvertResult, DeployDeps, DeployFlags } from './deploy-common.js';
 
-export interface DeployDeps {
-  addProjectOptions(cmd: Command): Command;
-  /**
-   * Loads and lowers the project. Receives every parsed flag; for `up`, `flags.build` and `flags.push` are
-   * `undefined` unless --build/--no-build or --push/--no-push was given, meaning "build and push the services that
-   * have build:", and `flags.command` names the command.
-   */
-  convert(flags: Record<string, unknown>): Promise<ConvertResult>;
-}
-
-export interface DeployFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  fieldManager: string;
-  dryRun?: 'server' | 'client' | 'none';
-  forceConflicts?: boolean;
-  prune?: boolean;
-  wait?: boolean;
-  timeout: string;
-  concurrency: string;
-  [flag: string]: unknown;
-}
-
-function addConnectionOptions(cmd: Command): Command {
-  return cmd
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
-    .option('--context <name>', 'kubeconfig context (default: the current context)')
-    .option('-n, --namespace <namespace>', "namespace (default: the project's, else the context's, else default)")
-    .option('--field-manager <name>', 'server-side apply field manager', 'compose2k8s')
-    .option('--request-timeout <duration>', 'give up on a request (and retry it) when the server sends nothing for this long', '60s')
-    .addOption(new Option('--concurrency <n>', 'objects sent at once').default('32').hideHelp());
-}
-
-function addLockOptions(cmd: Command): Command {
-  return cmd
-    .option('--lock-timeout <duration>', "how long to wait while another apply/up/down of the project holds its lock (0: don't wait)", '2m')
-    .addOption(new Option('--lock-ttl <duration>', 'how long the lock lives without renewal').default('30s').hideHelp());
-}
-
-/** The apply lock of the CLI: held while writing, released at the end, on errors, and on Ctrl-C/SIGTERM. */
-async function lockOptionsOf(flags: DeployFlags, command: string): Promise<import('../deploy/index.js').LockOptions> {
-  const timeoutMs = await durationFlag('--lock-timeout', String(flags.lockTimeout ?? '2m'));
-  const ttlMs = await durationFlag('--lock-ttl', String(flags.lockTtl ?? '30s'));
-  if (ttlMs < 1000) throw new UsageError(`--lock-ttl must be at least 1s, not ${flags.lockTtl}`);
-  return { timeoutMs, ttlMs, command, releaseOnSignals: true, log: logLine };
-}
-
-/** A duration flag; a malformed one is a usage error (exit 2), named. */
-async function durationFlag(name: string, value: string): Promise<number> {
-  const { parseDuration } = await import('../deploy/index.js');
-  try {
-    return parseDuration(value);
-  } catch (e) {
-    throw new UsageError(`${name}: ${(e as Error).message}`);
-  }
+/** `--keep-images N`: images kept per service, the current one included (at least 1). */
+function keepImagesArg(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a whole number >= 1 (the current image is always kept)');
+  return Number(v);
 }
 
 function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean }): Command {
@@ -76,6 +30,7 @@ function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean
     .option('--force-conflicts', 'take ownership of fields other field managers own')
     .option('--timeout <duration>', 'how long --wait waits', '5m')
     .option('--no-create-namespace', "fail instead of creating the namespace when it doesn't exist")
+    .option('--no-resolve-digests', 'deploy image tags as written instead of pinning each to the digest it points to now (registry API)')
     .addOption(new Option('--no-skip-unchanged', 'send every object, even those provably unchanged').hideHelp());
   if (defaults.prune) cmd.option('--no-prune', 'keep objects of this project that are no longer in the compose file');
   else cmd.option('--prune', 'delete objects of this project that are no longer in the compose file');
@@ -84,48 +39,15 @@ function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean
   return cmd;
 }
 
-const logLine = (line: string) => process.stderr.write(`${line}\n`);
-
-async function withCluster<T>(
-  flags: DeployFlags,
-  fn: (cluster: import('../deploy/index.js').Cluster) => Promise<T>,
-  exitOnApiError = 1,
-): Promise<T | undefined> {
-  const { connect } = await import('../deploy/index.js');
-  const timeoutMs = await durationFlag('--request-timeout', String(flags.requestTimeout ?? '60s'));
-  if (timeoutMs < 1) throw new UsageError(`--request-timeout must be positive, not ${flags.requestTimeout}`);
-  const cluster = await connect({ kubeconfig: flags.kubeconfig, context: flags.context, log: logLine, timeoutMs });
-  try {
-    return await fn(cluster);
-  } catch (e) {
-    // The API server failed a request beyond the retries (down, overloaded, refusing): that ends the run with the
-    // request's context, not as an internal error.
-    const { ApiError } = await import('../deploy/index.js');
-    if (!(e instanceof ApiError)) throw e;
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exitCode = exitOnApiError;
-    return undefined;
-  } finally {
-    cluster.close();
-  }
-}
-
-function namespaceOf(flags: DeployFlags, converted: { namespace?: string } | undefined, contextNamespace: string | undefined): string {
-  return flags.namespace || converted?.namespace || contextNamespace || 'default';
-}
-
-function concurrencyOf(flags: DeployFlags): number {
-  const n = Number(flags.concurrency);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--concurrency must be a positive integer, not ${flags.concurrency}`);
-  return n;
-}
-
 /** apply and up: convert, server-side apply, optionally prune and wait. */
 async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'apply' | 'up'): Promise<void> {
   const timeoutMs = await durationFlag('--timeout', flags.timeout);
   const lock = await lockOptionsOf(flags, command);
-  const converted = await deps.convert({ ...flags, command });
-  const dryRun = flags.dryRun ?? 'none';
+  // (--dry-run's preset is `server`; `true` is update's and rollback's plain switch.)
+  const dryRun = flags.dryRun === true ? 'server' : (flags.dryRun ?? 'none');
+  // A client dry run needs nothing on the network, registries included.
+  const offline = dryRun === 'client' && flags.resolveDigests !== false ? { resolveDigests: false, offlineBecause: '--dry-run=client' } : {};
+  const converted = await deps.convert({ ...flags, ...offline, command });
   const { applyObjects, formatApply, formatWait } = await import('../deploy/index.js');
   if (dryRun === 'client') {
     // No cluster needed at all.
@@ -146,9 +68,11 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
       forceConflicts: flags.forceConflicts,
       prune: flags.prune,
       createNamespace: flags.createNamespace !== false,
+      namespaceLabels: converted.namespaceLabels,
       skipUnchanged: flags.skipUnchanged !== false,
       concurrency: concurrencyOf(flags),
       lock,
+      recordImages: dryRun === 'none',
       log: logLine,
     });
     const text = formatApply(result, { dryRun });
@@ -170,7 +94,13 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
       else {
         process.stderr.write(out);
         process.exitCode = 1;
+        return;
       }
+    }
+    // Superseded images of the services this run built go once the new ones run (and never one still in use).
+    if (command === 'up' && dryRun === 'none' && flags.build !== false) {
+      const { pruneAfterRollout } = await import('./image-update.js');
+      await pruneAfterRollout({ cluster, namespace, projectName: converted.projectName, project: converted.project, workingDir: converted.workingDir, flags, pushed: flags.push !== false });
     }
   });
 }
@@ -188,6 +118,7 @@ async function diffCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
         forceConflicts: flags.forceConflicts,
         prune: flags.prune,
         createNamespace: true,
+        namespaceLabels: converted.namespaceLabels,
         concurrency: concurrencyOf(flags),
       });
       process.stdout.write(result.text);
@@ -226,16 +157,6 @@ async function downCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
   });
 }
 
-/** down and status need only the project name and namespace: with -p they work without a compose file. */
-async function projectOf(flags: DeployFlags, deps: DeployDeps, command: string): Promise<ConvertResult> {
-  try {
-    return await deps.convert({ ...flags, command });
-  } catch (e) {
-    if (typeof flags.projectName === 'string' && flags.projectName) return { objects: [], projectName: flags.projectName };
-    throw e;
-  }
-}
-
 async function statusCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> {
   const converted = await projectOf(flags, deps, 'status');
   await withCluster(flags, async (cluster) => {
@@ -258,6 +179,7 @@ export function registerDeployCommands(program: Command, deps: DeployDeps): void
 
   addConnectionOptions(deps.addProjectOptions(program.command('diff').description('show what apply would change (exit 1 when something would)')))
     .option('--prune', 'also show the objects apply --prune would delete')
+    .option('--no-resolve-digests', 'compare the image tags as written instead of the digests they point to now')
     .option('--force-conflicts', 'diff as if taking ownership of conflicting fields')
     .action(async (opts: DeployFlags) => diffCommand(opts, deps));
 
@@ -273,7 +195,50 @@ export function registerDeployCommands(program: Command, deps: DeployDeps): void
     .option('--no-build', "don't build images")
     .option('--push', 'push built images (default: when building)')
     .option('--no-push', "don't push images")
+    .addOption(new Option('--keep-images <n>', 'after the rollout, keep this many images per built service (the current one included) and delete the older ones, locally and in the registry').default(2).argParser(keepImagesArg))
+    .option('--no-prune-images', "don't delete superseded built images after the rollout")
     .action(async (opts: DeployFlags) => applyCommand(opts, deps, 'up'));
+
+  addLockOptions(
+    addConnectionOptions(
+      deps.addProjectOptions(
+        program
+          .command('update')
+          .description("re-resolve the image tags the deployed project follows and roll exactly the workloads whose digest moved, then wait")
+          .argument('[service...]', 'only these services'),
+      ),
+    ),
+  )
+    .option('--every <duration>', 'keep checking, this often (with jitter; backing off while the registry fails), until Ctrl-C')
+    .option('--dry-run', 'only list what would roll')
+    .option('--force-conflicts', 'take ownership of image fields another field manager changed')
+    .option('--no-wait', "don't wait for the rolled workloads to become ready")
+    .option('--timeout <duration>', 'how long to wait for the rollout', '5m')
+    .addOption(new Option('--keep-images <n>', 'after the rollout, keep this many images per built service (the current one included)').default(2).argParser(keepImagesArg))
+    .option('--no-prune-images', "don't delete superseded built images after the rollout")
+    .action(async (services: string[], opts: DeployFlags) => {
+      const { updateCommand } = await import('./image-update.js');
+      await updateCommand(services, opts, deps);
+    });
+
+  addLockOptions(
+    addConnectionOptions(
+      deps.addProjectOptions(
+        program
+          .command('rollback')
+          .description("put back the images the project's workloads ran before their last image change (recorded by up, apply and update), then wait")
+          .argument('[service...]', 'only these services'),
+      ),
+    ),
+  )
+    .option('--dry-run', 'only list what would roll back')
+    .option('--force-conflicts', 'take ownership of image fields another field manager changed')
+    .option('--no-wait', "don't wait for the workloads to become ready")
+    .option('--timeout <duration>', 'how long to wait for the rollout', '5m')
+    .action(async (services: string[], opts: DeployFlags) => {
+      const { rollbackCommand } = await import('./image-update.js');
+      await rollbackCommand(services, opts, deps);
+    });
 
   addLockOptions(addConnectionOptions(deps.addProjectOptions(program.command('down').description('delete every object this project applied'))))
     .addOption(new Option('--dry-run [mode]', 'only show what would be deleted (server)').choices(['server']).preset('server'))

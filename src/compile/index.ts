@@ -1,8 +1,8 @@
-// The compile driver: load -> lower -> (validate) -> (build, push, pin), one function per phase, as TypeScript's
+// The compile driver: load -> lower -> (validate) -> (build, push, pin) -> (tags to digests), one function per phase, as TypeScript's
 // program.ts drives its phases. Every command and test compiles through here; the CLI only turns flags into
 // CompileOptions. Emitting (YAML, a directory, Kustomize, Helm) is the caller's choice of output, in emit/.
 import { loadProject, type LoadOptions } from '../compose/index.js';
-import { lowerProject, type LowerOptions, type ReportEntry } from '../lower/index.js';
+import { lowerProject, type LowerOptions, type LowerResult, type ReportEntry } from '../lower/index.js';
 import { nodeFilePort } from './node-files.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { KubeObject } from '../model/kube.js';
@@ -21,6 +21,17 @@ export interface BuildChoices {
   warnLocalOnly?: boolean;
 }
 
+export interface DigestChoices {
+  /** false: no registry requests, the tags stay as written, with a warning (`--no-resolve-digests`). Default true. */
+  resolve?: boolean;
+  /** Why not, for the warning (default `--no-resolve-digests`). */
+  offlineBecause?: string;
+  insecureRegistries?: string[];
+  signal?: AbortSignal;
+  /** Retry notes (a registry answering 5xx or slowly). */
+  log?: (line: string) => void;
+}
+
 export interface CompileOptions {
   /** How to find and load the project (files, directory, profiles, environment...). */
   load: LoadOptions;
@@ -29,12 +40,17 @@ export interface CompileOptions {
   validate?: boolean;
   /** Build (and push) the images of services with `build:` and pin the workloads to what was built. */
   build?: BuildChoices;
+  /**
+   * Pin every container image without a digest to the digest its tag points to now, through the registry API, after
+   * the build (`up`, `apply`, `diff`, `convert --resolve-digests`). Images built into the local engine only are left.
+   */
+  resolveDigests?: DigestChoices;
   diagnostics?: Diagnostics;
   /** Called as each phase ends (the CLI's COMPOSE2K8S_TIMING). */
-  onPhase?: (phase: 'load' | 'lower' | 'validate' | 'build') => void;
+  onPhase?: (phase: 'load' | 'lower' | 'validate' | 'build' | 'digests') => void;
 }
 
-export interface Compiled {
+export interface Compiled extends LowerResult {
   loaded: LoadedProject;
   objects: KubeObject[];
   report: ReportEntry[];
@@ -53,18 +69,18 @@ export function loweringOptions(loaded: LoadedProject, choices: LoweringChoices 
 }
 
 /** Phase 2: Kubernetes objects and the per-key report. */
-export function lower(loaded: LoadedProject, choices: LoweringChoices, diagnostics: Diagnostics): { objects: KubeObject[]; report: ReportEntry[] } {
+export function lower(loaded: LoadedProject, choices: LoweringChoices, diagnostics: Diagnostics): LowerResult {
   return lowerProject(loaded.project, loweringOptions(loaded, choices), diagnostics);
 }
 
 /** Load and lower, without the asynchronous phases; diagnostics are collected, not thrown (for tests and tools). */
-export function compileSync(options: Omit<CompileOptions, 'validate' | 'build'>): Compiled {
+export function compileSync(options: Omit<CompileOptions, 'validate' | 'build' | 'resolveDigests'>): Compiled {
   const diagnostics = options.diagnostics ?? new Diagnostics();
   const loaded = load(options.load, diagnostics);
   options.onPhase?.('load');
-  const { objects, report } = lower(loaded, options.lower ?? {}, diagnostics);
+  const lowered = lower(loaded, options.lower ?? {}, diagnostics);
   options.onPhase?.('lower');
-  return { loaded, objects, report, diagnostics };
+  return { ...lowered, loaded, diagnostics };
 }
 
 /**
@@ -80,21 +96,33 @@ export async function compile(options: CompileOptions): Promise<Compiled> {
     await validateObjects(objects, diagnostics);
     options.onPhase?.('validate');
   }
+  let built: Map<string, { reference: string; pushed: boolean }> | undefined;
   if (options.build && Object.values(loaded.project.services).some((svc) => svc.build)) {
     throwLocated(diagnostics, loaded);
     const { buildAndPush, pinImages } = await import('../build/index.js');
-    const built = await buildAndPush(loaded.project, { ...options.build, diagnostics, workingDir: loaded.source.workingDir });
+    built = await buildAndPush(loaded.project, { ...options.build, diagnostics, workingDir: loaded.source.workingDir });
     pinImages(objects, built);
     options.onPhase?.('build');
+  }
+  if (options.resolveDigests) {
+    throwLocated(diagnostics, loaded);
+    const { resolveProjectDigests } = await import('../build/index.js');
+    await resolveProjectDigests(objects, loaded.project, built, options.resolveDigests, diagnostics);
+    options.onPhase?.('digests');
   }
   throwLocated(diagnostics, loaded);
   return compiled;
 }
 
-/** Throws the errors so far, each with the file and line of its compose path. */
+/**
+ * Throws the errors so far, each with the file and line of its compose path. The warnings get theirs too: the
+ * caller prints them before the errors and knows no source map.
+ */
 function throwLocated(diagnostics: Diagnostics, loaded: LoadedProject): void {
   const errors = diagnostics.errors;
-  if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locateIn(d, loaded)));
+  if (errors.length === 0) return;
+  diagnostics.items.forEach((d, i) => (diagnostics.items[i] = locateIn(d, loaded)));
+  throw new DiagnosticError(errors.map((d) => locateIn(d, loaded)));
 }
 
 /** A diagnostic with a compose path gets the file and line it came from. */

@@ -3,8 +3,8 @@
 // is reported per object, the remaining stages are skipped, nothing is pruned, and a rerun converges.
 //
 // applyObjects is the run, like kubectl apply's Run: prepare the objects, take the lock, read the set, apply the
-// stages (the parent before the first member outside stage 0), announce the parent, prune (prune.ts). Each step is
-// a function below.
+// stages (the parent before the first member outside stage 0), announce the parent, prune (prune.ts), record the
+// images workloads ran before (images.ts, for rollback). Each step is a function below.
 import { error } from '../model/diagnostics.js';
 import { isClusterScoped } from '../model/kube.js';
 import { additionalNamespacesOf, applySetId, describeParent, groupKindsOf, parentFor, readParent, type ParentRef } from './applyset.js';
@@ -12,6 +12,7 @@ import type { Cluster } from './client.js';
 import { objectPath } from './discovery.js';
 import { ApiError, parseConflicts, withContext, type FieldConflict } from './errors.js';
 import { unchangedSince, type LiveMetadata } from './fieldset.js';
+import { isWorkload, keepJobDigests, recordAppliedImages, workloadImagesBefore, type ImageMap } from './images.js';
 import { acquireLock, LockNamespaceMissing, type ApplyLock, type LockOptions } from './lock.js';
 import { applyBody, checkInNewNamespace, namespacesToCreate, prepareObjects, withProjectNamespace, type PreparedObject } from './prepare.js';
 import { pruneSet, type SetScope } from './prune.js';
@@ -45,6 +46,8 @@ export interface ApplyOptions {
    * later runs. A namespace that existed before is never adopted.
    */
   createNamespace?: boolean;
+  /** Labels of the namespace createNamespace creates (e.g. the pod-security.kubernetes.io labels). */
+  namespaceLabels?: Record<string, string>;
   /**
    * Don't send objects whose live state provably matches (see fieldset.ts): same applied-hash annotation and our
    * field set still covering the manifest. Default true; false sends every object (the server then decides).
@@ -58,6 +61,11 @@ export interface ApplyOptions {
    * for dry runs. Default: no lock (the CLI always passes one).
    */
   lock?: LockOptions;
+  /**
+   * Record on the ApplySet parent the images that workloads whose images change ran before (images.ts), for
+   * `rollback`. Costs one GET per existing workload that is sent (none when nothing changed). Not for dry runs.
+   */
+  recordImages?: boolean;
   log?: Logger;
 }
 
@@ -103,8 +111,9 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
     await announceParent(run, set);
     const results = run.prepared.map((p) => run.results.get(refKey(p.ref))!);
     const result: ApplyResult = { ok: !run.failed, results, pruned: [], pruneErrors: [], applySetId: run.id, parent };
-    if (run.failed || !opts.prune || !run.parent || !run.id) return result;
-    return await pruneAfterApply(run, set, result);
+    if (!run.failed && opts.prune && run.parent && run.id) await pruneAfterApply(run, set, result);
+    await recordImages(run, set, result);
+    return result;
   } finally {
     await run.lock?.release();
   }
@@ -142,6 +151,10 @@ interface SetState {
   union: SetScope;
   /** The desired objects' group-kinds and additional namespaces. */
   desired: SetScope;
+  /** The live members that are workloads, by refKey. */
+  liveWorkloads: Set<string>;
+  /** With recordImages: the images of the existing workloads this run sends, before it sends them. */
+  imagesBefore?: Map<string, ImageMap>;
 }
 
 /** The ApplySet parent: the given one, the project's, or none (`applySet: false`; then prune is impossible). */
@@ -173,7 +186,7 @@ async function prepareRun(objects: readonly KubeObject[], opts: ApplyOptions, pa
   const id = parent ? applySetId(parent) : undefined;
   if (opts.createNamespace) {
     const all = objects;
-    objects = await withContext(`reading namespace ${opts.namespace}`, () => withProjectNamespace(cluster, all, opts.namespace, id));
+    objects = await withContext(`reading namespace ${opts.namespace}`, () => withProjectNamespace(cluster, all, opts.namespace, id, opts.namespaceLabels));
   }
   const { prepared } = await withContext("looking up the objects' resources (API discovery)", () => prepareObjects(cluster, objects, opts.namespace, id));
   const newNamespaces = dryRun === 'server' ? await namespacesToCreate(cluster, prepared) : new Set<string>();
@@ -219,7 +232,10 @@ async function takeLock(run: ApplyRun): Promise<void> {
   }
 }
 
-/** The parent and the live members (for resourceVersions, and later for pruning). */
+/**
+ * The parent and the live members (for resourceVersions, and later for pruning); with recordImages, the images of
+ * the existing workloads that will be sent (the others cannot change).
+ */
 async function readSet(run: ApplyRun): Promise<SetState> {
   const { cluster, parent, id } = run;
   const bodies = run.prepared.map((p) => p.body);
@@ -227,6 +243,8 @@ async function readSet(run: ApplyRun): Promise<SetState> {
   let liveParent: KubeObject | undefined;
   let previous = { groupKinds: [] as string[], namespaces: [] as string[] };
   const before = new Map<string, Before>();
+  const liveWorkloads = new Set<string>();
+  let imagesBefore: Map<string, ImageMap> | undefined;
   if (parent && id) {
     liveParent = await withContext(`reading the ApplySet parent ${describeParent(parent)}`, () => fetchParent(cluster, parent));
     previous = readParent(liveParent);
@@ -241,14 +259,37 @@ async function readSet(run: ApplyRun): Promise<SetState> {
           applyTime: applyTime(m.managedFields, run.fieldManager),
           meta: { annotations: m.annotations, deletionTimestamp: m.deletionTimestamp, managedFields: m.managedFields },
         });
+        if (isWorkload(m.kind)) liveWorkloads.add(refKey(m));
       }
+      if (run.opts.recordImages && run.dryRun === 'none') imagesBefore = await workloadImages(run, before, parent);
     }
   }
   const union = {
     groupKinds: [...new Set([...previous.groupKinds, ...desired.groupKinds])].sort(),
     namespaces: [...new Set([...previous.namespaces, ...desired.namespaces])].sort(),
   };
-  return { liveParent, before, union, desired };
+  return { liveParent, before, union, desired, liveWorkloads, imagesBefore };
+}
+
+/**
+ * The images of the existing workloads that will be sent: one GET each. A Job keeps the digest it ran with (its pod
+ * template cannot change), so its body is changed here, before any stage sends it.
+ */
+async function workloadImages(run: ApplyRun, before: Map<string, Before>, parent: ParentRef): Promise<Map<string, ImageMap>> {
+  const sent = run.prepared.filter((p) => {
+    const b = before.get(refKey(p.ref));
+    return isWorkload(p.ref.kind) && b && !(run.opts.skipUnchanged !== false && unchangedSince(p.body, b.meta, run.fieldManager));
+  });
+  const images = await withContext(`reading the workloads of the ApplySet ${describeParent(parent)}`, () => workloadImagesBefore(run.cluster, sent, run.concurrency));
+  for (const p of sent) {
+    const live = images.get(refKey(p.ref));
+    const kept = live && keepJobDigests(p.body, live);
+    if (kept) {
+      run.log(`${describeRef(p.ref)}: keeps the digest it ran with (a Job's pod template cannot change; it runs the new one when recreated)`);
+      p.body = kept;
+    }
+  }
+  return images;
 }
 
 /**
@@ -367,14 +408,14 @@ async function announceParent(run: ApplyRun, set: SetState): Promise<void> {
  * Every desired object is applied, so anything else labelled part-of this set goes (prune.ts) — provided we still
  * hold the lock (a run that took it over may have applied other objects since).
  */
-async function pruneAfterApply(run: ApplyRun, set: SetState, result: ApplyResult): Promise<ApplyResult> {
+async function pruneAfterApply(run: ApplyRun, set: SetState, result: ApplyResult): Promise<void> {
   const parent = run.parent!;
   if (run.lock) {
     await run.lock.renew();
     if (run.lock.lost) {
       result.ok = false;
       result.pruneErrors.push({ ref: { group: '', kind: parent.kind, namespace: parent.namespace, name: parent.name }, message: `nothing pruned: lost the apply lock (${run.lock.lostReason})` });
-      return result;
+      return;
     }
   }
   const desired: ObjectRef[] = run.prepared.map((p) => p.ref);
@@ -387,7 +428,21 @@ async function pruneAfterApply(run: ApplyRun, set: SetState, result: ApplyResult
   result.pruned = pruned.deleted;
   result.pruneErrors = pruned.errors;
   if (pruned.errors.length > 0) result.ok = false;
-  return result;
+}
+
+/** For rollback: on the parent, the images the workloads this run changed ran before (a failure is only a warning). */
+async function recordImages(run: ApplyRun, set: SetState, result: ApplyResult): Promise<void> {
+  const { parent } = run;
+  if (!set.imagesBefore || !parent) return;
+  const pruned = new Set(result.pruned.map(refKey));
+  const present = new Set([
+    ...run.prepared.filter((p) => isWorkload(p.ref.kind)).map((p) => refKey(p.ref)),
+    ...[...set.liveWorkloads].filter((k) => !pruned.has(k)),
+  ]);
+  const applied = result.results.filter((r) => r.outcome === 'configured' || r.outcome === 'created');
+  await recordAppliedImages(run.cluster, parent, set.imagesBefore, applied, present).catch((e: unknown) =>
+    run.log(`warning: could not record the previous images on ${describeParent(parent)} for rollback: ${(e as Error).message}`),
+  );
 }
 
 function conflictMessage(conflicts: FieldConflict[]): string {

@@ -13,6 +13,7 @@ export { computeStatus, type Status, type StatusResult } from './status.js';
 export { connect, clusterFrom, KubeClient, HttpTransport, type Cluster, type ConnectOptions, type Transport, type WatchFn } from './client.js';
 export { applySetId, parentFor, LABEL_PART_OF, LABEL_ID, TOOLING, type ParentRef } from './applyset.js';
 export type { LockOptions } from './lock.js';
+export { deployedWorkloads, setImages, imagesOf, type ImageChange, type ImageChangeResult, type ImageHistory, type ImageMap } from './images.js';
 export { ApiError } from './errors.js';
-export { formatApply, formatWait, formatDelete, formatStatus, parseDuration } from './format.js';
+export { formatApply, formatWait, formatDelete, formatStatus, kubectlName, parseDuration } from './format.js';
 export type { KubeObject, ObjectRef } from './types.js';

@@ -34,11 +34,18 @@ export function applyBody(object: KubeObject, namespaced: boolean, defaultNamesp
  * Adds a Namespace object for the project namespace when it does not exist yet, or when it exists because an earlier
  * run of this set created it (it carries our part-of label); otherwise returns the objects unchanged.
  */
-export async function withProjectNamespace(cluster: Cluster, objects: readonly KubeObject[], namespace: string, id: string | undefined): Promise<readonly KubeObject[]> {
+export async function withProjectNamespace(
+  cluster: Cluster,
+  objects: readonly KubeObject[],
+  namespace: string,
+  id: string | undefined,
+  labels: Record<string, string> = {},
+): Promise<readonly KubeObject[]> {
   if (objects.some((o) => o.kind === 'Namespace' && groupOf(o.apiVersion) === '' && o.metadata.name === namespace)) return objects;
   const live = await cluster.client.getOptional<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
   if (live && (!id || live.metadata.labels?.[LABEL_PART_OF] !== id)) return objects;
-  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, ...objects];
+  const metadata = Object.keys(labels).length ? { name: namespace, labels: { ...labels } } : { name: namespace };
+  return [{ apiVersion: 'v1', kind: 'Namespace', metadata }, ...objects];
 }
 
 /** Resolves each object's resource and namespace; kinds defined by CRDs of this same set are taken from those CRDs. */

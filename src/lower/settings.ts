@@ -113,6 +113,7 @@ function fromExtension(raw: Raw, path: string): Layer {
   }
   put('securityContext', r.securityContext as ServiceSettings['securityContext']);
   put('containerSecurityContext', r.containerSecurityContext as ServiceSettings['containerSecurityContext']);
+  put('podSecurity', r.podSecurity as ServiceSettings['podSecurity'] | undefined);
   if (r.patches) {
     put(
       'patches',
@@ -179,6 +180,7 @@ export function resolveSettings(project: Project, options: LowerOptions, diagnos
     probes: {},
     securityContext: {},
     containerSecurityContext: {},
+    podSecurity: 'none',
     patches: [],
     origin: {},
   };
@@ -189,6 +191,8 @@ export function resolveSettings(project: Project, options: LowerOptions, diagnos
   }
   cli.expose = options.expose;
   cli.origin.expose = 'option:expose';
+  cli.podSecurity = options.podSecurity;
+  cli.origin.podSecurity = 'option:podSecurity';
   cli.volumeSize = options.volumeSize;
   cli.origin.volumeSize = 'option:volumeSize';
   if (options.storageClass) {

@@ -174,3 +174,29 @@ export const LABEL = {
 
 /** Annotation holding the checksum of the ConfigMaps and Secrets a pod template uses. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'compose2k8s.io/config-checksum';
+
+/** The containers of a pod spec, init and ephemeral ones included (names are unique across the three lists). */
+export function containersOf(pod: PodSpec | undefined): { name?: string; image?: string }[] {
+  if (!pod) return [];
+  return [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...((pod.ephemeralContainers ?? []) as { name?: string; image?: string }[])];
+}
+
+/**
+ * Annotation on a workload (its metadata, not the pod template, so writing it restarts nothing): JSON of container
+ * name -> the image reference as the project names it (`nginx:1.27`), for each container whose tag compose2k8s
+ * resolves to a digest. `update` re-resolves exactly these tags; digests the compose file pins itself are left alone.
+ */
+export const IMAGE_TAGS_ANNOTATION = 'compose2k8s.io/image-tags';
+
+/** The tags a workload tracks (IMAGE_TAGS_ANNOTATION); empty when it has none or the value is not ours. */
+export function trackedTags(o: Pick<KubeObject, 'metadata'>): Record<string, string> {
+  const raw = o.metadata.annotations?.[IMAGE_TAGS_ANNOTATION];
+  if (!raw) return {};
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (!isPlainObject(v)) return {};
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
+  }
+}

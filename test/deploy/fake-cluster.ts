@@ -108,6 +108,8 @@ export class FakeCluster implements Transport {
   private listeners = new Map<string, Set<Listener>>();
   /** Called after every successful write (tests use it to play controllers). */
   onWrite?: (obj: KubeObject, deleted: boolean) => void;
+  /** Record the applier's field set (fieldsV1) like the API server, so that what it applied can be extracted again. */
+  trackFieldSets = false;
 
   cluster(opts: { attempts?: number; log?: (line: string) => void } = {}): Cluster {
     return clusterFrom(this, this.watch, { retry: { attempts: opts.attempts ?? 4, baseDelayMs: 1, maxDelayMs: 2 }, log: opts.log });
@@ -342,7 +344,13 @@ export class FakeCluster implements Transport {
           uid: (existing?.metadata.uid as string) ?? `uid-${++this.uid}`,
           resourceVersion: changed ? String(++this.rv) : existing!.metadata.resourceVersion,
           generation: changed ? (((existing?.metadata.generation as number) ?? 0) + 1) : existing!.metadata.generation,
-          managedFields: [{ manager: q.fieldManager as string, operation: 'Apply' }],
+          managedFields: [
+            {
+              manager: q.fieldManager as string,
+              operation: 'Apply',
+              ...(this.trackFieldSets ? { fieldsV1: fieldSetOf(appliedFields(body)) } : {}),
+            },
+          ],
         },
       };
       if (q.dryRun === 'All') return ok(stored, existing ? 200 : 201);
@@ -366,6 +374,25 @@ export class FakeCluster implements Transport {
   }
 
   close(): void {}
+}
+
+/** The fields of an applied body the API server tracks (not apiVersion, kind, name, namespace, resourceVersion). */
+function appliedFields(body: KubeObject): Record<string, unknown> {
+  const { apiVersion: _a, kind: _k, metadata, ...rest } = body;
+  const { name: _n, namespace: _ns, resourceVersion: _rv, ...meta } = metadata;
+  return { ...rest, metadata: meta };
+}
+
+/** A fieldsV1 field set like the API server's: maps by field, lists of named objects by `k:{"name":...}`, other lists atomic. */
+export function fieldSetOf(value: unknown): Record<string, unknown> {
+  if (Array.isArray(value)) {
+    if (!value.every((el) => el && typeof el === 'object' && typeof (el as { name?: unknown }).name === 'string')) return {};
+    return Object.fromEntries(value.map((el) => [`k:${JSON.stringify({ name: (el as { name: string }).name })}`, { '.': {}, ...fieldSetOf(el) }]));
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [`f:${k}`, fieldSetOf(v)]));
+  }
+  return {};
 }
 
 export function cm(name: string, data: Record<string, string> = { a: '1' }, namespace?: string): KubeObject {
