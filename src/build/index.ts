@@ -18,6 +18,7 @@ import { DEFAULT_REGISTRY_TIMEOUT_MS, RegistryClient, RegistryError } from './re
 import { REGISTRY_RETRY as DEFAULT_RETRY, runPool, withRetry, type RetryOptions } from '../model/async.js';
 
 export { pinImages, type PinResult } from './pin.js';
+export { contextIgnores, dockerignoreMatcher, packEntries, type ContextEntry } from './context.js';
 export type { ProgressMode } from './progress.js';
 
 export type BuilderKind = 'auto' | 'classic' | 'buildkit';

@@ -4,7 +4,7 @@ import { compile, type CompileOptions, type Compiled } from '../compile/index.js
 import { nodeFilePort } from '../compile/node-files.js';
 import { toJsonList, toYamlStream } from '../emit/index.js';
 import type { LowerOptions, ReportEntry } from '../lower/index.js';
-import type { KubeObject } from '../model/kube.js';
+import type { KubeObject, Placement } from '../model/kube.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { LoadedProject } from '../model/project.js';
 import { locate, printWarnings, writeOutput } from './output.js';
@@ -38,6 +38,8 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   registry?: string;
   insecureRegistry?: string[];
   parallel?: number;
+  /** Set by `watch`: develop.watch rules are carried out, not reported as ignored. */
+  watching?: boolean;
 }
 
 export type Converted = Compiled;
@@ -63,8 +65,10 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
       secrets: flags.secrets,
       validate: flags.validate,
       strict: flags.strict,
-      // --push implies --build; the lowering says which images no cluster will be able to pull.
-      builtImages: flags.push ? 'pushed' : flags.build ? 'local' : 'none',
+      // --push implies --build; the lowering says which images no cluster will be able to pull. `watch --no-up`
+      // applies nothing but workloads its rebuilds pinned to pushed images.
+      builtImages: flags.push || (flags.watching && !flags.build) ? 'pushed' : flags.build ? 'local' : 'none',
+      watch: flags.watching,
     },
     validate: flags.validate,
     build:
@@ -159,27 +163,42 @@ function formatReport(entries: ReportEntry[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** What apply, diff, up and down deploy: for `up`, services with build: are built and pushed unless told otherwise. */
+/** What apply, diff, up, down and watch deploy, and (for watch) the project it came from. */
+export interface DeployConverted {
+  objects: KubeObject[];
+  projectName: string;
+  namespace?: string;
+  loaded: LoadedProject;
+  placements: Record<string, Placement>;
+}
+
 /** The deploy commands that create compose secrets from their sources unless `--secrets reference`. */
 const SECRETS_CREATED_BY = new Set(['apply', 'diff', 'up', 'watch']);
 
-export async function convertForDeploy(raw: Record<string, unknown>): Promise<{ objects: KubeObject[]; projectName: string; namespace?: string }> {
-  const flags = { ...raw } as ConvertFlags & { command?: string };
+export async function convertForDeploy(raw: Record<string, unknown>): Promise<DeployConverted> {
+  const flags = { ...raw } as ConvertFlags & { command?: string; up?: boolean };
   if (flags.command === 'up') {
     if (flags.build === undefined) flags.build = true;
     if (flags.push === undefined) flags.push = flags.build;
+  }
+  if (flags.command === 'watch') {
+    // watch does an up first, building and pushing (unless --no-push); with --no-up it deploys nothing.
+    flags.watching = true;
+    flags.build = flags.up !== false;
+    flags.push = flags.build && flags.push !== false;
   }
   // A deploy reads each secret from its source on this machine, as `docker compose up` does, and sends it only
   // to the API server (diff masks it); otherwise pods wait for a Secret nobody created.
   if (flags.secrets === undefined && flags.command !== undefined && SECRETS_CREATED_BY.has(flags.command)) flags.secrets = 'inline';
   const diagnostics = new Diagnostics();
   try {
-    const { loaded, objects, report } = await convertProject(flags, diagnostics);
+    const converted = await convertProject(flags, diagnostics);
+    const { loaded, objects, report } = converted;
     // --report and --report-file are lowering flags of every deploy command too (they were accepted and ignored).
     if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
     if (flags.report) writeStderr(formatReport(report));
     printWarnings(diagnostics, loaded.locations);
-    return { objects, projectName: loaded.project.name, namespace: flags.namespace };
+    return { objects, projectName: loaded.project.name, namespace: flags.namespace, loaded, placements: converted.placements };
   } catch (e) {
     if (e instanceof DiagnosticError) printWarnings(diagnostics);
     throw e;

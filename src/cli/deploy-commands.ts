@@ -1,40 +1,10 @@
-// The deploy commands: apply, diff, up, down, status. The compose-to-objects step is injected (`deps.convert`) so
+// The deploy commands: apply, diff, up, watch, down, status. The compose-to-objects step is injected (`deps.convert`) so
 // this module never imports the lowering code, and the deploy stage itself is imported lazily inside each action
 // so that `convert` and friends never load it (nor @kubernetes/client-node).
 import { Command, Option } from 'commander';
-import type { KubeObject } from '../deploy/types.js';
-import { UsageError } from './exit.js';
+import { applyAndWait, concurrencyOf, durationFlag, lockOptionsOf, namespaceOf, withCluster, type ConvertResult, type DeployDeps, type DeployFlags } from './deploy-run.js';
 
-export interface ConvertResult {
-  objects: KubeObject[];
-  projectName: string;
-  /** The project's namespace, if the compose project names one; `-n` overrides it. */
-  namespace?: string;
-}
-
-export interface DeployDeps {
-  addProjectOptions(cmd: Command): Command;
-  /**
-   * Loads and lowers the project. Receives every parsed flag; for `up`, `flags.build` and `flags.push` are
-   * `undefined` unless --build/--no-build or --push/--no-push was given, meaning "build and push the services that
-   * have build:", and `flags.command` names the command.
-   */
-  convert(flags: Record<string, unknown>): Promise<ConvertResult>;
-}
-
-export interface DeployFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  fieldManager: string;
-  dryRun?: 'server' | 'client' | 'none';
-  forceConflicts?: boolean;
-  prune?: boolean;
-  wait?: boolean;
-  timeout: string;
-  concurrency: string;
-  [flag: string]: unknown;
-}
+export type { ConvertResult, DeployDeps, DeployFlags } from './deploy-run.js';
 
 function addConnectionOptions(cmd: Command): Command {
   return cmd
@@ -52,27 +22,12 @@ function addLockOptions(cmd: Command): Command {
     .addOption(new Option('--lock-ttl <duration>', 'how long the lock lives without renewal').default('30s').hideHelp());
 }
 
-/** The apply lock of the CLI: held while writing, released at the end, on errors, and on Ctrl-C/SIGTERM. */
-async function lockOptionsOf(flags: DeployFlags, command: string): Promise<import('../deploy/lock.js').LockOptions> {
-  const timeoutMs = await durationFlag('--lock-timeout', String(flags.lockTimeout ?? '2m'));
-  const ttlMs = await durationFlag('--lock-ttl', String(flags.lockTtl ?? '30s'));
-  if (ttlMs < 1000) throw new UsageError(`--lock-ttl must be at least 1s, not ${flags.lockTtl}`);
-  return { timeoutMs, ttlMs, command, releaseOnSignals: true, log: logLine };
-}
-
-/** A duration flag; a malformed one is a usage error (exit 2), named. */
-async function durationFlag(name: string, value: string): Promise<number> {
-  const { parseDuration } = await import('../deploy/report.js');
-  try {
-    return parseDuration(value);
-  } catch (e) {
-    throw new UsageError(`${name}: ${(e as Error).message}`);
+function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean; dryRun?: false }): Command {
+  addLockOptions(addConnectionOptions(cmd));
+  if (defaults.dryRun !== false) {
+    cmd.addOption(new Option('--dry-run [mode]', 'only show what would happen: server (validated by the API server) or client').choices(['server', 'client', 'none']).preset('server'));
   }
-}
-
-function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean }): Command {
-  addLockOptions(addConnectionOptions(cmd))
-    .addOption(new Option('--dry-run [mode]', 'only show what would happen: server (validated by the API server) or client').choices(['server', 'client', 'none']).preset('server'))
+  cmd
     .option('--force-conflicts', 'take ownership of fields other field managers own')
     .option('--timeout <duration>', 'how long --wait waits', '5m')
     .option('--no-create-namespace', "fail instead of creating the namespace when it doesn't exist")
@@ -84,52 +39,16 @@ function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean
   return cmd;
 }
 
-const logLine = (line: string) => process.stderr.write(`${line}\n`);
-
-async function withCluster<T>(
-  flags: DeployFlags,
-  fn: (cluster: import('../deploy/client.js').Cluster) => Promise<T>,
-  exitOnApiError = 1,
-): Promise<T | undefined> {
-  const { connect } = await import('../deploy/client.js');
-  const timeoutMs = await durationFlag('--request-timeout', String(flags.requestTimeout ?? '60s'));
-  if (timeoutMs < 1) throw new UsageError(`--request-timeout must be positive, not ${flags.requestTimeout}`);
-  const cluster = await connect({ kubeconfig: flags.kubeconfig, context: flags.context, log: logLine, timeoutMs });
-  try {
-    return await fn(cluster);
-  } catch (e) {
-    // The API server failed a request beyond the retries (down, overloaded, refusing): that ends the run with the
-    // request's context, not as an internal error.
-    const { ApiError } = await import('../deploy/errors.js');
-    if (!(e instanceof ApiError)) throw e;
-    process.stderr.write(`error: ${e.message}\n`);
-    process.exitCode = exitOnApiError;
-    return undefined;
-  } finally {
-    cluster.close();
-  }
-}
-
-function namespaceOf(flags: DeployFlags, converted: { namespace?: string } | undefined, contextNamespace: string | undefined): string {
-  return flags.namespace || converted?.namespace || contextNamespace || 'default';
-}
-
-function concurrencyOf(flags: DeployFlags): number {
-  const n = Number(flags.concurrency);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--concurrency must be a positive integer, not ${flags.concurrency}`);
-  return n;
-}
-
 /** apply and up: convert, server-side apply, optionally prune and wait. */
 async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'apply' | 'up'): Promise<void> {
   const timeoutMs = await durationFlag('--timeout', flags.timeout);
   const lock = await lockOptionsOf(flags, command);
   const converted = await deps.convert({ ...flags, command });
   const dryRun = flags.dryRun ?? 'none';
-  const { applyObjects } = await import('../deploy/apply.js');
-  const { formatApply, formatWait } = await import('../deploy/report.js');
   if (dryRun === 'client') {
     // No cluster needed at all.
+    const { applyObjects } = await import('../deploy/apply.js');
+    const { formatApply } = await import('../deploy/report.js');
     const { clusterFrom } = await import('../deploy/client.js');
     const offline = clusterFrom({ server: '', request: () => Promise.reject(new Error('no requests in client dry run')), close: () => {} }, () => Promise.reject(new Error('no watches')));
     const result = await applyObjects(converted.objects, { cluster: offline, namespace: flags.namespace || converted.namespace || 'default', projectName: converted.projectName, dryRun });
@@ -137,42 +56,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
     return;
   }
   await withCluster(flags, async (cluster) => {
-    const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
-    const result = await applyObjects(converted.objects, {
-      cluster,
-      namespace,
-      projectName: converted.projectName,
-      fieldManager: flags.fieldManager,
-      dryRun,
-      forceConflicts: flags.forceConflicts,
-      prune: flags.prune,
-      createNamespace: flags.createNamespace !== false,
-      skipUnchanged: flags.skipUnchanged !== false,
-      concurrency: concurrencyOf(flags),
-      lock,
-      log: logLine,
-    });
-    const text = formatApply(result, { dryRun });
-    process.stdout.write(text.stdout);
-    process.stderr.write(text.stderr);
-    if (!result.ok) {
-      process.exitCode = 1;
-      return;
-    }
-    if (flags.wait && dryRun === 'none') {
-      const { waitFor } = await import('../deploy/wait.js');
-      logLine(`waiting up to ${flags.timeout} for ${result.results.length} object(s) to become ready`);
-      const waited = await waitFor(
-        result.results.map((r) => r.live ?? r.object!).filter(Boolean),
-        { cluster, namespace, timeoutMs, log: logLine, progressEveryMs: 10_000 },
-      );
-      const out = formatWait(waited, flags.timeout);
-      if (waited.ok) process.stdout.write(out);
-      else {
-        process.stderr.write(out);
-        process.exitCode = 1;
-      }
-    }
+    if (!(await applyAndWait(flags, converted, cluster, { dryRun, lock, timeoutMs }))) process.exitCode = 1;
   });
 }
 
@@ -277,6 +161,22 @@ export function registerDeployCommands(program: Command, deps: DeployDeps): void
     .option('--push', 'push built images (default: when building)')
     .option('--no-push', "don't push images")
     .action(async (opts: DeployFlags) => applyCommand(opts, deps, 'up'));
+
+  addApplyOptions(
+    deps.addProjectOptions(
+      program
+        .command('watch')
+        .description('up, then keep the cluster in step with the files of the develop.watch rules (sync, rebuild, restart) until Ctrl-C')
+        .argument('[service...]', 'only watch these services (default: every service with develop.watch)'),
+    ),
+    { prune: true, wait: true, dryRun: false },
+  )
+    .option('--no-up', "don't build, push and apply first: watch what is deployed")
+    .option('--no-push', "don't push rebuilt images (the cluster must see the local engine's images)")
+    .action(async (services: string[], opts: DeployFlags) => {
+      const { watchCommand } = await import('./watch.js');
+      await watchCommand(services, opts, deps);
+    });
 
   addLockOptions(addConnectionOptions(deps.addProjectOptions(program.command('down').description('delete every object this project applied'))))
     .addOption(new Option('--dry-run [mode]', 'only show what would be deleted (server)').choices(['server']).preset('server'))

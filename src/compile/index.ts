@@ -5,7 +5,7 @@ import { loadProject, type LoadOptions } from '../compose/index.js';
 import { lowerProject, type LowerOptions, type ReportEntry } from '../lower/index.js';
 import { nodeFilePort } from './node-files.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
-import type { KubeObject } from '../model/kube.js';
+import type { KubeObject, Placement } from '../model/kube.js';
 import type { LoadedProject } from '../model/project.js';
 
 /** The lowering choices; file access and the project environment are the driver's to wire. */
@@ -38,6 +38,8 @@ export interface Compiled {
   loaded: LoadedProject;
   objects: KubeObject[];
   report: ReportEntry[];
+  /** Each compose service's workload and container. */
+  placements: Record<string, Placement>;
   diagnostics: Diagnostics;
 }
 
@@ -53,7 +55,7 @@ export function loweringOptions(loaded: LoadedProject, choices: LoweringChoices 
 }
 
 /** Phase 2: Kubernetes objects and the per-key report. */
-export function lower(loaded: LoadedProject, choices: LoweringChoices, diagnostics: Diagnostics): { objects: KubeObject[]; report: ReportEntry[] } {
+export function lower(loaded: LoadedProject, choices: LoweringChoices, diagnostics: Diagnostics): { objects: KubeObject[]; report: ReportEntry[]; placements: Record<string, Placement> } {
   return lowerProject(loaded.project, loweringOptions(loaded, choices), diagnostics);
 }
 
@@ -62,9 +64,9 @@ export function compileSync(options: Omit<CompileOptions, 'validate' | 'build'>)
   const diagnostics = options.diagnostics ?? new Diagnostics();
   const loaded = load(options.load, diagnostics);
   options.onPhase?.('load');
-  const { objects, report } = lower(loaded, options.lower ?? {}, diagnostics);
+  const { objects, report, placements } = lower(loaded, options.lower ?? {}, diagnostics);
   options.onPhase?.('lower');
-  return { loaded, objects, report, diagnostics };
+  return { loaded, objects, report, placements, diagnostics };
 }
 
 /**

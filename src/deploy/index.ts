@@ -9,3 +9,7 @@ export { connect, clusterFrom, KubeClient, HttpTransport, type Cluster, type Con
 export { applySetId, parentFor, LABEL_PART_OF, LABEL_ID, TOOLING, type ParentRef } from './applyset.js';
 export { ApiError } from './errors.js';
 export type { KubeObject, ObjectRef } from './types.js';
+export { clientNodeExec, ExecError, isNotFound, type ExecFn, type ExecRequest, type ExecResult } from './exec.js';
+export { listPods, runningContainers, restartContainer, selectorString, type RunningContainer, type RestartOptions, type RestartResult } from './pods.js';
+export type { LockOptions } from './lock.js';
+export { formatApply, formatWait, parseDuration } from './report.js';

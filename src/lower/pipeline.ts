@@ -1,6 +1,7 @@
 // lowerProject: settings -> names -> units -> passes (in order) -> assemble -> report sweep.
 
 import type { Diagnostics } from '../model/diagnostics.js';
+import type { Placement } from '../model/kube.js';
 import type { Project } from '../model/project.js';
 import { assemble } from './assemble.js';
 import { containersPass } from './containers.js';
@@ -55,6 +56,8 @@ export interface LowerResult {
   /** In apply order. */
   objects: KubeObject[];
   report: ReportEntry[];
+  /** Each compose service's workload and container (what `watch` syncs into and rolls). */
+  placements: Record<string, Placement>;
 }
 
 export function lowerProject(
@@ -151,5 +154,8 @@ export function lowerProject(
   for (const pass of passes) pass.run(ctx);
   const objects = assemble(ctx);
   sweepUnaccounted(project, report, diagnostics, options.strict);
-  return { objects, report: report.list() };
+  const placements = Object.fromEntries(
+    [...units.values()].map((u) => [u.service, { kind: u.kind, name: u.workload, container: u.name, selector: u.selector }]),
+  );
+  return { objects, report: report.list(), placements };
 }

@@ -64,6 +64,10 @@ export const unsupportedPass: Pass = {
       for (const [key, why] of Object.entries(NO_EQUIVALENT)) {
         const value = unit.compose[key as Key];
         if (value === undefined) continue;
+        if (key === 'develop' && ctx.options.watch) {
+          ctx.report.mapped(`${unit.path}.${key}`, 'compose2k8s watch (files synced through pods/exec, images rebuilt and rolled)');
+          continue;
+        }
         // A key set to its Compose default loses nothing; say so without a warning.
         if (key === 'attach' || key === 'container_name') ctx.report.approximated(`${unit.path}.${key}`, workloadRef(unit), why);
         else ctx.report.ignored(`${unit.path}.${key}`, why);
