@@ -138,7 +138,8 @@ class Session {
       for (const r of rules) {
         if (this.noTar.has(r)) continue;
         this.noTar.add(r);
-        this.o.warn(`${service}: the container has no ${e.tool}, so files cannot be copied into it; ${r.at} (${r.action} ${r.path}) rebuilds the image instead`);
+        const instead = this.o.project.services[service]?.build ? 'rebuilds the image instead' : 'cannot be carried out (the service has no build: section to rebuild from)';
+        this.o.warn(`${service}: the container has no ${e.tool}, so files cannot be copied into it; ${r.at} (${r.action} ${r.path}) ${instead}`);
       }
       return 'no-tar';
     }
@@ -201,6 +202,7 @@ class Session {
     const place = o.placements[service]!;
     const index = o.objects.findIndex((x) => x.kind === place.kind && x.metadata.name === place.name);
     if (index < 0) throw new Error(`no ${place.kind}/${place.name} among the converted objects`);
+    if (!o.project.services[service]?.build) throw new Error(`${service} has no build: section to rebuild its image from`);
     const members = Object.entries(o.placements)
       .filter(([s, p]) => p.kind === place.kind && p.name === place.name && o.project.services[s]?.build)
       .map(([s]) => s);
