@@ -6,7 +6,7 @@ import { addProjectOptions, projectFlagSpan } from './project-options.js';
 
 const BUILD_COMMANDS = ['build', 'images'];
 const DEPLOY_COMMANDS = ['apply', 'diff', 'up', 'watch', 'down', 'status'];
-const COMMANDS = ['config', 'convert', 'report', ...BUILD_COMMANDS, ...DEPLOY_COMMANDS];
+const COMMANDS = ['config', 'convert', 'check', 'report', ...BUILD_COMMANDS, ...DEPLOY_COMMANDS];
 
 /**
  * The command `argv` runs when it names one (after --debug and the project flags); undefined for help, unknown
@@ -53,6 +53,13 @@ export function registerCommands(program: Command, only?: string): void {
     },
   );
 
+  if (want('check')) addLoweringOptions(addProjectOptions(program.command('check').description('check each service against a Pod Security Standards level; print what breaks it (exit 1 when a service is below), no manifests')), { podSecurityDefault: 'restricted' })
+    .option('-n, --namespace <namespace>', 'the namespace the project would be converted for')
+    .action(async (opts) => {
+      const { checkCommand } = await import('./check.js');
+      await checkCommand(opts);
+    });
+
   if (want(...BUILD_COMMANDS)) registerBuildCommands(program, addProjectOptions);
 
   if (want(...DEPLOY_COMMANDS)) registerDeployCommands(program, {
@@ -85,9 +92,12 @@ function storageSize(value: string): string {
   return value;
 }
 
-/** The lowering flags, shared by convert, report, apply, diff and up. */
-export function addLoweringOptions(cmd: Command): Command {
+/** The lowering flags, shared by convert, check, report, apply, diff and up. */
+export function addLoweringOptions(cmd: Command, defaults: { podSecurityDefault?: string } = {}): Command {
+  const podSecurity = new Option('--pod-security <level>', 'Pod Security Standards level every pod must meet: complete its securityContext and refuse what contradicts it (x-kubernetes.podSecurity wins)').choices(['restricted', 'baseline', 'none']);
   return cmd
+    .addOption(defaults.podSecurityDefault ? podSecurity.default(defaults.podSecurityDefault) : podSecurity)
+    .addOption(new Option('--pod-security-mode <mode>', 'what a compose key contradicting the level is: an error (enforce, default) or a warning').choices(['enforce', 'warn']))
     .addOption(new Option('--expose <mode>', 'how published ports are exposed outside the cluster').choices(['none', 'nodeport', 'loadbalancer', 'ingress']))
     .addOption(new Option('--controller <kind>', 'workload kind for long-running services').choices(['deployment', 'statefulset', 'daemonset']))
     .option('--volume-size <size>', 'size of PersistentVolumeClaims without an explicit size (default 1Gi)', storageSize)
@@ -102,7 +112,7 @@ export function addLoweringOptions(cmd: Command): Command {
     .option('--service-group-name <name>', 'with --service-group-mode volume: the workload name of the group')
     .addOption(new Option('--secrets <mode>', 'write secret data (inline) or only reference existing Secrets (default: reference for convert; apply, diff and up create them from their sources)').choices(['inline', 'reference']))
     .option('--validate', 'validate every object against the Kubernetes schema')
-    .option('--strict', 'fail when any compose key is ignored')
+    .option('--strict', 'fail when any compose key is ignored, or a service is below its --pod-security level')
     .option('--report', 'print the per-key conversion report to stderr')
     .option('--report-file <file>', 'write the per-key conversion report as JSON');
 }

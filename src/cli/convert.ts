@@ -3,11 +3,11 @@ import { statSync } from 'node:fs';
 import { compile, type CompileOptions, type Compiled } from '../compile/index.js';
 import { nodeFilePort } from '../compile/node-files.js';
 import { toJsonList, toYamlStream } from '../emit/index.js';
-import type { LowerOptions, ReportEntry } from '../lower/index.js';
+import type { LowerOptions, PodSecurityService, ReportEntry } from '../lower/index.js';
 import type { KubeObject, Placement } from '../model/kube.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { LoadedProject } from '../model/project.js';
-import { locate, printWarnings, writeOutput } from './output.js';
+import { forDisplay, locate, printWarnings, writeOutput } from './output.js';
 import { checkPackageFlags, type PackageFlags } from './package-options.js';
 import { UsageError } from './exit.js';
 import { writeStderr } from './stdio.js';
@@ -29,6 +29,8 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   serviceGroupMode?: LowerOptions['serviceGroupMode'];
   serviceGroupName?: string;
   secrets?: LowerOptions['secrets'];
+  podSecurity?: LowerOptions['podSecurity'];
+  podSecurityMode?: LowerOptions['podSecurityMode'];
   validate?: boolean;
   strict?: boolean;
   report?: boolean;
@@ -63,6 +65,8 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
       serviceGroupMode: flags.serviceGroupMode,
       serviceGroupName: flags.serviceGroupName,
       secrets: flags.secrets,
+      podSecurity: flags.podSecurity,
+      podSecurityMode: flags.podSecurityMode,
       validate: flags.validate,
       strict: flags.strict,
       // --push implies --build; the lowering says which images no cluster will be able to pull. `watch --no-up`
@@ -114,7 +118,7 @@ export async function convertCommand(flags: ConvertFlags): Promise<void> {
   }
   const { loaded, objects } = converted;
   if (flags.reportFile) writeOutput(JSON.stringify(converted.report, null, 2) + '\n', flags.reportFile);
-  if (flags.report) writeStderr(formatReport(converted.report));
+  if (flags.report) writeStderr(await formatReport(converted));
   const ctx = { project: loaded.project, files: nodeFilePort, diagnostics };
   switch (flags.format ?? 'yaml') {
     case 'kustomize': {
@@ -155,7 +159,21 @@ function isDirectoryTarget(output: string): boolean {
   }
 }
 
-function formatReport(entries: ReportEntry[]): string {
+/** The per-key table, then each service's Pod Security level. */
+async function formatReport(converted: Pick<Converted, 'report' | 'podSecurity' | 'loaded'>): Promise<string> {
+  const { formatPodSecurity } = await import('../emit/report-pod-security.js');
+  return `${formatEntries(converted.report)}\n${formatPodSecurity(converted.podSecurity, whereIn(converted.loaded))}`;
+}
+
+/** `file:line:column` of a Compose path, as diagnostics show it; '' when unknown. */
+export function whereIn(loaded: LoadedProject): (path: string) => string {
+  return (path) => {
+    const d = forDisplay(locate({ severity: 'info', code: '', message: '', path }, loaded.locations));
+    return d.file ? `${d.file}${d.line !== undefined ? `:${d.line}${d.column !== undefined ? `:${d.column}` : ''}` : ''}` : '';
+  };
+}
+
+function formatEntries(entries: ReportEntry[]): string {
   const rows = entries.map((e) => [e.path, e.status, [e.to, e.reason].filter(Boolean).join(': ')]);
   const w0 = Math.max(4, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(6, ...rows.map((r) => r[1]!.length));
@@ -168,6 +186,8 @@ export interface DeployConverted {
   objects: KubeObject[];
   projectName: string;
   namespace?: string;
+  /** Labels of the namespace a deploy creates (the pod-security.kubernetes.io labels of --pod-security). */
+  namespaceLabels: Record<string, string>;
   loaded: LoadedProject;
   placements: Record<string, Placement>;
 }
@@ -193,12 +213,13 @@ export async function convertForDeploy(raw: Record<string, unknown>): Promise<De
   const diagnostics = new Diagnostics();
   try {
     const converted = await convertProject(flags, diagnostics);
-    const { loaded, objects, report } = converted;
+    const { loaded, objects, report, namespaceLabels } = converted;
     // --report and --report-file are lowering flags of every deploy command too (they were accepted and ignored).
     if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
-    if (flags.report) writeStderr(formatReport(report));
+    if (flags.report) writeStderr(await formatReport(converted));
     printWarnings(diagnostics, loaded.locations);
-    return { objects, projectName: loaded.project.name, namespace: flags.namespace, loaded, placements: converted.placements };
+    // The namespace a deploy creates itself (no -n, no x-kubernetes.namespace) gets the pod security labels too.
+    return { objects, projectName: loaded.project.name, namespace: flags.namespace, namespaceLabels, loaded, placements: converted.placements };
   } catch (e) {
     if (e instanceof DiagnosticError) printWarnings(diagnostics);
     throw e;

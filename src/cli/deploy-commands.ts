@@ -73,6 +73,7 @@ async function diffCommand(flags: DeployFlags, deps: DeployDeps): Promise<void> 
         forceConflicts: flags.forceConflicts,
         prune: flags.prune,
         createNamespace: true,
+        namespaceLabels: converted.namespaceLabels,
         concurrency: concurrencyOf(flags),
       });
       process.stdout.write(result.text);

@@ -10,6 +10,8 @@ export interface ConvertResult {
   projectName: string;
   /** The project's namespace, if the compose project names one; `-n` overrides it. */
   namespace?: string;
+  /** Labels of the namespace a deploy creates (the pod-security.kubernetes.io labels of --pod-security). */
+  namespaceLabels?: Record<string, string>;
   /** The loaded project, its directory and where each service runs (what `watch` needs). */
   loaded?: { project: Project; source: { workingDir: string } };
   placements?: Record<string, Placement>;
@@ -115,6 +117,7 @@ export async function applyAndWait(
     forceConflicts: flags.forceConflicts,
     prune: flags.prune,
     createNamespace: flags.createNamespace !== false,
+    namespaceLabels: converted.namespaceLabels,
     skipUnchanged: flags.skipUnchanged !== false,
     concurrency: concurrencyOf(flags),
     lock: o.lock,

@@ -1,6 +1,6 @@
 // `compose2k8s report`: convert, then write the topology, the per-key table and the warnings as one page.
 import { Diagnostics } from '../model/diagnostics.js';
-import { convertProject, type ConvertFlags } from './convert.js';
+import { convertProject, whereIn, type ConvertFlags } from './convert.js';
 import { locate, printWarnings, writeOutput } from './output.js';
 
 interface ReportFlags extends Omit<ConvertFlags, 'format' | 'output'> {
@@ -10,11 +10,13 @@ interface ReportFlags extends Omit<ConvertFlags, 'format' | 'output'> {
 
 export async function reportCommand(flags: ReportFlags): Promise<void> {
   const diagnostics = new Diagnostics();
-  const { loaded, objects, report } = await convertProject({ ...flags, format: 'yaml', output: undefined }, diagnostics);
+  const { loaded, objects, report, podSecurity } = await convertProject({ ...flags, format: 'yaml', output: undefined }, diagnostics);
   const input = {
     project: loaded.project,
     objects,
     report,
+    podSecurity,
+    where: whereIn(loaded),
     diagnostics: diagnostics.items.filter((d) => d.severity !== 'info').map((d) => locate(d, loaded.locations)),
   };
   const text =

@@ -2,7 +2,7 @@
 // program.ts drives its phases. Every command and test compiles through here; the CLI only turns flags into
 // CompileOptions. Emitting (YAML, a directory, Kustomize, Helm) is the caller's choice of output, in emit/.
 import { loadProject, type LoadOptions } from '../compose/index.js';
-import { lowerProject, type LowerOptions, type ReportEntry } from '../lower/index.js';
+import { lowerProject, type LowerOptions, type LowerResult, type ReportEntry } from '../lower/index.js';
 import { nodeFilePort } from './node-files.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { KubeObject, Placement } from '../model/kube.js';
@@ -34,12 +34,8 @@ export interface CompileOptions {
   onPhase?: (phase: 'load' | 'lower' | 'validate' | 'build') => void;
 }
 
-export interface Compiled {
+export interface Compiled extends LowerResult {
   loaded: LoadedProject;
-  objects: KubeObject[];
-  report: ReportEntry[];
-  /** Each compose service's workload and container. */
-  placements: Record<string, Placement>;
   diagnostics: Diagnostics;
 }
 
@@ -55,7 +51,7 @@ export function loweringOptions(loaded: LoadedProject, choices: LoweringChoices 
 }
 
 /** Phase 2: Kubernetes objects and the per-key report. */
-export function lower(loaded: LoadedProject, choices: LoweringChoices, diagnostics: Diagnostics): { objects: KubeObject[]; report: ReportEntry[]; placements: Record<string, Placement> } {
+export function lower(loaded: LoadedProject, choices: LoweringChoices, diagnostics: Diagnostics): LowerResult {
   return lowerProject(loaded.project, loweringOptions(loaded, choices), diagnostics);
 }
 
@@ -64,9 +60,9 @@ export function compileSync(options: Omit<CompileOptions, 'validate' | 'build'>)
   const diagnostics = options.diagnostics ?? new Diagnostics();
   const loaded = load(options.load, diagnostics);
   options.onPhase?.('load');
-  const { objects, report, placements } = lower(loaded, options.lower ?? {}, diagnostics);
+  const lowered = lower(loaded, options.lower ?? {}, diagnostics);
   options.onPhase?.('lower');
-  return { loaded, objects, report, placements, diagnostics };
+  return { ...lowered, loaded, diagnostics };
 }
 
 /**
@@ -93,10 +89,15 @@ export async function compile(options: CompileOptions): Promise<Compiled> {
   return compiled;
 }
 
-/** Throws the errors so far, each with the file and line of its compose path. */
+/**
+ * Throws the errors so far, each with the file and line of its compose path. The warnings get theirs too: the
+ * caller prints them before the errors and knows no source map.
+ */
 function throwLocated(diagnostics: Diagnostics, loaded: LoadedProject): void {
   const errors = diagnostics.errors;
-  if (errors.length > 0) throw new DiagnosticError(errors.map((d) => locateIn(d, loaded)));
+  if (errors.length === 0) return;
+  diagnostics.items.forEach((d, i) => (diagnostics.items[i] = locateIn(d, loaded)));
+  throw new DiagnosticError(errors.map((d) => locateIn(d, loaded)));
 }
 
 /** A diagnostic with a compose path gets the file and line it came from. */

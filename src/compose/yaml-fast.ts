@@ -700,6 +700,11 @@ class FastLocations extends Map<string, SourceLocation> {
       const item = this.childOf(entry, index);
       if (item >= 0) this.collect(item, false, path, end, found);
     }
+    // Under a path of '', a '' key adds nothing to the path (joinPath('', '') is ''): its children are reached from here.
+    if (emptyPath && at < path.length) {
+      const blank = this.childOf(entry, '');
+      if (blank >= 0) this.collect(blank, true, path, at, found);
+    }
     const from = emptyPath ? at : path.charCodeAt(at) === 46 /* . */ ? at + 1 : -1;
     if (from < 0) return;
     for (let end = segmentEnd(path, from); end <= path.length; end = segmentEnd(path, end + 1)) {

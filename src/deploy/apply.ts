@@ -52,6 +52,8 @@ export interface ApplyOptions {
    * later runs. A namespace that existed before is never adopted.
    */
   createNamespace?: boolean;
+  /** Labels of the namespace createNamespace creates (e.g. the pod-security.kubernetes.io labels). */
+  namespaceLabels?: Record<string, string>;
   /**
    * Don't send objects whose live state provably matches (see fieldset.ts): same applied-hash annotation and our
    * field set still covering the manifest. Default true; false sends every object (the server then decides).
@@ -117,11 +119,18 @@ export function applyBody(object: KubeObject, namespaced: boolean, defaultNamesp
  * Adds a Namespace object for the project namespace when it does not exist yet, or when it exists because an earlier
  * run of this set created it (it carries our part-of label); otherwise returns the objects unchanged.
  */
-export async function withProjectNamespace(cluster: Cluster, objects: readonly KubeObject[], namespace: string, id: string | undefined): Promise<readonly KubeObject[]> {
+export async function withProjectNamespace(
+  cluster: Cluster,
+  objects: readonly KubeObject[],
+  namespace: string,
+  id: string | undefined,
+  labels: Record<string, string> = {},
+): Promise<readonly KubeObject[]> {
   if (objects.some((o) => o.kind === 'Namespace' && groupOf(o.apiVersion) === '' && o.metadata.name === namespace)) return objects;
   const live = await cluster.client.getOptional<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
   if (live && (!id || live.metadata.labels?.[LABEL_PART_OF] !== id)) return objects;
-  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, ...objects];
+  const metadata = Object.keys(labels).length ? { name: namespace, labels: { ...labels } } : { name: namespace };
+  return [{ apiVersion: 'v1', kind: 'Namespace', metadata }, ...objects];
 }
 
 /** Resolves each object's resource and namespace; kinds defined by CRDs of this same set are taken from those CRDs. */
@@ -263,7 +272,7 @@ export async function applyObjects(objects: readonly KubeObject[], opts: ApplyOp
 
   if (opts.createNamespace) {
     const all = objects;
-    objects = await withContext(`reading namespace ${opts.namespace}`, () => withProjectNamespace(cluster, all, opts.namespace, id));
+    objects = await withContext(`reading namespace ${opts.namespace}`, () => withProjectNamespace(cluster, all, opts.namespace, id, opts.namespaceLabels));
   }
   const { prepared } = await withContext("looking up the objects' resources (API discovery)", () => prepareObjects(cluster, objects, opts.namespace, id));
   const results = new Map<string, ObjectResult>();

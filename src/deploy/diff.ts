@@ -24,6 +24,7 @@ export interface DiffOptions {
   forceConflicts?: boolean;
   /** As for applyObjects: show the project namespace as created when it does not exist. */
   createNamespace?: boolean;
+  namespaceLabels?: Record<string, string>;
   /** Also show the members of the set that `apply --prune` would delete. */
   prune?: boolean;
   concurrency?: number;
@@ -130,7 +131,7 @@ export async function diffObjects(objects: readonly KubeObject[], opts: DiffOpti
   let parent: ParentRef | undefined;
   if (opts.applySet !== false) parent = opts.applySet || (opts.projectName ? parentFor(opts.projectName, opts.namespace) : undefined);
   const id = parent ? applySetId(parent) : undefined;
-  if (opts.createNamespace) objects = await withProjectNamespace(cluster, objects, opts.namespace, id);
+  if (opts.createNamespace) objects = await withProjectNamespace(cluster, objects, opts.namespace, id, opts.namespaceLabels);
   const { prepared } = await prepareObjects(cluster, objects, opts.namespace, id);
   const newNamespaces = await namespacesToCreate(cluster, prepared);
   const validate = newNamespaces.size > 0 ? schemaValidator(cluster) : undefined;

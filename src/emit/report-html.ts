@@ -2,11 +2,12 @@
 // topology as inline SVG, every warning, and the per-key conversion table of the lowering report.
 
 import type { KubeObject } from '../model/kube.js';
-import type { ReportEntry } from '../lower/index.js';
+import type { PodSecurityService, ReportEntry } from '../lower/index.js';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostics.js';
 import type { Project } from '../model/project.js';
 import { VERSION } from '../version.js';
 import { buildTopology, topologySvg } from './report-html-topology.js';
+import { podSecurityRows } from './report-pod-security.js';
 import { loadHandlebars, shippedTemplate } from './templates-env.js';
 
 export interface ReportInput {
@@ -17,6 +18,9 @@ export interface ReportInput {
   report: readonly ReportEntry[];
   /** Every diagnostic of the run (load and lowering). */
   diagnostics: readonly Diagnostic[];
+  /** Per service, the Pod Security Standards level it meets, and `where` (file:line of a Compose path). */
+  podSecurity?: readonly PodSecurityService[];
+  where?: (path: string) => string;
   title?: string;
 }
 
@@ -51,6 +55,7 @@ export function reportData(input: ReportInput) {
       errors: input.diagnostics.filter((d) => d.severity === 'error').length,
     },
     diagnostics,
+    podSecurity: podSecurityRows(input.podSecurity ?? [], input.where),
     entries: input.report.map((e) => ({ path: e.path, status: e.status, to: e.to ?? '', reason: e.reason ?? '' })),
     objects: input.objects.map((o, i) => ({ n: i + 1, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? '' })),
     others: topology.others,

@@ -67,6 +67,16 @@ export function renderReportMarkdown(input: ReportInput): string {
     out.push('');
   }
 
+  if (d.podSecurity.length) {
+    out.push('## Pod Security Standards', '', '| Service | Level chosen | Meets as written | What stops it |', '|---|---|---|---|');
+    for (const r of d.podSecurity) {
+      const blockers = r.blockers.map((b) => `${cell(b.where ? `${b.where} ` : '')}\`${cell(b.path)}\`: ${cell(`${b.what} breaks "${b.control}" (${b.level}: ${b.rule})`)}`);
+      const stops = [...(r.target ? [`${r.below ? 'below' : 'for'} ${r.target}:`] : []), ...blockers, ...r.notes.map((n) => cell(`note: ${n}`))];
+      out.push(`| \`${cell(r.service)}\` | ${r.level} | ${r.meets} | ${stops.join('<br>')} |`);
+    }
+    out.push('');
+  }
+
   out.push(`## Conversion, key by key (${d.entries.length})`, '', '| Compose key | Status | Became | Why |', '|---|---|---|---|');
   for (const e of d.entries) out.push(`| \`${cell(e.path)}\` | ${e.status} | ${cell(e.to)} | ${cell(e.reason)} |`);
   out.push('', `## Objects, in apply order (${d.objects.length})`, '', '| # | Kind | Name | Namespace |', '|---|---|---|---|');

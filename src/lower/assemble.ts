@@ -205,7 +205,7 @@ export function assemble(ctx: LowerContext): KubeObject[] {
   const pods = podUnits(ctx);
   let objects: KubeObject[] = [...ctx.emitted(), ...pods.map(buildWorkload)];
   if (ctx.namespace) {
-    objects.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.namespace, labels: projectLabels(ctx.project.name) } });
+    objects.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.namespace, labels: merged(projectLabels(ctx.project.name), ctx.namespaceLabels) } });
     objects = objects.map((o) => (isClusterScoped(o) ? o : merged<KubeObject>(o, { metadata: merged<KubeObject['metadata']>(o.metadata, { namespace: ctx.namespace }) })));
   }
   objects = applyPatches(ctx, objects, ctx.settings.project.patches);

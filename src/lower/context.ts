@@ -7,6 +7,7 @@ import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Diagnostics } from '../model/diagnostics.js';
 import type { Project, Service } from '../model/project.js';
 import type { NameTable } from './names.js';
+import type { PodSecurityService } from './pod-security.js';
 import type { FilePort, LowerOptions } from './options.js';
 import type { Report } from './report.js';
 import type { ResolvedSettings } from './settings.js';
@@ -127,6 +128,10 @@ export interface LowerContext {
   emitted(): readonly KubeObject[];
   /** Whether an object of this kind and name was emitted (without scanning `emitted()`). */
   isEmitted(kind: string, name: string): boolean;
+  /** Labels of the Namespace the assembler emits, besides the project's (e.g. pod-security.kubernetes.io/enforce). */
+  readonly namespaceLabels: Record<string, string>;
+  /** Per service, the Pod Security level it meets and what blocks the next (the pod-security pass fills it). */
+  readonly podSecurity: PodSecurityService[];
   /** The value `make` returns for `key`, made once per lowering run (e.g. an env file several services read). */
   memo<T>(key: string, make: () => T): T;
 }

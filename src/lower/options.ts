@@ -9,6 +9,13 @@ export type ExposeMode = 'none' | 'nodeport' | 'loadbalancer' | 'ingress';
  * `none` never.
  */
 export type ServiceGroupMode = 'label' | 'volume' | 'none';
+/** A Pod Security Standards level (pod-security.ts); `none` changes nothing (the standard's "privileged"). */
+export type PodSecurityLevel = 'none' | 'baseline' | 'restricted';
+/**
+ * What a contradiction of the level is: an error (`enforce`), a warning (`warn`), or only an entry of the
+ * pod security summary (`report`, for `compose2k8s check`).
+ */
+export type PodSecurityMode = 'enforce' | 'warn' | 'report';
 /** Controllers a user may request for long-running services; one-shot services stay Jobs (B10). */
 export type ControllerOption = 'deployment' | 'statefulset' | 'daemonset';
 
@@ -52,6 +59,9 @@ export interface LowerOptions {
   /** With `serviceGroupMode: volume`: the workload name of the (single) group, instead of its members' names joined. */
   serviceGroupName?: string;
   secrets: 'inline' | 'reference';
+  /** Default Pod Security Standards level of every service (x-kubernetes.podSecurity wins). */
+  podSecurity: PodSecurityLevel;
+  podSecurityMode: PodSecurityMode;
   /** Validate every object with kubernetes-models (see validate.ts; heavy, loaded on demand). */
   validate: boolean;
   /** Turn every `ignored` report entry, and images no cluster can pull, into errors. */
@@ -89,6 +99,8 @@ export function resolveOptions(partial: Partial<LowerOptions> = {}): LowerOption
     allowHostPaths: false,
     serviceGroupMode: 'label',
     secrets: 'reference',
+    podSecurity: 'none',
+    podSecurityMode: 'enforce',
     validate: false,
     strict: false,
     builtImages: 'none',

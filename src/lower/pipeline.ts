@@ -17,6 +17,7 @@ import { resolveOptions, type LowerOptions } from './options.js';
 import { orderingPass } from './ordering.js';
 import type { Pass } from './pass.js';
 import { podMetadataPass } from './pod-metadata.js';
+import { podSecurityPass, type PodSecurityService } from './pod-security.js';
 import { podSettingsPass } from './pod-settings.js';
 import { probesPass } from './probes.js';
 import { Report, sweepUnaccounted, type ReportEntry } from './report.js';
@@ -30,7 +31,8 @@ import { workloadsPass } from './workloads.js';
 /**
  * The passes, in order. `workloads` must come first (every pass may read `unit.kind`); `ordering` after
  * `probes` (it checks the dependency's readiness probe); `pod-settings` after every pass that derives pod
- * fields from Compose (explicit settings win); `unsupported` last.
+ * fields from Compose (explicit settings win); `pod-security` after it (it checks and completes every container,
+ * the init containers of `ordering` and `pod-settings` too); `unsupported` last.
  * `services`, `ingress`, `storage` (after `scaling`: it reads replicas and may replace the rollout with Recreate)
  * and `configs-secrets` come before `ordering` (which waits on the Services); `network-policy` after it
  * (internal networks must let wait init containers reach the API server).
@@ -49,6 +51,7 @@ export const PASSES: readonly Pass[] = [
   networkPolicyPass,
   podMetadataPass,
   podSettingsPass,
+  podSecurityPass,
   unsupportedPass,
 ];
 
@@ -58,6 +61,10 @@ export interface LowerResult {
   report: ReportEntry[];
   /** Each compose service's workload and container (what `watch` syncs into and rolls). */
   placements: Record<string, Placement>;
+  /** Per service, the Pod Security Standards level it meets as written (pod-security.ts). */
+  podSecurity: PodSecurityService[];
+  /** Labels of the project's Namespace (the pod-security.kubernetes.io labels of the chosen levels). */
+  namespaceLabels: Record<string, string>;
 }
 
 export function lowerProject(
@@ -116,6 +123,8 @@ export function lowerProject(
   const origins = new Map<string, string>();
   const byKubeName = new Map([...units.values()].map((u) => [u.name, u.path]));
   const memos = new Map<string, unknown>();
+  const namespaceLabels: Record<string, string> = {};
+  const podSecurity: PodSecurityService[] = [];
   const ctx: LowerContext = {
     project,
     options,
@@ -126,6 +135,8 @@ export function lowerProject(
     units,
     files: options.files,
     ...(namespace ? { namespace } : {}),
+    namespaceLabels,
+    podSecurity,
     emit(object, origin) {
       // Kind and name are never changed after an object is emitted, so a set answers the clash check.
       const key = `${object.kind}\0${object.metadata.name}`;
@@ -157,5 +168,5 @@ export function lowerProject(
   const placements = Object.fromEntries(
     [...units.values()].map((u) => [u.service, { kind: u.kind, name: u.workload, container: u.name, selector: u.selector }]),
   );
-  return { objects, report: report.list(), placements };
+  return { objects, report: report.list(), podSecurity, namespaceLabels, placements };
 }

@@ -29,6 +29,11 @@ export function parseUser(user: string): { uid?: number; gid?: number; unresolve
   return { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}), ...(unresolved ? { unresolved } : {}) };
 }
 
+/** A Compose capability (`cap_net_admin`, `CAP_SYS_ADMIN`) as Kubernetes names it (`NET_ADMIN`, `SYS_ADMIN`). */
+export function capabilityName(c: string): string {
+  return c.replace(/^CAP_/i, '').toUpperCase();
+}
+
 export function applySecurity(ctx: LowerContext, unit: ServiceUnit): void {
   const s: Service = unit.compose;
   const { report, diagnostics: d } = ctx;
@@ -61,11 +66,10 @@ export function applySecurity(ctx: LowerContext, unit: ServiceUnit): void {
       report.approximated(p('group_add'), `${to} securityContext.supplementalGroups`, 'group names dropped');
     } else report.mapped(p('group_add'), `${to} securityContext.supplementalGroups`);
   }
-  const cap = (c: string) => c.replace(/^CAP_/i, '').toUpperCase();
   if (s.cap_add?.length || s.cap_drop?.length) {
     sc.capabilities = {
-      ...(s.cap_add?.length ? { add: s.cap_add.map(cap) } : {}),
-      ...(s.cap_drop?.length ? { drop: s.cap_drop.map(cap) } : {}),
+      ...(s.cap_add?.length ? { add: s.cap_add.map(capabilityName) } : {}),
+      ...(s.cap_drop?.length ? { drop: s.cap_drop.map(capabilityName) } : {}),
     };
     if (s.cap_add) report.mapped(p('cap_add'), `${to} securityContext.capabilities.add`);
     if (s.cap_drop) report.mapped(p('cap_drop'), `${to} securityContext.capabilities.drop`);

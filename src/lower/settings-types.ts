@@ -2,7 +2,7 @@
 // Sources (x-kubernetes, kompose.* labels, CLI options, defaults) are merged once in settings.ts.
 
 import type { Affinity, PodSecurityContext, Probe, SecurityContext, Toleration } from 'kubernetes-types/core/v1.js';
-import type { ExposeMode } from './options.js';
+import type { ExposeMode, PodSecurityLevel } from './options.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob';
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'Headless';
@@ -87,6 +87,8 @@ export interface ServiceSettings {
   autoscale?: { min?: number; max?: number; cpu?: MetricTarget; memory?: MetricTarget };
   securityContext: PodSecurityContext;
   containerSecurityContext: SecurityContext;
+  /** Pod Security Standards level the service must meet (pod-security.ts). */
+  podSecurity: PodSecurityLevel;
   /** kompose.controller.port.expose: publish container ports as hostPorts. */
   hostPortExpose?: boolean;
   /** kompose.service.group: services with one value share a pod (groups.ts). */

@@ -110,6 +110,7 @@ function fromExtension(raw: Raw, path: string): Layer {
   }
   put('securityContext', r.securityContext as ServiceSettings['securityContext']);
   put('containerSecurityContext', r.containerSecurityContext as ServiceSettings['containerSecurityContext']);
+  put('podSecurity', r.podSecurity as ServiceSettings['podSecurity'] | undefined);
   if (r.patches) {
     put(
       'patches',
@@ -176,6 +177,7 @@ export function resolveSettings(project: Project, options: LowerOptions, diagnos
     probes: {},
     securityContext: {},
     containerSecurityContext: {},
+    podSecurity: 'none',
     patches: [],
     origin: {},
   };
@@ -186,6 +188,8 @@ export function resolveSettings(project: Project, options: LowerOptions, diagnos
   }
   cli.expose = options.expose;
   cli.origin.expose = 'option:expose';
+  cli.podSecurity = options.podSecurity;
+  cli.origin.podSecurity = 'option:podSecurity';
   cli.volumeSize = options.volumeSize;
   cli.origin.volumeSize = 'option:volumeSize';
   if (options.storageClass) {

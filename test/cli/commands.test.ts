@@ -31,15 +31,16 @@ describe('only the invoked command is registered', () => {
     expect(invokedCommand(['help', 'convert'])).toBeUndefined();
     expect(invokedCommand(['bogus'])).toBeUndefined();
     expect(invokedCommand(['-f', 'convert'])).toBeUndefined();
-    expect(names()).toEqual(['apply', 'build', 'config', 'convert', 'diff', 'down', 'images', 'report', 'status', 'up']);
+    expect(names()).toEqual(['apply', 'build', 'check', 'config', 'convert', 'diff', 'down', 'images', 'report', 'status', 'up', 'watch']);
   });
 
   it('registers one command, or its group, when one is named', () => {
     expect(names('convert')).toEqual(['convert']);
     expect(names('config')).toEqual(['config']);
     expect(names('report')).toEqual(['report']);
+    expect(names('check')).toEqual(['check']);
     expect(names('build')).toEqual(['build', 'images']);
-    expect(names('diff')).toEqual(['apply', 'diff', 'down', 'status', 'up']);
+    expect(names('diff')).toEqual(['apply', 'diff', 'down', 'status', 'up', 'watch']);
   });
 
   it('registers every command that invokedCommand can name', () => {

@@ -7,10 +7,9 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../helpers/build.js';
+import { CLI_ENV, ensureBuilt, runCli, runOracle } from '../helpers/build.js';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
-const cliPath = join(root, 'dist', 'cli.js');
 const oracle = process.env.COMPOSE2K8S_DOCKER_COMPOSE;
 if (!oracle) console.warn('COMPOSE2K8S_DOCKER_COMPOSE is not set: the CLI comparisons with docker compose are SKIPPED');
 
@@ -35,26 +34,9 @@ function workdir(files: Record<string, string | Buffer>): string {
   return d;
 }
 
-/** A controlled environment: no variable of the test runner may change the result. */
-const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent-home' };
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-// `node -- dist/cli.js`: Node 20 itself consumes an `--env-file` found anywhere in argv, even after the script
-// (it exits 9 on a missing file before the CLI runs); `--` stops its option parsing. See the test below.
-function ours(args: string[], cwd: string): Run {
-  const r = spawnSync(process.execPath, ['--', cliPath, ...args], { cwd, env: { ...ENV, PWD: cwd }, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function theirs(args: string[], cwd: string): Run {
-  const r = spawnSync(oracle!, args, { cwd, env: { ...ENV, PWD: cwd }, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ENV = CLI_ENV;
+const ours = runCli;
+const theirs = (args: string[], cwd: string) => runOracle(oracle!, args, cwd);
 
 const STACK_LINE = /^\s{4}at /m;
 

@@ -8,32 +8,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, ensureBuilt } from '../helpers/build.js';
+import { CLI_ENV, ensureBuilt, runCli, runOracle, type Run } from '../helpers/build.js';
 
 const oracle = process.env.COMPOSE2K8S_DOCKER_COMPOSE;
 if (!oracle) console.warn('COMPOSE2K8S_DOCKER_COMPOSE is not set: the project-flag comparisons with docker compose are SKIPPED');
 
 beforeAll(ensureBuilt, 120_000);
 
-/** A controlled environment: no variable of the test runner may change the result. */
-const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent-home' };
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-// `node -- dist/cli.js`: Node 20 itself consumes an `--env-file` found anywhere in argv (see test/cli/config.test.ts).
-function ours(args: string[], cwd: string): Run {
-  const r = spawnSync(process.execPath, ['--', cliPath, ...args], { cwd, env: { ...ENV, PWD: cwd }, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function theirs(args: string[], cwd: string): Run {
-  const r = spawnSync(oracle!, args, { cwd, env: { ...ENV, PWD: cwd }, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ENV = CLI_ENV;
+const ours = runCli;
+const theirs = (args: string[], cwd: string) => runOracle(oracle!, args, cwd);
 
 // <top>/outside.env is outside the project directory <top>/proj (for --restrict-paths); proj/sub/.env is the
 // .env of --project-directory sub.

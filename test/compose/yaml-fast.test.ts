@@ -106,6 +106,9 @@ const tricky = [
   'x:\n  a:\n  - 2\n  - b: 1\n  "a[1].b": 4\n',
   '"":\n  b: 1\n  "": [1, 2]\nb: 2\n"[0]": x\n',
   '".": {"": 1}\n"[": {"]": 2}\n',
+  // Under a '' key at the top, paths start without it: `a.image` is only reachable through the '' key (fuzz seed).
+  '"":\n  a:\n    image: x\n',
+  '"":\n  "":\n    a: 1\n',
 ];
 
 /** Anchors, aliases and merge keys the fast reader reads itself. */

@@ -27,7 +27,7 @@ function convert(dir: string) {
 
 describe('golden fixtures (fixtures/convert)', () => {
   test('there are fixtures for every mapping', () => {
-    expect(CASES).toEqual(expect.arrayContaining(['ports', 'storage', 'configs', 'secrets-reference', 'secrets-inline', 'network-policies', 'expose-nodeport', 'expose-loadbalancer', 'expose-ingress', 'statefulset', 'job', 'cronjob', 'hpa', 'healthchecks', 'depends-on', 'service-group', 'service-group-volume']));
+    expect(CASES).toEqual(expect.arrayContaining(['ports', 'storage', 'configs', 'secrets-reference', 'secrets-inline', 'network-policies', 'expose-nodeport', 'expose-loadbalancer', 'expose-ingress', 'statefulset', 'job', 'cronjob', 'hpa', 'healthchecks', 'depends-on', 'service-group', 'service-group-volume', 'pod-security-restricted', 'pod-security-baseline']));
   });
 
   for (const name of CASES) {
