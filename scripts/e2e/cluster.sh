@@ -18,6 +18,11 @@
 # cluster (ports are picked free at random). COMPOSE2K8S_CLUSTER_MINIMAL=1
 # starts only etcd and kube-apiserver (no controllers, scheduler, kwok or node:
 # enough for apply/diff/prune, not for --wait), in about half the time.
+# COMPOSE2K8S_CLUSTER_KUBELET=1 starts a real node instead of kwok (containerd,
+# kubelet, kube-proxy, CoreDNS; pods really run, images are pulled from the
+# registry of scripts/e2e/docker.sh, which must be up); its default state dir
+# is $CACHE/cluster-node, and one such node runs per machine
+# (scripts/e2e/cluster/node.sh).
 #
 # See docs/e2e-cluster.md for versions, flags, timings and limitations.
 # Progress goes to stderr; stdout carries only machine-readable results.
@@ -27,11 +32,17 @@ set -Eeuo pipefail
 K8S_VERSION=${COMPOSE2K8S_K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${COMPOSE2K8S_ETCD_VERSION:-v3.6.16}
 KWOK_VERSION=${COMPOSE2K8S_KWOK_VERSION:-v0.8.0}
+COREDNS_VERSION=${COMPOSE2K8S_COREDNS_VERSION:-v1.15.0}
 
 CACHE=${COMPOSE2K8S_CACHE:-$HOME/.cache/compose2k8s}
 BIN=$CACHE/bin
 SRC=$CACHE/src
-STATE=${COMPOSE2K8S_CLUSTER_DIR:-$CACHE/cluster}
+KUBELET=${COMPOSE2K8S_CLUSTER_KUBELET:-0}
+if [[ $KUBELET == 1 ]]; then
+  STATE=${COMPOSE2K8S_CLUSTER_DIR:-$CACHE/cluster-node}
+else
+  STATE=${COMPOSE2K8S_CLUSTER_DIR:-$CACHE/cluster}
+fi
 CACHE=$(realpath -m "$CACHE") BIN=$(realpath -m "$BIN") SRC=$(realpath -m "$SRC") STATE=$(realpath -m "$STATE")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ASSETS=$HERE/cluster
@@ -45,11 +56,22 @@ STOP_TIMEOUT=${COMPOSE2K8S_CLUSTER_STOP_TIMEOUT:-15}
 WITH_STORAGE=${COMPOSE2K8S_CLUSTER_STORAGE:-1}
 
 MINIMAL=${COMPOSE2K8S_CLUSTER_MINIMAL:-0}
+if [[ $MINIMAL == 1 && $KUBELET == 1 ]]; then
+  echo "[cluster] ERROR: COMPOSE2K8S_CLUSTER_MINIMAL=1 and COMPOSE2K8S_CLUSTER_KUBELET=1 exclude each other" >&2
+  exit 2
+fi
 if [[ $MINIMAL == 1 ]]; then
   COMPONENTS=(etcd kube-apiserver)
+elif [[ $KUBELET == 1 ]]; then
+  COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd coredns kubelet kube-proxy)
 else
   COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 fi
+# What `up` builds: the components, except containerd (a Debian package). The real node also gets kubectl, for
+# the image of the init containers that wait for a Job (compose2k8s --kubectl-image; none can be pulled here).
+BUILDS=()
+for c in "${COMPONENTS[@]}"; do [[ $c == containerd ]] || BUILDS+=("$c"); done
+[[ $KUBELET == 1 ]] && BUILDS+=(kubectl)
 
 # ----------------------------------------------------------------- helpers --
 log() { printf '[cluster] %s\n' "$*" >&2; }
@@ -85,8 +107,9 @@ stamp_of() {
   case $1 in
     etcd) echo "go.etcd.io/etcd/server/v3@$ETCD_VERSION" ;;
     kwok) echo "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" ;;
+    coredns) echo "github.com/coredns/coredns@$COREDNS_VERSION" ;;
     # "+version": built with the -X version ldflags of hack/lib/version.sh
-    kube-*) echo "k8s.io/kubernetes/cmd/$1@$K8S_VERSION +version" ;;
+    kube-* | kubelet | kubectl) echo "k8s.io/kubernetes/cmd/$1@$K8S_VERSION +version" ;;
   esac
 }
 
@@ -209,7 +232,7 @@ build_group() {
 
 ensure_binaries() {
   local missing=() c
-  for c in "${COMPONENTS[@]}"; do is_built "$c" || missing+=("$c"); done
+  for c in "${BUILDS[@]}"; do is_built "$c" || missing+=("$c"); done
   ((${#missing[@]} == 0)) && return 0
   need_cmd go
   mkdir -p "$BIN" "$SRC"
@@ -217,23 +240,33 @@ ensure_binaries() {
   exec 8>"$CACHE/.build.lock"
   flock 8
   log "building ${missing[*]} into $BIN (first run only; takes a while on 2 cores)"
-  if ! is_built etcd; then
+  if [[ " ${BUILDS[*]} " == *" etcd "* ]] && ! is_built etcd; then
     write_wrapper "$SRC/etcd-$ETCD_VERSION" go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3
     build_group "$SRC/etcd-$ETCD_VERSION" etcd=go.etcd.io/etcd/server/v3
   fi
-  if ! is_built kwok; then
+  if [[ " ${BUILDS[*]} " == *" kwok "* ]] && ! is_built kwok; then
     write_wrapper "$SRC/kwok-$KWOK_VERSION" sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
     build_group "$SRC/kwok-$KWOK_VERSION" kwok=sigs.k8s.io/kwok/cmd/kwok
     write_kwok_stages "$SRC/kwok-$KWOK_VERSION"
   fi
-  if ! { is_built kube-apiserver && is_built kube-controller-manager && is_built kube-scheduler; }; then
+  # One wrapper module for every Kubernetes binary (kubelet and kube-proxy
+  # too, whichever mode builds first), so go.mod, go.sum and the Go build
+  # cache are shared; build_group builds them one at a time.
+  local k8s=() want=()
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
+    [[ " ${BUILDS[*]} " == *" $c "* ]] && want+=("$c=k8s.io/kubernetes/cmd/$c")
+    [[ " ${BUILDS[*]} " == *" $c "* ]] && ! is_built "$c" && k8s+=("$c")
+  done
+  if ((${#k8s[@]} > 0)); then
     write_wrapper "$SRC/kubernetes-$K8S_VERSION" k8s.io/kubernetes "$K8S_VERSION" \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler
-    build_group "$SRC/kubernetes-$K8S_VERSION" \
-      kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
-      kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
-      kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy \
+      k8s.io/kubernetes/cmd/kubectl
+    build_group "$SRC/kubernetes-$K8S_VERSION" "${want[@]}"
+  fi
+  if [[ " ${BUILDS[*]} " == *" coredns "* ]] && ! is_built coredns; then
+    write_wrapper "$SRC/coredns-$COREDNS_VERSION" github.com/coredns/coredns "$COREDNS_VERSION" github.com/coredns/coredns
+    build_group "$SRC/coredns-$COREDNS_VERSION" coredns=github.com/coredns/coredns
   fi
   flock -u 8
   exec 8>&-
@@ -242,7 +275,7 @@ ensure_binaries() {
 cmd_build() {
   ensure_binaries
   local c
-  for c in "${COMPONENTS[@]}"; do log "$c: $BIN/$c ($(cat "$BIN/$c.stamp"))"; done
+  for c in "${BUILDS[@]}"; do log "$c: $BIN/$c ($(cat "$BIN/$c.stamp"))"; done
 }
 
 
@@ -252,6 +285,22 @@ PKI=$STATE/pki
 LOGS=$STATE/logs
 RUN=$STATE/run          # pid files, ports, tokens of the current run
 ADMIN_TOKEN_FILE=$RUN/admin.token
+
+# The real node's part (functions and settings only; used when KUBELET=1,
+# and by `down` of a state dir that has a node).
+# shellcheck source=cluster/node.sh
+. "$HERE/cluster/node.sh"
+MODE=kwok
+[[ $KUBELET == 1 ]] && MODE=kubelet
+[[ $MINIMAL == 1 ]] && MODE=minimal
+# Where the apiserver listens: loopback, or the node's bridge so that pods
+# reach it through the kubernetes Service.
+API_HOST=127.0.0.1
+API_SAN=
+if [[ $KUBELET == 1 ]]; then
+  API_HOST=$NODE_IP
+  API_SAN=,IP:$NODE_IP
+fi
 
 pidfile() { echo "$RUN/$1.pid"; }
 
@@ -299,13 +348,14 @@ probe() {
 }
 
 api_probe() {
-  probe "https://127.0.0.1:$(port_of kube-apiserver)$1" --cacert "$PKI/ca.crt" \
+  probe "https://$API_HOST:$(port_of kube-apiserver)$1" --cacert "$PKI/ca.crt" \
     -H "Authorization: Bearer $(cat "$ADMIN_TOKEN_FILE")"
 }
 
 healthy() {
   local c
   [[ -f $KUBECONFIG_FILE && -f $ADMIN_TOKEN_FILE ]] || return 1
+  [[ "$(cat "$RUN/mode" 2>/dev/null)" == "$MODE" ]] || return 1
   for c in "${COMPONENTS[@]}"; do comp_pid "$c" >/dev/null || return 1; done
   [[ "$(api_probe /readyz)" == ok ]]
 }
@@ -328,10 +378,10 @@ start_failed() {
   exit 1
 }
 
-# start_bg <component> <binary args...>: a new session (so the shell that ran
+# start_bg <component> <binary> <args...>: a new session (so the shell that ran
 # `up` can go away) with its log in $LOGS; the PID is recorded at once.
 start_bg() {
-  local c=$1 pid
+  local c=$1 pid exe=$2
   shift
   (
     # A daemon must keep no fd of ours: not the flocks (8, 9), not a pipe of
@@ -348,10 +398,10 @@ start_bg() {
   echo "$pid $(proc_starttime "$pid")" >"$(pidfile "$c")"
   for _ in $(seq 30); do
     comp_pid "$c" >/dev/null || start_failed "$c" "$c exited right after start"
-    [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$BIN/$c" ]] && return 0
+    [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$exe" ]] && return 0
     sleep 0.1
   done
-  start_failed "$c" "$c: PID $pid is not $BIN/$c"
+  start_failed "$c" "$c: PID $pid is not $exe"
 }
 
 # wait_for <component> <description> <command...>
@@ -383,7 +433,7 @@ gen_pki() {
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+subjectAltName=IP:127.0.0.1,IP:10.96.0.1${API_SAN:-},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
 EOF
     openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
       -out apiserver.crt -days 3650 -sha256 -extfile apiserver.ext
@@ -397,8 +447,29 @@ EOF
     # service-account token signing key pair (RS256)
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key
     openssl pkey -in sa.key -pubout -out sa.pub
+    if [[ $KUBELET == 1 ]]; then
+      # the kubelet's client (Node authorizer) and serving certificates, and
+      # the apiserver's client certificate toward the kubelet
+      client_cert kubelet-client "/O=system:nodes/CN=system:node:$NODE_NAME"
+      client_cert kube-apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+      openssl req "${ec[@]}" -keyout kubelet.key -out kubelet.csr -subj "/CN=$NODE_NAME"
+      printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=serverAuth" "subjectAltName=IP:$NODE_IP,DNS:$NODE_NAME" >kubelet.ext
+      openssl x509 -req -in kubelet.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+        -out kubelet.crt -days 3650 -sha256 -extfile kubelet.ext
+    fi
     rm -f ./*.csr ./*.ext ca.srl
   ) >"$LOGS/pki.log" 2>&1 || { show_log_tail pki; die "certificate generation failed"; }
+}
+
+# client_cert <name> <subject>: <name>.{crt,key} for TLS client authentication
+# (run inside $PKI with ec=(...) set, as gen_pki does).
+client_cert() {
+  openssl req "${ec[@]}" -keyout "$1.key" -out "$1.csr" -subj "$2"
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=clientAuth" >"$1.ext"
+  openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial \
+    -out "$1.crt" -days 3650 -sha256 -extfile "$1.ext"
 }
 
 # token,user,uid,"groups" — every component gets its own identity.
@@ -406,7 +477,9 @@ gen_tokens() {
   local t
   : >"$RUN/tokens.csv"
   chmod 600 "$RUN/tokens.csv"
-  for who in admin kube-controller-manager kube-scheduler kwok; do
+  local who ids=(admin kube-controller-manager kube-scheduler kwok)
+  [[ $KUBELET == 1 ]] && ids=(admin kube-controller-manager kube-scheduler kube-proxy coredns)
+  for who in "${ids[@]}"; do
     t=$(openssl rand -hex 32)
     echo "$t" >"$RUN/$who.token"
     case $who in
@@ -416,24 +489,35 @@ gen_tokens() {
       # bound by the built-in system:kube-scheduler / system:volume-scheduler roles
       kube-scheduler) echo "$t,system:kube-scheduler,uid-scheduler" ;;
       kwok) echo "$t,kwok,uid-kwok,\"system:masters\"" ;;
+      # bound by the built-in system:node-proxier role
+      kube-proxy) echo "$t,system:kube-proxy,uid-kube-proxy" ;;
+      # reads Services, EndpointSlices, Namespaces, Pods cluster-wide
+      coredns) echo "$t,coredns,uid-coredns,\"system:masters\"" ;;
     esac >>"$RUN/tokens.csv"
   done
 }
 
-# write_kubeconfig <file> <token file> <user>
+# write_kubeconfig <file> <token file> <user> [<client certificate name in $PKI>]
 write_kubeconfig() {
+  local cred
+  if [[ -n ${4:-} ]]; then
+    cred="client-certificate-data: $(base64 -w0 <"$PKI/$4.crt")
+    client-key-data: $(base64 -w0 <"$PKI/$4.key")"
+  else
+    cred="token: $(cat "$2")"
+  fi
   cat >"$1" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: compose2k8s-e2e
   cluster:
-    server: https://127.0.0.1:$(port_of kube-apiserver)
+    server: https://$API_HOST:$(port_of kube-apiserver)
     certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
 users:
 - name: $3
   user:
-    token: $(cat "$2")
+    $cred
 contexts:
 - name: compose2k8s-e2e
   context:
@@ -472,6 +556,25 @@ start_apiserver() {
   local port=${1:-}
   [[ -n $port ]] || port=$(free_port)
   echo "$port" >"$RUN/kube-apiserver.port"
+  local mode=()
+  if [[ $KUBELET == 1 ]]; then
+    # A real node: the apiserver reaches the kubelet (logs, exec,
+    # port-forward) with a client certificate, at the node's InternalIP (the
+    # bridge address), and pods reach the apiserver through the kubernetes
+    # Service, whose endpoint is the advertised bridge address. Everything
+    # "in the cluster" is on the bridge, which never leaves this machine, so
+    # no egress restriction is needed.
+    mode=(--advertise-address="$NODE_IP" --bind-address="$NODE_IP"
+      --authorization-mode=Node,RBAC
+      --kubelet-client-certificate="$PKI/kube-apiserver-kubelet-client.crt"
+      --kubelet-client-key="$PKI/kube-apiserver-kubelet-client.key"
+      --kubelet-certificate-authority="$PKI/ca.crt"
+      --kubelet-preferred-address-types=InternalIP)
+  else
+    mode=(--advertise-address=127.0.0.1 --bind-address=127.0.0.1
+      --authorization-mode=RBAC --endpoint-reconciler-type=none
+      --egress-selector-config-file="$RUN/egress-selector.yaml")
+  fi
   # Nodes and pods are fake (node IP 127.0.0.1, pod IPs from kwok's --cidr):
   # whatever the apiserver would dial "in the cluster" (pods/proxy,
   # services/proxy, logs/exec/port-forward via the kubelet, service webhooks)
@@ -489,8 +592,7 @@ egressSelections:
         udsName: $RUN/no-cluster-egress.sock
 EOF
   start_bg kube-apiserver "$BIN/kube-apiserver" \
-    --advertise-address=127.0.0.1 \
-    --bind-address=127.0.0.1 \
+    "${mode[@]}" \
     --secure-port="$port" \
     --cert-dir="$STATE/apiserver" \
     --tls-cert-file="$PKI/apiserver.crt" \
@@ -504,19 +606,16 @@ EOF
     --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
     --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --token-auth-file="$RUN/tokens.csv" \
-    --authorization-mode=RBAC \
     --etcd-servers="http://127.0.0.1:$(port_of etcd)" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" \
     --service-account-signing-key-file="$PKI/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 \
-    --endpoint-reconciler-type=none \
-    --egress-selector-config-file="$RUN/egress-selector.yaml" \
     --allow-privileged=true \
     --profiling=false \
     --v=1
-  wait_for kube-apiserver "kube-apiserver /readyz on 127.0.0.1:$port" \
-    bash -c "[[ \"\$(curl -fsS --max-time 3 --cacert '$PKI/ca.crt' -H 'Authorization: Bearer $(cat "$ADMIN_TOKEN_FILE")' https://127.0.0.1:$port/readyz)\" == ok ]]"
+  wait_for kube-apiserver "kube-apiserver /readyz on $API_HOST:$port" \
+    bash -c "[[ \"\$(curl -fsS --max-time 3 --cacert '$PKI/ca.crt' -H 'Authorization: Bearer $(cat "$ADMIN_TOKEN_FILE")' https://$API_HOST:$port/readyz)\" == ok ]]"
 }
 
 start_controller_manager() {
@@ -540,6 +639,7 @@ start_controller_manager() {
     --cluster-signing-key-file="$PKI/ca.key" \
     --service-cluster-ip-range=10.96.0.0/16 \
     --enable-hostpath-provisioner=true \
+    ${NODE_KCM_FLAGS[@]+"${NODE_KCM_FLAGS[@]}"} \
     --kube-api-qps=100 --kube-api-burst=200 \
     --profiling=false \
     --v=1
@@ -599,7 +699,7 @@ api_apply() {
   code=$(curl -sS --max-time 10 -o "$LOGS/bootstrap.last" -w '%{http_code}' -X PATCH \
     --cacert "$PKI/ca.crt" -H "Authorization: Bearer $(cat "$ADMIN_TOKEN_FILE")" \
     -H "Content-Type: application/apply-patch+yaml" --data-binary "@$2" \
-    "https://127.0.0.1:$(port_of kube-apiserver)$1?fieldManager=compose2k8s-e2e-cluster&force=true" \
+    "https://$API_HOST:$(port_of kube-apiserver)$1?fieldManager=compose2k8s-e2e-cluster&force=true" \
     2>>"$LOGS/bootstrap.log") || code=000
   { cat "$LOGS/bootstrap.last"; echo; echo "HTTP $code"; } >>"$LOGS/bootstrap.log"
   rm -f "$LOGS/bootstrap.last"
@@ -635,10 +735,19 @@ remove_pv_dirs() {
 
 # ---------------------------------------------------------------- commands --
 stop_all() {
-  local c pid pids=() deadline stopped=0
+  local c pid pids=() deadline stopped=0 group
+  # the mode of what runs there, not of this invocation
+  local API_HOST
+  API_HOST=$(cat "$RUN/api-host" 2>/dev/null || echo 127.0.0.1)
   comp_pid kube-apiserver >/dev/null 2>&1 && remove_pv_dirs
-  # stop in reverse start order, dependants first, each group TERM -> KILL
-  for group in "kwok kube-scheduler kube-controller-manager" "kube-apiserver" "etcd"; do
+  # stop in reverse start order, dependants first, each group TERM -> KILL;
+  # a real node's containers go while containerd still runs
+  for group in "kube-proxy kubelet coredns kwok kube-scheduler kube-controller-manager" node-pods containerd \
+    "kube-apiserver" "etcd"; do
+    if [[ $group == node-pods ]]; then
+      node_remove_pods
+      continue
+    fi
     pids=()
     for c in $group; do
       if pid=$(comp_pid "$c"); then
@@ -663,6 +772,7 @@ stop_all() {
     done
   done
   ((stopped > 0)) || log "nothing was running"
+  node_cleanup
   # runtime data goes; logs stay for post-mortems until the next `up`
   rm -rf "$RUN" "$PKI" "$STATE/etcd" "$STATE/apiserver" "$STATE/kube-controller-manager" "$KUBECONFIG_FILE"
 }
@@ -677,6 +787,7 @@ cmd_up() {
   local t0 c
   t0=$(now)
   need_cmd curl
+  [[ $MODE == kubelet ]] && node_packages
   ensure_binaries
   with_lock
   if healthy; then
@@ -684,7 +795,7 @@ cmd_up() {
     echo "$KUBECONFIG_FILE"
     return 0
   fi
-  if [[ -d $RUN ]]; then
+  if [[ -d $RUN || -d $NODE_DIR ]]; then
     log "found a stale or unhealthy cluster in $STATE; cleaning it up first"
     stop_all
   fi
@@ -693,13 +804,26 @@ cmd_up() {
   # Interrupted or failed half-way: stop whatever was started already.
   trap 'rc=$?; trap - EXIT; if ((rc != 0)); then log "up failed; stopping what it started"; stop_all || true; log "logs kept in $LOGS"; fi; exit $rc' EXIT
   trap 'exit 130' INT TERM
+  echo "$MODE" >"$RUN/mode"
+  echo "$API_HOST" >"$RUN/api-host"
   gen_pki
   gen_tokens
+  if [[ $MODE == kubelet ]]; then
+    # the bridge first: the apiserver listens on its address
+    node_registry
+    node_claim
+    node_network_up
+    node_images
+    node_kubectl_image
+    node_configs
+  fi
   start_etcd
   start_apiserver
   write_kubeconfig "$KUBECONFIG_FILE.tmp" "$ADMIN_TOKEN_FILE" admin
   mv -f "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
-  if [[ $MINIMAL != 1 ]]; then
+  if [[ $MODE == kubelet ]]; then
+    node_up
+  elif [[ $MINIMAL != 1 ]]; then
     # these three only need the apiserver: start together, then wait for each
     start_controller_manager
     start_scheduler
@@ -709,7 +833,7 @@ cmd_up() {
     wait_kwok
     create_node_and_defaults
   fi
-  log "up in $(elapsed "$t0")s: kube-apiserver https://127.0.0.1:$(port_of kube-apiserver), logs in $LOGS"
+  log "up in $(elapsed "$t0")s: kube-apiserver https://$API_HOST:$(port_of kube-apiserver), logs in $LOGS"
   for c in "${COMPONENTS[@]}"; do
     log "  $c pid $(comp_pid "$c") rss $(rss_mib "$(comp_pid "$c")") MiB"
   done
