@@ -26,7 +26,7 @@ export function execCommand(hook: ServiceHook): string[] {
   return ['sh', '-c', WRAPPER, 'sh', hook.working_dir ?? '', hook.user ?? '', argv.map(shellQuote).join(' ')];
 }
 
-/** `"npm run build"` for messages. */
+/** The command as a shell would read it, for messages: `npm run build`, `sh -c 'echo "$X"'`. */
 export function describeCommand(hook: ServiceHook): string {
-  return `"${hook.command.join(' ')}"`;
+  return hook.command.map(shellQuote).join(' ');
 }

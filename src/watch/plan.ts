@@ -1,6 +1,6 @@
 // What one batch of changes asks of one service (compose's handleWatchBatch): every rule matching a changed path
-// contributes; `rebuild` wins over the rest of its kind (the new pods start from the new image, so a restart would
-// be wasted), synced files go to the running containers, then one restart, then each sync+exec command once.
+// contributes. A rebuild makes a restart pointless (the new pods start anyway); otherwise the synced files go to
+// the running containers, then one restart if a rule asks for it, then each sync+exec command once.
 import type { Change } from './batch.js';
 import { SYNCS, type Rule } from './rules.js';
 

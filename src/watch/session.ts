@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import { buildAndPush } from '../build/index.js';
 import { applyObjects, formatApply, formatWait, listPods, restartContainer, runningContainers, waitFor, type Cluster, type LockOptions, type RunningContainer } from '../deploy/index.js';
-import { DiagnosticError, Diagnostics, formatDiagnostic } from '../model/diagnostics.js';
+import { DiagnosticError, Diagnostics } from '../model/diagnostics.js';
 import { mapLimit } from '../model/async.js';
 import { podSpecOf, type KubeObject, type Placement } from '../model/kube.js';
 import type { Project } from '../model/project.js';
@@ -155,19 +155,17 @@ class Session {
     let doing = 'sync';
     const base = commonBase(rules);
     try {
-      let rebuilt = false;
-      if (plan.syncs.length > 0) {
-        // Syncing first finds out whether the image has tar; a rule that cannot sync joins the rebuild.
+      if (plan.syncs.length > 0 && plan.rebuild.length === 0) {
+        // Syncing finds out whether the image has tar; a rule that cannot sync becomes a rebuild.
         doing = 'sync';
         if ((await this.sync(service, plan.syncs)) === 'no-tar') plan = planBatch(rules, batch, (r) => this.noTar.has(r));
         else done.push(syncSummary(plan, base));
       }
       if (plan.rebuild.length > 0) {
+        // The new pods get every sync path after the rollout (resync), so nothing is copied into the old ones.
         doing = 'rebuild';
-        done.unshift(await this.rebuild(service, plan));
-        rebuilt = true;
-      }
-      if (plan.restart && !rebuilt) {
+        done.push(await this.rebuild(service, plan, base));
+      } else if (plan.restart) {
         doing = 'restart';
         done.push(await this.restart(service));
       }
@@ -187,8 +185,7 @@ class Session {
       this.o.warn(`${service}: ${doing} interrupted after ${seconds(Date.now() - started)}`);
       return;
     }
-    const text =
-      e instanceof DiagnosticError ? e.diagnostics.map((d) => formatDiagnostic(d)).join('\n  ') : e instanceof Error ? e.message : String(e);
+    const text = e instanceof DiagnosticError ? e.diagnostics.map((d) => d.message).join('\n  ') : e instanceof Error ? e.message : String(e);
     this.o.warn(`${service}: ${doing} failed after ${seconds(Date.now() - started)}: ${text}`);
   }
 
@@ -197,7 +194,7 @@ class Session {
    * so unchanged ones cost a registry lookup), pushes them, and applies the workload pinned to them; only that
    * workload rolls. Other objects are not touched.
    */
-  private async rebuild(service: string, plan: Plan): Promise<string> {
+  private async rebuild(service: string, plan: Plan, base: string): Promise<string> {
     const o = this.o;
     const place = o.placements[service]!;
     const index = o.objects.findIndex((x) => x.kind === place.kind && x.metadata.name === place.name);
@@ -228,7 +225,7 @@ class Session {
         changed = true;
       }
     }
-    const why = plan.rebuild.some((r) => r.action !== 'rebuild') ? ' (no tar to sync)' : '';
+    const why = `${plan.rebuild.some((r) => r.action !== 'rebuild') ? ' (no tar to sync)' : ''} for ${describeFiles(plan.files, base)}`;
     if (!changed) return `rebuilt${why}: the image is unchanged, nothing to roll out`;
     const result = await applyObjects([next], {
       cluster: o.cluster,
@@ -247,7 +244,9 @@ class Session {
     if (o.signal.aborted) throw new Error('interrupted');
     if (!waited.ok) throw new Error(`rebuilt and applied, but the rollout did not finish: ${formatWait(waited, seconds(o.timeoutMs)).trim()}`);
     const ref = built.get(service)?.reference ?? '';
-    return `rebuilt${why} and rolled out ${place.kind}/${place.name} (${ref.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…')})`;
+    const resynced = await this.resync(service);
+    const again = resynced.length > 0 ? `, synced ${resynced.join(', ')} again` : '';
+    return `rebuilt${why} and rolled out ${place.kind}/${place.name} (${ref.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…')})${again}`;
   }
 
   /**
@@ -261,14 +260,7 @@ class Session {
     const results = await mapLimit(await this.containers(service), 4, (c) =>
       restartContainer(o.cluster, c, { namespace: o.namespace, selector: place.selector, timeoutMs: o.timeoutMs, signal: o.signal }),
     );
-    const resynced: string[] = [];
-    for (const r of this.byService.get(service) ?? []) {
-      if (!SYNCS.has(r.action) || this.noTar.has(r)) continue;
-      const found = await walk(r.path, (abs) => r.map(abs) !== undefined);
-      if (found.paths.length === 0) continue;
-      await this.sync(service, found.paths.map((f) => ({ rule: r, hostPath: f, containerPath: r.map(f)!, deleted: false })));
-      resynced.push(r.target ?? r.path);
-    }
+    const resynced = await this.resync(service);
     const inPlace = results.filter((r) => r.how === 'in place').length;
     const replaced = results.filter((r) => r.how === 'replaced');
     const parts: string[] = [];
@@ -276,6 +268,21 @@ class Session {
     if (replaced.length > 0) parts.push(`replaced ${replaced.length === 1 ? 'the pod' : `${replaced.length} pods`} (${replaced[0]!.why})`);
     if (resynced.length > 0) parts.push(`synced ${resynced.join(', ')} again`);
     return parts.join(', ');
+  }
+
+  /**
+   * Copies the paths of the service's sync rules into its containers again: a restarted container or a new pod
+   * starts from the image, without what was synced into the one before. Returns the targets.
+   */
+  private async resync(service: string): Promise<string[]> {
+    const targets: string[] = [];
+    for (const r of this.byService.get(service) ?? []) {
+      if (!SYNCS.has(r.action) || this.noTar.has(r)) continue;
+      const found = await walk(r.path, (abs) => r.map(abs) !== undefined);
+      if (found.paths.length === 0) continue;
+      if ((await this.sync(service, found.paths.map((f) => ({ rule: r, hostPath: f, containerPath: r.map(f)!, deleted: false })))) === 'synced') targets.push(r.target ?? r.path);
+    }
+    return targets;
   }
 
   /** Runs the rule's exec command in every running container; a non-zero exit is an error naming the pod. */
