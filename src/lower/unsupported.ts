@@ -30,7 +30,7 @@ const NO_EQUIVALENT: Record<string, string> = {
   cpu_shares: 'relative CPU weight has no direct equivalent; use deploy.resources.reservations.cpus',
   cpuset: 'CPU pinning needs the kubelet static CPU manager policy',
   credential_spec: 'Windows gMSA credential specs need securityContext.windowsOptions (set it through x-kubernetes patches)',
-  develop: 'development watch rules are not part of a deployment',
+  develop: 'development watch rules are not part of a deployment; `compose2k8s watch` carries them out',
   device_cgroup_rules: 'device cgroup rules are not configurable per pod',
   devices: 'host devices need a device plugin (or a privileged container with a hostPath)',
   init: 'Kubernetes runs no init process in the container; bake one (e.g. tini) into the image',
