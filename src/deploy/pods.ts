@@ -2,8 +2,8 @@
 // process stops on SIGTERM (the kubelet then starts the container again in the same pod), otherwise by replacing
 // the pod (its controller creates a new one). Kubernetes has no "restart this container" call; `kill 1` from
 // inside works only when PID 1 handles SIGTERM, since the kernel drops signals to a PID namespace's init that it
-// has no handler for. The kubelet's crash-loop back-off delays repeated in-place restarts, so a container it holds
-// back is replaced too.
+// has no handler for. The kubelet's crash-loop back-off delays repeated in-place restarts (10 s, then 20 s, ...), so
+// a restart it would hold back replaces the pod too.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { sleep } from '../model/async.js';
 import type { Cluster } from './client.js';
@@ -54,14 +54,45 @@ export function catchesSigterm(procStatus: string): boolean {
   return (BigInt(`0x${hex}`) & (1n << 14n)) !== 0n;
 }
 
+/**
+ * The kubelet's crash-loop back-off as it applies to the restarts we cause (flowcontrol.Backoff in
+ * kuberuntime_manager.go: per container, 10 s doubling up to 300 s, forgotten after 10 minutes): a container that
+ * stopped again sooner than its current back-off after its last restart is started only when the back-off ends.
+ * Such a restart is done by replacing the pod instead, which the back-off does not delay.
+ */
+export class RestartHistory {
+  private readonly entries = new Map<string, { at: number; backoffMs: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The kubelet would hold the container back if it stopped now. */
+  wouldBackOff(key: string): boolean {
+    const e = this.entries.get(key);
+    if (!e) return false;
+    const since = this.now() - e.at;
+    return since <= 600_000 && since < e.backoffMs;
+  }
+
+  /** The container was restarted in place now. */
+  restarted(key: string): void {
+    const e = this.entries.get(key);
+    const fresh = !e || this.now() - e.at > 600_000;
+    this.entries.set(key, { at: this.now(), backoffMs: fresh ? 10_000 : Math.min(e!.backoffMs * 2, 300_000) });
+  }
+}
+
 export interface RestartOptions {
   namespace: string;
   selector: Record<string, string>;
   /** How long to wait for the restarted container (or the new pod) to run and be ready. */
   timeoutMs: number;
+  /** The in-place restarts of this session, to foresee the kubelet's back-off. */
+  history?: RestartHistory;
   log?: Logger;
   /** Polling interval of the pod list (default 250 ms). */
   pollMs?: number;
+  /** How long a stopped container may stay stopped before it counts as held back by the kubelet (default 3 s). */
+  backOffAfterMs?: number;
   /** Stops the waiting (the restart is then reported as interrupted). */
   signal?: AbortSignal;
 }
@@ -76,23 +107,37 @@ export interface RestartResult {
 
 /** Restarts one running container, in place when it can be, and waits until it runs and its pod is ready again. */
 export async function restartContainer(cluster: Cluster, c: RunningContainer, o: RestartOptions): Promise<RestartResult> {
-  const why = await killInPlace(cluster, c, o.namespace);
   const deadline = Date.now() + o.timeoutMs;
-  if (why === undefined) {
-    const grace = await graceSeconds(cluster, o.namespace, c.pod);
-    // A process that handles SIGTERM gets its grace period to exit; then the kubelet starts the container again.
-    const restarted = await waitForPod(cluster, o, Math.min(deadline, Date.now() + (grace + 5) * 1000), (pods) => {
-      const p = pods.find((x) => x.metadata?.uid === c.uid);
-      const st = p?.status?.containerStatuses?.find((s) => s.name === c.container);
-      if (!p || !st) return 'gone';
-      if (st.state?.waiting?.reason === 'CrashLoopBackOff') return 'back-off';
-      if (st.containerID !== c.containerID && st.state?.running && isReady(p)) return 'done';
-      return undefined;
-    });
-    if (restarted === 'done') return { how: 'in place', pod: c.pod };
-    return replacePod(cluster, c, o, deadline, restarted === 'back-off' ? 'the kubelet holds the container in crash-loop back-off' : restarted === 'gone' ? 'the pod went away' : 'the container did not stop on SIGTERM');
+  const key = `${c.uid}/${c.container}`;
+  if (o.history?.wouldBackOff(key)) return replacePod(cluster, c, o, deadline, 'the kubelet would delay restarting it again (crash-loop back-off)');
+  const why = await killInPlace(cluster, c, o.namespace);
+  if (why !== undefined) return replacePod(cluster, c, o, deadline, why);
+  const grace = await graceSeconds(cluster, o.namespace, c.pod);
+  // A process that handles SIGTERM gets its grace period to exit; then the kubelet starts the container again at
+  // once, unless it holds it back (then the container stays stopped).
+  let stoppedAt: number | undefined;
+  const restarted = await waitForPod(cluster, o, Math.min(deadline, Date.now() + (grace + 5) * 1000), (pods) => {
+    const p = pods.find((x) => x.metadata?.uid === c.uid);
+    const st = p?.status?.containerStatuses?.find((s) => s.name === c.container);
+    if (!p || !st) return 'gone';
+    if (st.containerID !== c.containerID && st.state?.running) return isReady(p) ? 'done' : undefined;
+    if (st.state?.waiting?.reason === 'CrashLoopBackOff') return 'back-off';
+    if (!st.state?.running) {
+      stoppedAt ??= Date.now();
+      if (Date.now() - stoppedAt >= (o.backOffAfterMs ?? 3000)) return 'back-off';
+    }
+    return undefined;
+  });
+  if (restarted === 'done') {
+    o.history?.restarted(key);
+    return { how: 'in place', pod: c.pod };
   }
-  return replacePod(cluster, c, o, deadline, why);
+  const reason =
+    restarted === 'back-off' ? 'the kubelet delays restarting it (crash-loop back-off)'
+    : restarted === 'gone' ? 'the pod went away'
+    : stoppedAt === undefined ? 'the container did not stop on SIGTERM'
+    : 'the container did not start again';
+  return replacePod(cluster, c, o, deadline, reason);
 }
 
 /**

@@ -3,7 +3,7 @@
 // service, what was done, the files, how long it took); a failure prints an error and the session goes on.
 import { basename } from 'node:path';
 import { buildAndPush } from '../build/index.js';
-import { applyObjects, formatApply, formatWait, listPods, restartContainer, runningContainers, waitFor, type Cluster, type LockOptions, type RunningContainer } from '../deploy/index.js';
+import { applyObjects, formatApply, formatWait, listPods, restartContainer, RestartHistory, runningContainers, waitFor, type Cluster, type LockOptions, type RunningContainer } from '../deploy/index.js';
 import { DiagnosticError, Diagnostics } from '../model/diagnostics.js';
 import { mapLimit } from '../model/async.js';
 import { podSpecOf, type KubeObject, type Placement } from '../model/kube.js';
@@ -65,6 +65,7 @@ class Session {
   private readonly queues = new Map<string, Coalescer>();
   /** Rules whose containers have no tar: carried out as rebuilds. */
   private readonly noTar = new Set<Rule>();
+  private readonly restarts = new RestartHistory();
   private interrupted = false;
 
   constructor(
@@ -258,7 +259,7 @@ class Session {
     const o = this.o;
     const place = o.placements[service]!;
     const results = await mapLimit(await this.containers(service), 4, (c) =>
-      restartContainer(o.cluster, c, { namespace: o.namespace, selector: place.selector, timeoutMs: o.timeoutMs, signal: o.signal }),
+      restartContainer(o.cluster, c, { namespace: o.namespace, selector: place.selector, timeoutMs: o.timeoutMs, history: this.restarts, signal: o.signal }),
     );
     const resynced = await this.resync(service);
     const inPlace = results.filter((r) => r.how === 'in place').length;

@@ -1,10 +1,11 @@
 // `compose2k8s watch` on the real node with fixtures/runtime/watch: one session, started once (it ups the project),
 // then files are changed and the pods are looked at with kubectl exec. A sync (changed, new, deleted, ignored
 // files; a burst of 50 writes) reaches the running container within seconds, as one action, without a new pod;
-// sync+restart restarts web's container in place (its PID 1 handles SIGTERM) and replaces api's pod (httpd as
-// PID 1 ignores it); sync+exec runs its command with working_dir and environment; a rebuild rolls only its own
-// workload; a failing build keeps the old pod serving; a container without tar is said once and its rule rebuilds
-// instead; Ctrl-C ends the session with exit 0 and leaves the deployment running.
+// sync+restart restarts web's container in place (its PID 1 handles SIGTERM), replaces its pod when the kubelet
+// would hold a second restart back, and replaces api's pod (httpd as PID 1 ignores SIGTERM); sync+exec runs its
+// command with working_dir and environment; a rebuild rolls only its own workload; a failing build keeps the old
+// pod serving; a container without tar is said once and its rule rebuilds instead; Ctrl-C ends the session with
+// exit 0 and leaves the deployment running.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -113,6 +114,17 @@ describe.skipIf(!ENABLED)('runtime: watch on a real node', () => {
     expect(read('web', '/www/burst-7.txt')).toBe('7\n');
   }, 150_000);
 
+  it("a second restart within the kubelet's crash-loop back-off replaces the pod instead of waiting for it", async () => {
+    const pod = onePod('web');
+    const started = Date.now();
+    writeFileSync(file('web/conf/web.conf'), 'port=82\n');
+    await until('the replacement', () => linesOf('web').some((l) => /replaced the pod \(the kubelet would delay restarting it again \(crash-loop back-off\)\)/.test(l)), 30_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await until('the old pod gone', () => podsOf('web').length === 1);
+    expect(onePod('web').metadata.uid).not.toBe(pod.metadata.uid);
+    expect(read('web', '/etc/web/web.conf')).toBe('port=82\n');
+  }, 150_000);
+
   it('sync+restart replaces the pod when PID 1 ignores SIGTERM (busybox httpd)', async () => {
     const pod = onePod('api');
     writeFileSync(file('api/www/index.html'), 'api v2\n');
@@ -140,7 +152,7 @@ describe.skipIf(!ENABLED)('runtime: watch on a real node', () => {
     expect(now.spec.containers[0].image).toMatch(new RegExp(`^${REGISTRY.replace(/\./g, '\\.')}/${ns}/c2kwatch-web@sha256:`));
     expect(onePod('api').metadata.uid).toBe(api.metadata.uid);
     expect(onePod('notar').metadata.uid).toBe(notar.metadata.uid);
-    expect(read('web', '/etc/web/web.conf')).toBe('port=81\n');
+    expect(read('web', '/etc/web/web.conf')).toBe('port=82\n');
   }, 150_000);
 
   it('a failing build is shown and the old pod keeps serving', async () => {
