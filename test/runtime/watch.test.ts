@@ -70,6 +70,8 @@ describe.skipIf(!ENABLED)('runtime: watch on a real node', () => {
     expect(session.exit, session.stderr).toBeUndefined();
     expect(session.stdout).toContain('deployment.apps/web created');
     expect(session.stdout).toMatch(/all \d+ object\(s\) ready/);
+    // initial_sync: web's pages are copied in before watching starts.
+    expect(linesOf('web')).toEqual([expect.stringMatching(/^web: initial sync of index\.html to \/www \(\d+\.\d\d s\)$/)]);
   }, 150_000);
 
   it('sync: a changed file is in the container within seconds, without a new pod', async () => {

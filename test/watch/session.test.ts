@@ -84,8 +84,8 @@ function pod(name: string, n: number, containerID = `containerd://${name}-1`, re
   };
 }
 
-function setup(exec: (req: ExecRequest) => ExecResult | Promise<ExecResult>) {
-  const p = projectDir({ 'compose.yaml': COMPOSE, 'www/index.html': 'v1', 'conf/site.conf': 'a=1', 'hooks/x': '' });
+function setup(exec: (req: ExecRequest) => ExecResult | Promise<ExecResult>, compose = COMPOSE) {
+  const p = projectDir({ 'compose.yaml': compose, 'www/index.html': 'v1', 'www/css/site.css': 'body{}', 'www/Dockerfile': 'FROM x', 'www/.x.swp': '', 'conf/site.conf': 'a=1', 'hooks/x': '' });
   const compiled = compileIn(p.dir);
   const fake = new FakeCluster();
   const recorded: Recorded[] = [];
@@ -176,6 +176,15 @@ describe('watch session', () => {
     expect(tars[0]!.files).toHaveLength(50);
     expect(tars[0]!.files).toContain('srv/www/page7.html=p7');
     expect((await s.stop()).interrupted).toBe(false);
+  });
+
+  it('initial_sync copies the whole path before watching (not ignored files, Dockerfiles or editor files)', async () => {
+    const s = setup(() => ok, COMPOSE.replace('          target: /srv/www\n', '          target: /srv/www\n          initial_sync: true\n'));
+    await s.readyP;
+    expect(s.recorded).toHaveLength(1);
+    expect(s.recorded[0]!.files).toEqual(['srv/www/css/', 'srv/www/css/site.css=body{}', 'srv/www/index.html=v1']);
+    expect(s.lines).toEqual([expect.stringMatching(/^web: initial sync of css\/site\.css, index\.html to \/srv\/www \(\d+\.\d\d s\)$/)]);
+    await s.stop();
   });
 
   it('deletions are removed with rm -rf; a new directory arrives with its files; ignored files do not trigger', async () => {
