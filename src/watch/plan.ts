@@ -1,6 +1,7 @@
 // What one batch of changes asks of one service (compose's handleWatchBatch): every rule matching a changed path
 // contributes. A rebuild makes a restart pointless (the new pods start anyway); otherwise the synced files go to
 // the running containers, then one restart if a rule asks for it, then each sync+exec command once.
+import { basename } from 'node:path';
 import type { Change } from './batch.js';
 import { SYNCS, type Rule } from './rules.js';
 
@@ -54,7 +55,7 @@ export function isEmpty(plan: Plan): boolean {
 
 /** `index.html`, `a.js, b.js`, or `12 files`: what the action line names. */
 export function describeFiles(files: readonly string[], base: string): string {
-  const rel = (f: string) => (f.startsWith(`${base}/`) ? f.slice(base.length + 1) : f);
+  const rel = (f: string) => (f === base ? basename(f) : f.startsWith(`${base}/`) ? f.slice(base.length + 1) : f);
   if (files.length === 0) return 'no files';
   if (files.length <= 3) return files.map(rel).join(', ');
   return `${files.length} files`;

@@ -2,17 +2,17 @@
 // service, and the actions a batch asks for, carried out against the cluster. Each batch prints one line (the
 // service, what was done, the files, how long it took); a failure prints an error and the session goes on.
 import { basename } from 'node:path';
-import { buildAndPush } from '../build/index.js';
-import { applyObjects, formatApply, formatWait, listPods, restartContainer, RestartHistory, runningContainers, waitFor, type Cluster, type LockOptions, type RunningContainer } from '../deploy/index.js';
-import { DiagnosticError, Diagnostics } from '../model/diagnostics.js';
+import { listPods, restartContainer, RestartHistory, runningContainers, type Cluster, type LockOptions, type RunningContainer } from '../deploy/index.js';
+import { DiagnosticError } from '../model/diagnostics.js';
 import { mapLimit } from '../model/async.js';
-import { podSpecOf, type KubeObject, type Placement } from '../model/kube.js';
+import type { KubeObject, Placement } from '../model/kube.js';
 import type { Project } from '../model/project.js';
 import { Coalescer, type Change } from './batch.js';
 import { execCommand, describeCommand } from './exec.js';
 import { chokidarWatcher, type WatchFactory } from './files.js';
 import { describeFiles, isEmpty, planBatch, type Plan, type SyncItem } from './plan.js';
 import { compileRules, ignoredByAll, SYNCS, type Rule } from './rules.js';
+import { rebuildWorkload } from './rebuild.js';
 import { NoTarError, syncInto, walk } from './sync.js';
 
 export interface WatchOptions {
@@ -49,7 +49,7 @@ export interface WatchOutcome {
   interrupted: boolean;
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
 /** Compose files and Dockerfiles are not copied by an initial sync (as compose's initialSync). */
 const NOT_INITIALLY_SYNCED = new Set(['Dockerfile', 'compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml', 'compose.override.yaml', 'compose.override.yml', 'docker-compose.override.yaml', 'docker-compose.override.yml']);
@@ -190,64 +190,15 @@ class Session {
     this.o.warn(`${service}: ${doing} failed after ${seconds(Date.now() - started)}: ${text}`);
   }
 
-  /**
-   * Builds the images of the service's workload (its own, and those of services sharing its pod: content-addressed,
-   * so unchanged ones cost a registry lookup), pushes them, and applies the workload pinned to them; only that
-   * workload rolls. Other objects are not touched.
-   */
+  /** Rebuilds and rolls out the service's workload (rebuild.ts), then copies the sync paths into the new pods. */
   private async rebuild(service: string, plan: Plan, base: string): Promise<string> {
     const o = this.o;
-    const place = o.placements[service]!;
-    const index = o.objects.findIndex((x) => x.kind === place.kind && x.metadata.name === place.name);
-    if (index < 0) throw new Error(`no ${place.kind}/${place.name} among the converted objects`);
-    if (!o.project.services[service]?.build) throw new Error(`${service} has no build: section to rebuild its image from`);
-    const members = Object.entries(o.placements)
-      .filter(([s, p]) => p.kind === place.kind && p.name === place.name && o.project.services[s]?.build)
-      .map(([s]) => s);
-    const diagnostics = new Diagnostics();
-    const built = await buildAndPush(o.project, {
-      ...o.build,
-      insecureRegistries: o.build.insecureRegistries,
-      services: members,
-      progress: 'quiet',
-      signal: o.signal,
-      diagnostics,
-      workingDir: o.workingDir,
-      warnLocalOnly: false,
-    });
-    const next = structuredClone(o.objects[index]!);
-    const containers = podSpecOf(next)?.containers ?? [];
-    let changed = false;
-    for (const s of members) {
-      const c = containers.find((x) => x.name === o.placements[s]!.container);
-      const ref = built.get(s)?.reference;
-      if (c && ref && c.image !== ref) {
-        c.image = ref;
-        changed = true;
-      }
-    }
     const why = `${plan.rebuild.some((r) => r.action !== 'rebuild') ? ' (no tar to sync)' : ''} for ${describeFiles(plan.files, base)}`;
-    if (!changed) return `rebuilt${why}: the image is unchanged, nothing to roll out`;
-    const result = await applyObjects([next], {
-      cluster: o.cluster,
-      namespace: o.namespace,
-      projectName: o.projectName,
-      fieldManager: o.apply.fieldManager,
-      forceConflicts: o.apply.forceConflicts,
-      concurrency: o.apply.concurrency,
-      lock: o.apply.lock,
-      createNamespace: false,
-    });
-    if (!result.ok) throw new Error(formatApply(result).stderr.trim());
-    o.objects[index] = next;
-    const live = result.results[0]?.live ?? next;
-    const waited = await waitFor([live], { cluster: o.cluster, namespace: o.namespace, timeoutMs: o.timeoutMs, signal: o.signal });
-    if (o.signal.aborted) throw new Error('interrupted');
-    if (!waited.ok) throw new Error(`rebuilt and applied, but the rollout did not finish: ${formatWait(waited, seconds(o.timeoutMs)).trim()}`);
-    const ref = built.get(service)?.reference ?? '';
+    const rolled = await rebuildWorkload(o, service);
+    if (!rolled) return `rebuilt${why}: the image is unchanged, nothing to roll out`;
     const resynced = await this.resync(service);
     const again = resynced.length > 0 ? `, synced ${resynced.join(', ')} again` : '';
-    return `rebuilt${why} and rolled out ${place.kind}/${place.name} (${ref.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…')})${again}`;
+    return `rebuilt${why} and rolled out ${rolled.workload} (${rolled.reference.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…')})${again}`;
   }
 
   /**

@@ -188,6 +188,8 @@ describe('planBatch', () => {
   it('files are named, or counted when many', () => {
     expect(describeFiles([at('web/www/a.html')], at('web'))).toBe('www/a.html');
     expect(describeFiles(['/x/1', '/x/2', '/x/3', '/x/4'], '/x')).toBe('4 files');
+    // a rule on one file: the file's name
+    expect(describeFiles(['/x/Dockerfile'], '/x/Dockerfile')).toBe('Dockerfile');
   });
 });
 
