@@ -2,7 +2,7 @@
 // the apply lock, and apply-then-wait. The deploy stage is imported lazily, so registering commands loads none of it.
 import type { KubeObject } from '../deploy/types.js';
 import type { Placement } from '../model/kube.js';
-import type { Project } from '../model/project.js';
+import type { Project, SourceMap } from '../model/project.js';
 import { UsageError } from './exit.js';
 
 export interface ConvertResult {
@@ -13,7 +13,7 @@ export interface ConvertResult {
   /** Labels of the namespace a deploy creates (the pod-security.kubernetes.io labels of --pod-security). */
   namespaceLabels?: Record<string, string>;
   /** The loaded project, its directory and where each service runs (what `watch` needs). */
-  loaded?: { project: Project; source: { workingDir: string } };
+  loaded?: { project: Project; source: { workingDir: string }; locations?: SourceMap };
   placements?: Record<string, Placement>;
 }
 

@@ -1,6 +1,8 @@
 // `compose2k8s watch [SERVICE...]`: up (unless --no-up), then a watch session (src/watch/) until Ctrl-C or SIGTERM,
 // which ends it with exit 0, or 130/143 when a build, rollout or restart was cut short; a second signal ends the
 // process at once. The deployment keeps running.
+import { DiagnosticError } from '../model/diagnostics.js';
+import { locate } from './output.js';
 import { applyAndWait, durationFlag, lockOptionsOf, namespaceOf, withCluster, type DeployDeps, type DeployFlags } from './deploy-run.js';
 
 export async function watchCommand(services: string[], flags: DeployFlags, deps: DeployDeps): Promise<void> {
@@ -10,8 +12,13 @@ export async function watchCommand(services: string[], flags: DeployFlags, deps:
   const { loaded, placements } = converted;
   if (!loaded || !placements) throw new Error('the conversion did not return the project to watch');
   const { checkRules, runWatch } = await import('../watch/index.js');
-  // Bad rules are reported before anything is deployed.
-  checkRules(loaded.project, services, loaded.source.workingDir);
+  // Bad rules are reported before anything is deployed, each at its file and line.
+  try {
+    checkRules(loaded.project, services, loaded.source.workingDir);
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    throw new DiagnosticError(e.diagnostics.map((d) => locate(d, loaded.locations)));
+  }
   await withCluster(flags, async (cluster) => {
     if (flags.up !== false && !(await applyAndWait(flags, converted, cluster, { dryRun: 'none', lock, timeoutMs }))) {
       process.exitCode = 1;

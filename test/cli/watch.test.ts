@@ -33,6 +33,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'www', 'index.html'), 'v1');
   writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
   writeFileSync(join(dir, 'plain.yaml'), 'services:\n  web:\n    image: web:1\n');
+  writeFileSync(join(dir, 'bad.yaml'), 'services:\n  web:\n    image: web:1\n    develop:\n      watch:\n        - path: ./www\n          action: rebuild\n');
   f = new FakeCluster();
   served = await serveFake(f, dir);
 }, 120_000);
@@ -74,6 +75,13 @@ describe('compose2k8s watch', () => {
     expect(await w.exited).toBe(1);
     expect(w.out().stderr).toMatch(/none of the selected services is configured for watch: add a develop\.watch section/);
     expect(f.get('Namespace', 'plain')).toBeUndefined();
+  }, 60_000);
+
+  it('a bad rule is an error at its file and line', async () => {
+    const w = start(['-f', 'bad.yaml', 'watch', '--kubeconfig', served.kubeconfig, '-n', 'bad']);
+    expect(await w.exited).toBe(1);
+    expect(w.out().stderr).toBe('bad.yaml:6:11: error: web: a rebuild rule needs a build: section to rebuild from (at services.web.develop.watch[0])\n');
+    expect(f.get('Namespace', 'bad')).toBeUndefined();
   }, 60_000);
 
   it('ups, watches, reports a failed sync and goes on, and exits 0 on Ctrl-C leaving the deployment', async () => {
