@@ -92,8 +92,9 @@ export function clientNodeExec(kc: KubeConfigLite): ExecFn {
     let size = 0;
     let status: StatusLike | undefined;
     let ws: Socket;
+    const timeoutMs = req.timeoutMs ?? 60_000;
     try {
-      ws = (await h.connect(path, null, (stream: number, data: Buffer) => {
+      const connecting = h.connect(path, null, (stream: number, data: Buffer) => {
         if (stream === STDOUT || stream === STDERR) {
           if (size < MAX_OUTPUT) (stream === STDOUT ? out : err).push(Buffer.from(data));
           size += data.length;
@@ -105,15 +106,34 @@ export function clientNodeExec(kc: KubeConfigLite): ExecFn {
           }
         }
         return true;
-      })) as unknown as Socket;
+      }) as unknown as Promise<Socket>;
+      // An upgrade the server never answers would wait forever: it gets the exec's time limit too (a socket that
+      // opens after that is closed).
+      let timer: NodeJS.Timeout | undefined;
+      let gaveUp = false;
+      connecting.then(
+        (late) => gaveUp && late.close(),
+        () => {},
+      );
+      const tooLate = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          gaveUp = true;
+          reject(new Error(`no answer to the exec request within ${Math.round(timeoutMs / 1000)} s`));
+        }, timeoutMs);
+      });
+      try {
+        ws = await Promise.race([connecting, tooLate]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (e) {
       throw connectError(e, req);
     }
     return new Promise<ExecResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         ws.close();
-        reject(new ExecError(`${req.command[0]} in ${req.pod}/${req.container} did not finish within ${Math.round((req.timeoutMs ?? 60_000) / 1000)} s`));
-      }, req.timeoutMs ?? 60_000);
+        reject(new ExecError(`${req.command[0]} in ${req.pod}/${req.container} did not finish within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
       ws.on('close', () => {
         clearTimeout(timer);
         const { exitCode, startError } = execOutcome(status);

@@ -26,6 +26,11 @@ beforeAll(async () => {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    // An API server that never answers the upgrade.
+    if (req.url!.includes('/pods/silent/')) {
+      setTimeout(() => socket.destroy(), 5000);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const url = new URL(req.url!, 'http://x');
       const command = url.searchParams.getAll('command');
@@ -105,6 +110,16 @@ describe('exec client', () => {
     const e = await exec({ namespace: 'ns', pod: 'gone', container: 'web', command: ['true'] }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ExecError);
     expect((e as Error).message).toBe('cannot exec in gone/web: the pod is gone');
+  });
+});
+
+describe('exec time limit', () => {
+  it('an upgrade nobody answers ends at the time limit', async () => {
+    const started = Date.now();
+    const e = await exec({ namespace: 'ns', pod: 'silent', container: 'web', command: ['true'], timeoutMs: 1000 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ExecError);
+    expect((e as Error).message).toBe('cannot exec in silent/web: no answer to the exec request within 1 s');
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
 
