@@ -545,3 +545,4 @@ async function pullCredentials(store: CredentialStore, p: ResolvedPlan): Promise
   }
   return out;
 }
+export { checkImageUsers, classifyUser, type ImageUserCheck, type ImageUserProblem } from './image-user.js';

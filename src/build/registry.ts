@@ -148,6 +148,28 @@ export class RegistryClient {
     return info;
   }
 
+  /**
+   * The image config (`config` of the OCI image config: User, Env, Labels...) of repo at a tag or digest; from a
+   * multi-platform index, the linux/amd64 image's. Undefined when the reference does not exist.
+   */
+  async imageConfig(repo: string, ref: string, platform = { os: 'linux', architecture: 'amd64' }): Promise<{ User?: string } | undefined> {
+    const get = async (r: string) => {
+      const res = await this.request('GET', `/v2/${repo}/manifests/${encodeURIComponent(r)}`, repo, 'pull', { Accept: MANIFEST_TYPES.join(', ') });
+      if (res.status === 404) return undefined;
+      this.expectOk(res, `GET ${repo}:${r}`);
+      return res.json() as { config?: { digest?: string }; manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };
+    };
+    let manifest = await get(ref);
+    if (manifest?.manifests) {
+      const pick = manifest.manifests.find((m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture);
+      manifest = pick ? await get(pick.digest) : undefined;
+    }
+    if (!manifest?.config?.digest) return undefined;
+    const blob = await this.request('GET', `/v2/${repo}/blobs/${manifest.config.digest}`, repo, 'pull');
+    this.expectOk(blob, `GET ${repo} config`);
+    return (blob.json() as { config?: { User?: string } }).config ?? {};
+  }
+
   /** Deletes a manifest by digest. `unsupported` when the registry does not allow deletes. */
   async deleteManifest(repo: string, digest: string): Promise<'deleted' | 'missing' | 'unsupported'> {
     const res = await this.request('DELETE', `/v2/${repo}/manifests/${digest}`, repo, 'delete');

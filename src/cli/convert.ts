@@ -192,6 +192,34 @@ export interface DeployConverted {
   placements: Record<string, Placement>;
 }
 
+/**
+ * Under a Pod Security level (runAsNonRoot), each image must run as a numeric non-root user, which only its
+ * registry knows: an image running as root (or as a user name the kubelet cannot check) is an error before anything
+ * is applied (a warning with --pod-security-mode warn), at the service's compose line; unreadable images are noted.
+ */
+async function checkImageUsersBeforeDeploy(converted: Converted, flags: ConvertFlags, diagnostics: Diagnostics): Promise<void> {
+  if (!converted.podSecurity.some((s) => s.level === 'restricted')) return;
+  const { checkImageUsers } = await import('../build/index.js');
+  const { toKubeName } = await import('../lower/index.js');
+  const check = await checkImageUsers(converted.objects, { insecureRegistries: flags.insecureRegistry });
+  const serviceOf = (where: string) => Object.keys(converted.loaded.project.services).find((s) => where.endsWith(` container ${toKubeName(s)}`));
+  const warn = flags.podSecurityMode === 'warn';
+  for (const p of check.problems) {
+    const service = serviceOf(p.where);
+    const what = p.problem === 'root' ? `runs as root (USER ${p.user ? `"${p.user}"` : 'not set'})` : `runs as user "${p.user}", a name the kubelet cannot check against runAsNonRoot`;
+    const message = `${p.where}: image ${p.image} ${what}; Pod Security "restricted" needs a numeric non-root user: set user: "UID" in the compose file or a numeric USER in the Dockerfile`;
+    const at = { path: service ? `services.${service}` : undefined };
+    if (warn) diagnostics.warn('pod-security.image-user', message, at);
+    else diagnostics.error('pod-security.image-user', message, at);
+  }
+  for (const u of check.unchecked) diagnostics.warn('pod-security.image-user-unknown', `image ${u.image}: its user could not be read (${u.reason}); the kubelet refuses it under runAsNonRoot if it runs as root`);
+  const errors = diagnostics.errors;
+  if (errors.length > 0) {
+    diagnostics.items.forEach((d, i) => (diagnostics.items[i] = locate(d, converted.loaded.locations)));
+    throw new DiagnosticError(errors.map((d) => locate(d, converted.loaded.locations)));
+  }
+}
+
 /** The deploy commands that create compose secrets from their sources unless `--secrets reference`. */
 const SECRETS_CREATED_BY = new Set(['apply', 'diff', 'up', 'watch']);
 
@@ -214,6 +242,7 @@ export async function convertForDeploy(raw: Record<string, unknown>): Promise<De
   try {
     const converted = await convertProject(flags, diagnostics);
     const { loaded, objects, report, namespaceLabels } = converted;
+    if (flags.command === 'up' || flags.command === 'apply' || (flags.command === 'watch' && flags.build)) await checkImageUsersBeforeDeploy(converted, flags, diagnostics);
     // --report and --report-file are lowering flags of every deploy command too (they were accepted and ignored).
     if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
     if (flags.report) writeStderr(await formatReport(converted));

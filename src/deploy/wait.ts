@@ -19,6 +19,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** `ready` (default): until Current or Failed; `deleted`: until NotFound. */
   until?: 'ready' | 'deleted';
+  /**
+   * With `ready` (default true): stop at the first Failed object instead of waiting out the others. A failed Job
+   * is final, and what depends on it (an init container waiting for it) would only run into the timeout.
+   */
+  failFast?: boolean;
 }
 
 export interface WaitObjectResult {
@@ -96,8 +101,10 @@ export async function waitFor(objects: readonly KubeObject[], opts: WaitOptions)
   let finish!: (timedOut: boolean) => void;
   const finished = new Promise<boolean>((r) => (finish = r));
   let done = false;
+  const failFast = !deleting && opts.failFast !== false;
   const check = () => {
-    if (!done && allSettled()) finish(false);
+    if (done) return;
+    if (allSettled() || (failFast && tracked.some((t) => statusOf(t).status === 'Failed'))) finish(false);
   };
   const timer = setTimeout(() => finish(true), opts.timeoutMs);
   const onAbort = () => finish(true);

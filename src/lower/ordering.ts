@@ -30,7 +30,7 @@ const HARDENED = {
  * `Address:<tab>ip:53` and each answer as `Address: ip`, so only an answer matches.
  */
 export function dnsWaitScript(host: string, waiting: string): string {
-  return `until nslookup ${host} 2>/dev/null | grep -q '^Address: '; do echo '${waiting}'; sleep 2; done`;
+  return `until nslookup ${host} 2>/dev/null | grep -q '^Address: '; do echo '${waiting}'; sleep 1; done`;
 }
 
 function dnsWait(ctx: LowerContext, name: string, host: string, waiting: string): Container {

@@ -16,7 +16,7 @@ describe('ordering', () => {
     const init = podSpec(find(r.objects, 'Deployment', 'web')).initContainers;
     expect(init.map((c: any) => c.name)).toEqual(['wait-for-db']);
     expect(init[0].image).toBe('busybox:1.36');
-    expect(init[0].command[2]).toBe("until nslookup db-ready.$POD_NAMESPACE.svc.cluster.local 2>/dev/null | grep -q '^Address: '; do echo 'waiting for db to be ready'; sleep 2; done");
+    expect(init[0].command[2]).toBe("until nslookup db-ready.$POD_NAMESPACE.svc.cluster.local 2>/dev/null | grep -q '^Address: '; do echo 'waiting for db to be ready'; sleep 1; done");
     const ready = find(r.objects, 'Service', 'db-ready');
     expect(ready.spec).toEqual({ clusterIP: 'None', selector: find(r.objects, 'Service', 'db').spec.selector });
     expect(r.objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))).toEqual([]);

@@ -1,4 +1,5 @@
-// fixtures/runtime/features on a real node, deployed with `up --secrets inline --no-wait` (one of its services never
+// fixtures/runtime/features on a real node, deployed with `up --no-wait` (secrets are created from their files by
+// default; one of its services never
 // turns ready on purpose): healthchecks in CMD and string form become readiness probes that pass and a failing one
 // keeps its pod unready (but running), a compose secret and a config are at their targets with their modes, and a
 // named volume shared by two services keeps its data when the writing pod is replaced.
@@ -32,7 +33,7 @@ describe.skipIf(!ENABLED)('runtime: features project on a real node', () => {
 
   beforeAll(async () => {
     project = prepareProject('features');
-    up = cli(['up', '-n', ns, '--registry', `${REGISTRY}/c2k-runtime`, '--secrets', 'inline', '--no-wait'], project.dir);
+    up = cli(['up', '-n', ns, '--registry', `${REGISTRY}/c2k-runtime`, '--no-wait'], project.dir);
     if (up.status !== 0) return;
     for (const service of ['vault', 'writer', 'reader']) {
       await until(`${service} ready`, () => (podsOf(service).some(isReady) ? true : undefined));
@@ -49,6 +50,15 @@ describe.skipIf(!ENABLED)('runtime: features project on a real node', () => {
     expect(up.status, up.stderr).toBe(0);
     const token = readFileSync(join(project.dir, 'token.txt'), 'utf8').trim();
     expect(up.stdout + up.stderr).not.toContain(token);
+  });
+
+  it('services without ports resolve by their compose name from another pod', () => {
+    // ping resolves through the pod's resolv.conf search list, as applications do (busybox nslookup exits 1 when
+    // any search suffix fails, even with an answer).
+    const r = exec('reader', 'ping -c 1 -W 2 vault && ping -c 1 -W 2 writer');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/PING vault \(\d+\.\d+\.\d+\.\d+\)/);
+    expect(r.stdout).toMatch(/PING writer \(\d+\.\d+\.\d+\.\d+\)/);
   });
 
   it('healthchecks in CMD and string form are readiness probes that pass', () => {
