@@ -19,6 +19,7 @@ import { REGISTRY_RETRY as DEFAULT_RETRY, runPool, withRetry, type RetryOptions 
 
 export { pinImages, type PinResult } from './pin.js';
 export { pinDigests, pinnedReference, resolveProjectDigests, resolveTags, unpushedImages, type DigestOptions, type ProjectDigestChoices, type Resolution } from './digests.js';
+export { contextIgnores, dockerignoreMatcher, packEntries, type ContextEntry } from './context.js';
 export type { ProgressMode } from './progress.js';
 
 export type BuilderKind = 'auto' | 'classic' | 'buildkit';

@@ -10,3 +10,7 @@ export { applySetId, parentFor, LABEL_PART_OF, LABEL_ID, TOOLING, type ParentRef
 export { deployedWorkloads, setImages, imagesOf, type ImageChange, type ImageChangeResult, type ImageHistory, type ImageMap } from './images.js';
 export { ApiError } from './errors.js';
 export type { KubeObject, ObjectRef } from './types.js';
+export { clientNodeExec, ExecError, isNotFound, type ExecFn, type ExecRequest, type ExecResult } from './exec.js';
+export { listPods, runningContainers, restartContainer, RestartHistory, selectorString, type RunningContainer, type RestartOptions, type RestartResult } from './pods.js';
+export type { LockOptions } from './lock.js';
+export { formatApply, formatWait, parseDuration } from './report.js';
