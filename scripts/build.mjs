@@ -25,7 +25,7 @@ process.on('exit', () => rmSync(dist, { recursive: true, force: true }));
 
 // The bundle is one function expression, run by dist/cli.js with the CommonJS arguments plus the URL the sources
 // see as import.meta.url. Everything in it is strict code, as it was as ES modules.
-const EXTERNAL = ['@kubernetes/client-node', 'dockerode', 'tar-stream', '@balena/dockerignore', 'kubernetes-models', 'kubernetes-models/*', 'ssh2', 'cpu-features'];
+const EXTERNAL = ['@kubernetes/client-node', 'dockerode', 'tar-stream', '@balena/dockerignore', 'kubernetes-models', 'kubernetes-models/*', 'ssh2', 'cpu-features', 'chokidar'];
 const isExternal = (specifier) =>
   specifier.startsWith('node:') || EXTERNAL.some((e) => (e.endsWith('/*') ? specifier.startsWith(e.slice(0, -1)) : specifier === e || specifier.startsWith(`${e}/`)));
 

@@ -11,6 +11,7 @@ import dockerignore from '@balena/dockerignore';
 import type { Header, Pack } from 'tar-stream';
 
 type Headers = Partial<Header> & { name: string };
+import { contextKind } from '../compose/index.js';
 import { error } from '../model/diagnostics.js';
 
 export interface ContextEntry {
@@ -55,8 +56,13 @@ export interface ContextSpec {
 
 /** Reads .dockerignore syntax: comments, blank lines, leading `/` and `./` trimmed like moby's ReadAll. */
 export function parseDockerignore(text: string): string[] {
+  return ignorePatterns(text.split(/\r?\n/));
+}
+
+/** Pattern lines as moby reads them: comments and blank lines dropped, leading `/` and `./` trimmed. */
+function ignorePatterns(lines: string[]): string[] {
   const out: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
+  for (const raw of lines) {
     let line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     let neg = false;
@@ -110,10 +116,7 @@ export async function loadContext(spec: ContextSpec): Promise<BuildContext> {
     }
   }
 
-  // <Dockerfile>.dockerignore next to the Dockerfile takes precedence over <context>/.dockerignore.
-  let ignoreFile: string | undefined;
-  if (dockerfileAbs && existsSync(`${dockerfileAbs}.dockerignore`)) ignoreFile = `${dockerfileAbs}.dockerignore`;
-  else if (existsSync(join(dir, '.dockerignore'))) ignoreFile = join(dir, '.dockerignore');
+  const ignoreFile = ignoreFileOf(dir, dockerfileAbs);
   const patterns = ignoreFile ? parseDockerignore(readFileSync(ignoreFile, 'utf8')) : [];
   const ig = createIgnore().add(patterns);
   const hasExceptions = patterns.some((p) => p.startsWith('!'));
@@ -172,12 +175,17 @@ async function hashFile(path: string): Promise<string> {
 }
 
 /** Streams the context as an uncompressed tar (owner 0:0, like the docker CLI). */
-export async function contextTar(ctx: BuildContext): Promise<Readable> {
+export function contextTar(ctx: BuildContext): Promise<Readable> {
+  return packEntries(ctx.entries);
+}
+
+/** Entries as an uncompressed tar stream, owner 0:0, file content read from `abs` as the stream is consumed. */
+export async function packEntries(entries: readonly ContextEntry[]): Promise<Readable> {
   const { pack: createPack } = await import('tar-stream');
   const pack = createPack();
   void (async () => {
     try {
-      for (const e of ctx.entries) {
+      for (const e of entries) {
         const header = { name: e.name, mode: e.mode, mtime: e.mtime, uid: 0, gid: 0, uname: '', gname: '' };
         if (e.type === 'directory') {
           await addEntry(pack, { ...header, type: 'directory' });
@@ -202,6 +210,40 @@ export async function contextTar(ctx: BuildContext): Promise<Readable> {
   })();
   // tar-stream 3 packs are streamx streams; hand the engine client a plain Node stream.
   return Readable.from(pack as AsyncIterable<Buffer>);
+}
+
+/** The ignore file of a context: `<Dockerfile>.dockerignore` next to the Dockerfile wins over `<context>/.dockerignore`. */
+export function ignoreFileOf(dir: string, dockerfileAbs: string | undefined): string | undefined {
+  if (dockerfileAbs && existsSync(`${dockerfileAbs}.dockerignore`)) return `${dockerfileAbs}.dockerignore`;
+  if (existsSync(join(dir, '.dockerignore'))) return join(dir, '.dockerignore');
+  return undefined;
+}
+
+/**
+ * Whether a path (relative to `dir`, `/`-separated) is left out of the local build context `build` by its ignore
+ * file, as loadContext decides; undefined when the context is not a local directory or has no ignore file.
+ */
+export function contextIgnores(
+  build: { context: string; dockerfile?: string; dockerfile_inline?: string },
+  workingDir: string,
+): { dir: string; ignores(rel: string): boolean; hasExceptions: boolean } | undefined {
+  if (contextKind(build.context) !== 'local') return undefined;
+  const dir = resolve(workingDir, build.context);
+  const dockerfileAbs = build.dockerfile_inline !== undefined ? undefined : resolve(dir, build.dockerfile ?? 'Dockerfile');
+  const file = ignoreFileOf(dir, dockerfileAbs);
+  if (!file) return undefined;
+  const patterns = parseDockerignore(readFileSync(file, 'utf8'));
+  const ignores = dockerignoreMatcher(patterns);
+  return { dir, ignores: (rel) => rel !== '.dockerignore' && ignores(rel), hasExceptions: patterns.some((p) => p.startsWith('!')) };
+}
+
+/**
+ * A matcher for .dockerignore pattern lines (moby's syntax: `*`, `?`, `**`, `!` exceptions); paths are relative,
+ * `/`-separated, and a path under a matched directory matches too.
+ */
+export function dockerignoreMatcher(patterns: string[]): (rel: string) => boolean {
+  const ig = createIgnore().add(ignorePatterns(patterns));
+  return (rel) => rel !== '' && ig.ignores(rel);
 }
 
 // @balena/dockerignore is CommonJS (`module.exports = factory`); its typings declare an ES default export.

@@ -7,6 +7,7 @@ export type { BuildOptions, BuiltImage, BuilderKind } from './options.js';
 export { buildQuery } from './query.js';
 export { pinImages, type PinResult } from './pin.js';
 export { pinDigests, pinnedReference, resolveProjectDigests, resolveTags, unpushedImages, type DigestOptions, type ProjectDigestChoices, type Resolution } from './digests.js';
+export { contextIgnores, dockerignoreMatcher, packEntries, type ContextEntry } from './context.js';
 export { checkImageUsers, classifyUser, type ImageUserCheck, type ImageUserProblem } from './image-user.js';
 export { pruneImages, type PruneOptions, type PruneResult as ImagesPruneResult } from './prune.js';
 export type { ProgressMode } from './progress.js';

@@ -5,7 +5,7 @@ import { addPackageOptions } from './package-options.js';
 import { addProjectOptions, projectFlagSpan } from './project-options.js';
 
 const BUILD_COMMANDS = ['build', 'images'];
-const DEPLOY_COMMANDS = ['apply', 'diff', 'up', 'down', 'status', 'update', 'rollback'];
+const DEPLOY_COMMANDS = ['apply', 'diff', 'up', 'watch', 'down', 'status', 'update', 'rollback'];
 const COMMANDS = ['config', 'convert', 'check', 'report', ...BUILD_COMMANDS, ...DEPLOY_COMMANDS];
 
 /**

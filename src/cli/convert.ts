@@ -4,7 +4,7 @@ import { compile, type CompileOptions, type Compiled } from '../compile/index.js
 import { nodeFilePort } from '../compile/node-files.js';
 import { toJsonList, toYamlStream } from '../emit/index.js';
 import type { LowerOptions, PodSecurityService, ReportEntry } from '../lower/index.js';
-import type { KubeObject } from '../model/kube.js';
+import type { KubeObject, Placement } from '../model/kube.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
 import type { LoadedProject } from '../model/project.js';
 import { forDisplay, locate, printWarnings, writeOutput } from './output.js';
@@ -44,6 +44,8 @@ export interface ConvertFlags extends ProjectFlags, Partial<PackageFlags> {
   resolveDigests?: boolean;
   /** Why the digests are not resolved when resolveDigests is false (for the warning). */
   offlineBecause?: string;
+  /** Set by `watch`: develop.watch rules are carried out, not reported as ignored. */
+  watching?: boolean;
 }
 
 export type Converted = Compiled;
@@ -71,8 +73,10 @@ export function compileOptionsFrom(flags: ConvertFlags, diagnostics: Diagnostics
       podSecurityMode: flags.podSecurityMode,
       validate: flags.validate,
       strict: flags.strict,
-      // --push implies --build; the lowering says which images no cluster will be able to pull.
-      builtImages: flags.push ? 'pushed' : flags.build ? 'local' : 'none',
+      // --push implies --build; the lowering says which images no cluster will be able to pull. `watch --no-up`
+      // applies nothing but workloads its rebuilds pinned to pushed images.
+      builtImages: flags.push || (flags.watching && !flags.build) ? 'pushed' : flags.build ? 'local' : 'none',
+      watch: flags.watching,
     },
     validate: flags.validate,
     build:
@@ -188,7 +192,20 @@ function formatEntries(entries: ReportEntry[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** What apply, diff, up and down deploy: for `up`, services with build: are built and pushed unless told otherwise. */
+/** What apply, diff, up, down and watch deploy, and (for watch) the project it came from. */
+export interface DeployConverted {
+  objects: KubeObject[];
+  projectName: string;
+  namespace?: string;
+  /** Labels of the namespace a deploy creates (the pod-security.kubernetes.io labels of --pod-security). */
+  namespaceLabels: Record<string, string>;
+  loaded: LoadedProject;
+  placements: Record<string, Placement>;
+  /** The loaded project and its directory: `up` and `update` prune its built images. */
+  project: LoadedProject['project'];
+  workingDir: string;
+}
+
 /**
  * Under a Pod Security level (runAsNonRoot), each image must run as a numeric non-root user, which only its
  * registry knows: an image running as root (or as a user name the kubelet cannot check) is an error before anything
@@ -220,20 +237,17 @@ async function checkImageUsersBeforeDeploy(converted: Converted, flags: ConvertF
 /** The deploy commands that create compose secrets from their sources unless `--secrets reference`. */
 const SECRETS_CREATED_BY = new Set(['apply', 'diff', 'up', 'watch']);
 
-export async function convertForDeploy(
-  raw: Record<string, unknown>,
-): Promise<{
-  objects: KubeObject[];
-  projectName: string;
-  namespace?: string;
-  namespaceLabels: Record<string, string>;
-  project: LoadedProject['project'];
-  workingDir: string;
-}> {
-  const flags = { ...raw } as ConvertFlags & { command?: string };
+export async function convertForDeploy(raw: Record<string, unknown>): Promise<DeployConverted> {
+  const flags = { ...raw } as ConvertFlags & { command?: string; up?: boolean };
   if (flags.command === 'up') {
     if (flags.build === undefined) flags.build = true;
     if (flags.push === undefined) flags.push = flags.build;
+  }
+  if (flags.command === 'watch') {
+    // watch does an up first, building and pushing (unless --no-push); with --no-up it deploys nothing.
+    flags.watching = true;
+    flags.build = flags.up !== false;
+    flags.push = flags.build && flags.push !== false;
   }
   // A deploy reads each secret from its source on this machine, as `docker compose up` does, and sends it only
   // to the API server (diff masks it); otherwise pods wait for a Secret nobody created.
@@ -242,13 +256,13 @@ export async function convertForDeploy(
   try {
     const converted = await convertProject(flags, diagnostics);
     const { loaded, objects, report, namespaceLabels } = converted;
-    if (flags.command === 'up' || flags.command === 'apply') await checkImageUsersBeforeDeploy(converted, flags, diagnostics);
+    if (flags.command === 'up' || flags.command === 'apply' || (flags.command === 'watch' && flags.build)) await checkImageUsersBeforeDeploy(converted, flags, diagnostics);
     // --report and --report-file are lowering flags of every deploy command too (they were accepted and ignored).
     if (flags.reportFile) writeOutput(JSON.stringify(report, null, 2) + '\n', flags.reportFile);
     if (flags.report) writeStderr(await formatReport(converted));
     printWarnings(diagnostics, loaded.locations);
     // The namespace a deploy creates itself (no -n, no x-kubernetes.namespace) gets the pod security labels too.
-    return { objects, projectName: loaded.project.name, namespace: flags.namespace, namespaceLabels, project: loaded.project, workingDir: loaded.source.workingDir };
+    return { objects, projectName: loaded.project.name, namespace: flags.namespace, namespaceLabels, project: loaded.project, workingDir: loaded.source.workingDir, loaded, placements: converted.placements };
   } catch (e) {
     if (e instanceof DiagnosticError) printWarnings(diagnostics);
     throw e;

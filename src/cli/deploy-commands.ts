@@ -1,4 +1,4 @@
-// The deploy commands: apply, diff, up, down, status. The compose-to-objects step is injected (`deps.convert`) so
+// The deploy commands: apply, diff, up, watch, down, status. The compose-to-objects step is injected (`deps.convert`) so
 // this module never imports the lowering code, and the deploy stage itself is imported lazily inside each action
 // so that `convert` and friends never load it (nor @kubernetes/client-node).
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -24,9 +24,12 @@ function keepImagesArg(v: string): number {
   return Number(v);
 }
 
-function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean }): Command {
-  addLockOptions(addConnectionOptions(cmd))
-    .addOption(new Option('--dry-run [mode]', 'only show what would happen: server (validated by the API server) or client').choices(['server', 'client', 'none']).preset('server'))
+function addApplyOptions(cmd: Command, defaults: { prune: boolean; wait: boolean; dryRun?: false }): Command {
+  addLockOptions(addConnectionOptions(cmd));
+  if (defaults.dryRun !== false) {
+    cmd.addOption(new Option('--dry-run [mode]', 'only show what would happen: server (validated by the API server) or client').choices(['server', 'client', 'none']).preset('server'));
+  }
+  cmd
     .option('--force-conflicts', 'take ownership of fields other field managers own')
     .option('--timeout <duration>', 'how long --wait waits', '5m')
     .option('--no-create-namespace', "fail instead of creating the namespace when it doesn't exist")
@@ -51,7 +54,7 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
   const { applyObjects, formatApply, formatWait } = await import('../deploy/index.js');
   if (dryRun === 'client') {
     // No cluster needed at all.
-    const { clusterFrom } = await import('../deploy/index.js');
+    const { applyObjects, formatApply, clusterFrom } = await import('../deploy/index.js');
     const offline = clusterFrom({ server: '', request: () => Promise.reject(new Error('no requests in client dry run')), close: () => {} }, () => Promise.reject(new Error('no watches')));
     const result = await applyObjects(converted.objects, { cluster: offline, namespace: flags.namespace || converted.namespace || 'default', projectName: converted.projectName, dryRun });
     process.stdout.write(formatApply(result, { dryRun }).stdout);
@@ -238,6 +241,22 @@ export function registerDeployCommands(program: Command, deps: DeployDeps): void
     .action(async (services: string[], opts: DeployFlags) => {
       const { rollbackCommand } = await import('./image-update.js');
       await rollbackCommand(services, opts, deps);
+    });
+
+  addApplyOptions(
+    deps.addProjectOptions(
+      program
+        .command('watch')
+        .description('up, then keep the cluster in step with the files of the develop.watch rules (sync, rebuild, restart) until Ctrl-C')
+        .argument('[service...]', 'only watch these services (default: every service with develop.watch)'),
+    ),
+    { prune: true, wait: true, dryRun: false },
+  )
+    .option('--no-up', "don't build, push and apply first: watch what is deployed")
+    .option('--no-push', "don't push rebuilt images (the cluster must see the local engine's images)")
+    .action(async (services: string[], opts: DeployFlags) => {
+      const { watchCommand } = await import('./watch.js');
+      await watchCommand(services, opts, deps);
     });
 
   addLockOptions(addConnectionOptions(deps.addProjectOptions(program.command('down').description('delete every object this project applied'))))

@@ -1,8 +1,9 @@
-// What the deploy commands share: the injected conversion, the flags, the connection and lock options, and running
-// against a cluster with API errors reported as the end of the run. No deploy module is imported up front.
+// What the deploy commands (deploy-commands.ts, image-update.ts, watch.ts) share: the injected conversion, the flags,
+// the connection and lock options, running against a cluster with API errors reported as the end of the run, and
+// apply-then-wait. No deploy module is imported up front.
 import { Command, Option } from 'commander';
-import type { KubeObject } from '../model/kube.js';
-import type { Project } from '../model/project.js';
+import type { KubeObject, Placement } from '../model/kube.js';
+import type { Project, SourceMap } from '../model/project.js';
 import { UsageError } from './exit.js';
 
 export interface ConvertResult {
@@ -15,6 +16,9 @@ export interface ConvertResult {
   /** The loaded compose project (absent when only -p was given): `up` and `update` prune its built images. */
   project?: Project;
   workingDir?: string;
+  /** The loaded project, its directory and where each service runs (what `watch` needs). */
+  loaded?: { project: Project; source: { workingDir: string }; locations?: SourceMap };
+  placements?: Record<string, Placement>;
 }
 
 export interface DeployDeps {
@@ -122,3 +126,51 @@ export async function projectOf(flags: DeployFlags, deps: DeployDeps, command: s
   }
 }
 
+/**
+ * Server-side apply of the converted objects (prune and wait as the flags say), printing what happened; false when
+ * something failed (already printed).
+ */
+export async function applyAndWait(
+  flags: DeployFlags,
+  converted: ConvertResult,
+  cluster: import('../deploy/index.js').Cluster,
+  o: { dryRun: 'server' | 'none'; lock: import('../deploy/index.js').LockOptions; timeoutMs: number },
+): Promise<boolean> {
+  const { applyObjects, formatApply, formatWait } = await import('../deploy/index.js');
+  const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
+  const result = await applyObjects(converted.objects, {
+    cluster,
+    namespace,
+    projectName: converted.projectName,
+    fieldManager: flags.fieldManager,
+    dryRun: o.dryRun,
+    forceConflicts: flags.forceConflicts,
+    prune: flags.prune,
+    createNamespace: flags.createNamespace !== false,
+    namespaceLabels: converted.namespaceLabels,
+    skipUnchanged: flags.skipUnchanged !== false,
+    concurrency: concurrencyOf(flags),
+    lock: o.lock,
+    recordImages: o.dryRun === 'none',
+    log: logLine,
+  });
+  const text = formatApply(result, { dryRun: o.dryRun });
+  process.stdout.write(text.stdout);
+  process.stderr.write(text.stderr);
+  if (!result.ok) return false;
+  if (flags.wait && o.dryRun === 'none') {
+    const { waitFor } = await import('../deploy/index.js');
+    logLine(`waiting up to ${flags.timeout} for ${result.results.length} object(s) to become ready`);
+    const waited = await waitFor(
+      result.results.map((r) => r.live ?? r.object!).filter(Boolean),
+      { cluster, namespace, timeoutMs: o.timeoutMs, log: logLine, progressEveryMs: 10_000 },
+    );
+    const out = formatWait(waited, flags.timeout);
+    if (!waited.ok) {
+      process.stderr.write(out);
+      return false;
+    }
+    process.stdout.write(out);
+  }
+  return true;
+}

@@ -5,7 +5,7 @@ import { loadProject, type LoadOptions } from '../compose/index.js';
 import { lowerProject, type LowerOptions, type LowerResult, type ReportEntry } from '../lower/index.js';
 import { nodeFilePort } from './node-files.js';
 import { Diagnostics, DiagnosticError } from '../model/diagnostics.js';
-import type { KubeObject } from '../model/kube.js';
+import type { KubeObject, Placement } from '../model/kube.js';
 import type { LoadedProject } from '../model/project.js';
 
 /** The lowering choices; file access and the project environment are the driver's to wire. */
@@ -52,8 +52,6 @@ export interface CompileOptions {
 
 export interface Compiled extends LowerResult {
   loaded: LoadedProject;
-  objects: KubeObject[];
-  report: ReportEntry[];
   diagnostics: Diagnostics;
 }
 

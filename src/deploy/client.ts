@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { ApiError, errorFromNetwork, errorFromResponse, maybeDelivered } from './errors.js';
 import { loadKubeconfig, type KubeConfigLite, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js';
 import { Discovery } from './discovery.js';
+import { clientNodeExec, type ExecFn } from './exec.js';
 import { API_RETRY, withRetry, type RetryPolicy } from '../model/async.js';
 import { isRetryable } from './errors.js';
 import type { KubeObject, Logger } from './types.js';
@@ -365,6 +366,8 @@ export interface Cluster {
   client: KubeClient;
   discovery: Discovery;
   watch: WatchFn;
+  /** Runs a command in a container (pods/exec); absent for clusters without one (tests, client dry runs). */
+  exec?: ExecFn;
   config?: LoadedKubeconfig;
   close(): void;
 }
@@ -380,11 +383,11 @@ export async function connect(opts: ConnectOptions = {}): Promise<Cluster> {
     transport.close();
     watcher.close();
   };
-  return { client, config, discovery: new Discovery(client), watch: watcher.watch, close };
+  return { client, config, discovery: new Discovery(client), watch: watcher.watch, exec: clientNodeExec(config.kc), close };
 }
 
 /** A cluster over any transport (tests use an in-memory one). */
-export function clusterFrom(transport: Transport, watch: WatchFn, opts: ClientOptions = {}): Cluster {
+export function clusterFrom(transport: Transport, watch: WatchFn, opts: ClientOptions = {}, exec?: ExecFn): Cluster {
   const client = new KubeClient(transport, opts);
-  return { client, discovery: new Discovery(client), watch, close: () => transport.close() };
+  return { client, discovery: new Discovery(client), watch, ...(exec ? { exec } : {}), close: () => transport.close() };
 }

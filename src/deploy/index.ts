@@ -1,4 +1,5 @@
-// The deploy stage's entry: everything the deploy commands (src/cli/deploy-commands.ts) use comes from here.
+// The deploy stage's entry: everything the deploy commands (src/cli/deploy-*.ts, image-update.ts, watch.ts) and the
+// watch stage use comes from here.
 // Importing it loads no heavy library: the client speaks HTTP itself, and kubeconfig.ts imports client-node's
 // authenticators only when a kubeconfig needs them.
 // apply.ts applies in stages (stages.ts) under the project's lock (lock.ts), with an ApplySet parent (applyset.ts,
@@ -17,3 +18,5 @@ export { deployedWorkloads, setImages, imagesOf, type ImageChange, type ImageCha
 export { ApiError } from './errors.js';
 export { formatApply, formatWait, formatDelete, formatStatus, kubectlName, parseDuration } from './format.js';
 export type { KubeObject, ObjectRef } from './types.js';
+export { clientNodeExec, ExecError, isNotFound, type ExecFn, type ExecRequest, type ExecResult } from './exec.js';
+export { listPods, runningContainers, restartContainer, RestartHistory, selectorString, type RunningContainer, type RestartOptions, type RestartResult } from './pods.js';

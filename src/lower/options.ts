@@ -68,6 +68,8 @@ export interface LowerOptions {
   strict: boolean;
   /** What this run's build stage does with the images of services with `build:` (see built-images.ts). */
   builtImages: BuiltImages;
+  /** The project is deployed by `compose2k8s watch`, which carries out `develop.watch` (not ignored, then). */
+  watch: boolean;
   /** Kubernetes cluster DNS domain, used by DNS waits. */
   clusterDomain: string;
   files: FilePort;
@@ -102,6 +104,7 @@ export function resolveOptions(partial: Partial<LowerOptions> = {}): LowerOption
     validate: false,
     strict: false,
     builtImages: 'none',
+    watch: false,
     clusterDomain: 'cluster.local',
     files: noFiles,
     ...defined,

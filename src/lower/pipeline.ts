@@ -1,6 +1,7 @@
 // lowerProject: settings -> names -> units -> passes (in order) -> assemble -> report sweep.
 
 import type { Diagnostics } from '../model/diagnostics.js';
+import type { Placement } from '../model/kube.js';
 import type { Project } from '../model/project.js';
 import { assemble } from './assemble.js';
 import { containersPass } from './containers.js';
@@ -59,6 +60,8 @@ export interface LowerResult {
   /** In apply order. */
   objects: KubeObject[];
   report: ReportEntry[];
+  /** Each compose service's workload and container (what `watch` syncs into and rolls). */
+  placements: Record<string, Placement>;
   /** Per service, the Pod Security Standards level it meets as written (pod-security.ts). */
   podSecurity: PodSecurityService[];
   /** Labels of the project's Namespace (the pod-security.kubernetes.io labels of the chosen levels). */
@@ -163,5 +166,8 @@ export function lowerProject(
   for (const pass of passes) pass.run(ctx);
   const objects = assemble(ctx);
   sweepUnaccounted(project, report, diagnostics, options.strict);
-  return { objects, report: report.list(), podSecurity, namespaceLabels };
+  const placements = Object.fromEntries(
+    [...units.values()].map((u) => [u.service, { kind: u.kind, name: u.workload, container: u.name, selector: u.selector }]),
+  );
+  return { objects, report: report.list(), podSecurity, namespaceLabels, placements };
 }

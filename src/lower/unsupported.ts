@@ -30,7 +30,7 @@ const NO_EQUIVALENT: Record<string, string> = {
   cpu_shares: 'relative CPU weight has no direct equivalent; use deploy.resources.reservations.cpus',
   cpuset: 'CPU pinning needs the kubelet static CPU manager policy',
   credential_spec: 'Windows gMSA credential specs need securityContext.windowsOptions (set it through x-kubernetes patches)',
-  develop: 'development watch rules are not part of a deployment',
+  develop: 'development watch rules are not part of a deployment; `compose2k8s watch` carries them out',
   device_cgroup_rules: 'device cgroup rules are not configurable per pod',
   devices: 'host devices need a device plugin (or a privileged container with a hostPath)',
   init: 'Kubernetes runs no init process in the container; bake one (e.g. tini) into the image',
@@ -64,6 +64,10 @@ export const unsupportedPass: Pass = {
       for (const [key, why] of Object.entries(NO_EQUIVALENT)) {
         const value = unit.compose[key as Key];
         if (value === undefined) continue;
+        if (key === 'develop' && ctx.options.watch) {
+          ctx.report.mapped(`${unit.path}.${key}`, 'compose2k8s watch (files synced through pods/exec, images rebuilt and rolled)');
+          continue;
+        }
         // A key set to its Compose default loses nothing; say so without a warning.
         if (key === 'attach' || key === 'container_name') ctx.report.approximated(`${unit.path}.${key}`, workloadRef(unit), why);
         else ctx.report.ignored(`${unit.path}.${key}`, why);

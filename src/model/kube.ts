@@ -86,6 +86,17 @@ export function podSpecOf(o: Pick<KubeObject, 'kind'> & { spec?: unknown }): Pod
   return podTemplateOf(o)?.spec;
 }
 
+/**
+ * Where the lowering put a compose service: the workload that runs it (its own, or its group's), the name of the
+ * service's container in the pod, and the labels that select the workload's pods.
+ */
+export interface Placement {
+  kind: string;
+  name: string;
+  container: string;
+  selector: Record<string, string>;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Kinds: apply order, apply stage, scope
 

@@ -49,7 +49,7 @@ export interface Service extends Extensions {
   credential_spec?: Record<string, unknown>;
   depends_on?: Record<string, DependsOn>;
   deploy?: Deploy;
-  develop?: Record<string, unknown>;
+  develop?: Develop;
   device_cgroup_rules?: string[];
   devices?: Device[];
   dns?: string[];
@@ -264,6 +264,25 @@ export interface ServiceNetwork extends Extensions {
   driver_opts?: Record<string, string>;
   priority?: number;
   gw_priority?: number;
+}
+
+/** `develop`: what `watch` does when files change (compose-go types/develop.go). */
+export interface Develop extends Extensions {
+  watch?: WatchRule[];
+}
+
+export type WatchAction = 'rebuild' | 'sync' | 'restart' | 'sync+restart' | 'sync+exec';
+
+export interface WatchRule extends Extensions {
+  /** Absolute after loading (symbolic links followed). */
+  path: string;
+  action: WatchAction;
+  /** Where `path` goes in the container; required unless `rebuild` (a consistency error otherwise). */
+  target?: string;
+  ignore?: string[];
+  include?: string[];
+  exec?: ServiceHook;
+  initial_sync?: boolean;
 }
 
 export interface ServiceHook {

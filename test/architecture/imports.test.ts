@@ -22,7 +22,7 @@ describe('import rules', () => {
     expect(r.status).toBe(0);
   }, 120_000);
 
-  it('a lowering module importing emit/, or emit/ importing a lowering internal, is refused', () => {
+  it('a lowering module importing emit/, emit/ or watch/ importing another stage\'s internal, or deploy/ importing watch/, is refused', () => {
     const dir = mkdtempSync(join(root, 'src', 'lower', 'zz-probe-'));
     const probe = join(dir, 'probe.ts');
     try {
@@ -32,6 +32,22 @@ describe('import rules', () => {
       expect(r.out).toContain('lower-imports-only-earlier-stages');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+    const watchDir = mkdtempSync(join(root, 'src', 'watch', 'zz-probe-'));
+    try {
+      writeFileSync(join(watchDir, 'probe.ts'), "import { clientNodeExec } from '../../deploy/exec.js';\nexport const x = clientNodeExec;\n");
+      const r = cruise(join(watchDir, 'probe.ts'));
+      expect(r.out).toContain('watch-imports-entry-modules');
+    } finally {
+      rmSync(watchDir, { recursive: true, force: true });
+    }
+    const deployDir = mkdtempSync(join(root, 'src', 'deploy', 'zz-probe-'));
+    try {
+      writeFileSync(join(deployDir, 'probe.ts'), "import { runWatch } from '../../watch/index.js';\nexport const x = runWatch;\n");
+      const r = cruise(join(deployDir, 'probe.ts'));
+      expect(r.out).toContain('deploy-imports-only-earlier-stages');
+    } finally {
+      rmSync(deployDir, { recursive: true, force: true });
     }
     const emitDir = mkdtempSync(join(root, 'src', 'emit', 'zz-probe-'));
     try {

@@ -31,7 +31,7 @@ describe('only the invoked command is registered', () => {
     expect(invokedCommand(['help', 'convert'])).toBeUndefined();
     expect(invokedCommand(['bogus'])).toBeUndefined();
     expect(invokedCommand(['-f', 'convert'])).toBeUndefined();
-    expect(names()).toEqual(['apply', 'build', 'check', 'config', 'convert', 'diff', 'down', 'images', 'report', 'rollback', 'status', 'up', 'update']);
+    expect(names()).toEqual(['apply', 'build', 'check', 'config', 'convert', 'diff', 'down', 'images', 'report', 'rollback', 'status', 'up', 'update', 'watch']);
   });
 
   it('registers one command, or its group, when one is named', () => {
@@ -40,7 +40,7 @@ describe('only the invoked command is registered', () => {
     expect(names('report')).toEqual(['report']);
     expect(names('check')).toEqual(['check']);
     expect(names('build')).toEqual(['build', 'images']);
-    expect(names('diff')).toEqual(['apply', 'diff', 'down', 'rollback', 'status', 'up', 'update']);
+    expect(names('diff')).toEqual(['apply', 'diff', 'down', 'rollback', 'status', 'up', 'update', 'watch']);
   });
 
   it('registers every command that invokedCommand can name', () => {

@@ -224,7 +224,7 @@ describe('container_name with several replicas', () => {
 
 describe('develop.watch', () => {
   it('requires a target for every action but rebuild', () => {
-    for (const action of ['sync', 'sync+restart', 'sync+exec', 'restart']) {
+    for (const action of ['sync', 'sync+restart', 'sync+exec', 'restart'] as const) {
       expect(problems(web({ develop: { watch: [{ path: './app', action }] } })), action).toMatchObject([
         {
           code: 'consistency.watch-target',
