@@ -54,6 +54,11 @@ export async function watchCommand(services: string[], flags: DeployFlags, deps:
         print: (line) => process.stdout.write(`${line}\n`),
         warn: (line) => process.stderr.write(`${line}\n`),
         signal: abort.signal,
+        afterRollout: async () => {
+          const { pruneAfterRollout } = await import('./image-update.js');
+          const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
+          await pruneAfterRollout({ cluster, namespace, projectName: converted.projectName, project: loaded.project, workingDir: loaded.source.workingDir, flags, pushed: flags.push !== false });
+        },
       });
       process.exitCode = outcome.interrupted ? (received === 'SIGTERM' ? 143 : 130) : 0;
     } finally {

@@ -42,6 +42,8 @@ export interface WatchOptions {
   watcher?: WatchFactory;
   /** Called once the watcher is ready (after the initial syncs). */
   onReady?(): void;
+  /** Called after a rebuild rolled out (the CLI deletes superseded built images, as after up and update). */
+  afterRollout?(): Promise<void>;
 }
 
 export interface WatchOutcome {
@@ -197,6 +199,7 @@ class Session {
     const rolled = await rebuildWorkload(o, service);
     if (!rolled) return `rebuilt${why}: the image is unchanged, nothing to roll out`;
     const resynced = await this.resync(service);
+    await o.afterRollout?.();
     const again = resynced.length > 0 ? `, synced ${resynced.join(', ')} again` : '';
     return `rebuilt${why} and rolled out ${rolled.workload} (${rolled.reference.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…')})${again}`;
   }
