@@ -4,11 +4,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   addConnectionOptions,
+  applyAndWait,
   addLockOptions,
   concurrencyOf,
   durationFlag,
   lockOptionsOf,
-  logLine,
   namespaceOf,
   projectOf,
   withCluster,
@@ -51,7 +51,6 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
   // A client dry run needs nothing on the network, registries included.
   const offline = dryRun === 'client' && flags.resolveDigests !== false ? { resolveDigests: false, offlineBecause: '--dry-run=client' } : {};
   const converted = await deps.convert({ ...flags, ...offline, command });
-  const { applyObjects, formatApply, formatWait } = await import('../deploy/index.js');
   if (dryRun === 'client') {
     // No cluster needed at all.
     const { applyObjects, formatApply, clusterFrom } = await import('../deploy/index.js');
@@ -60,46 +59,13 @@ async function applyCommand(flags: DeployFlags, deps: DeployDeps, command: 'appl
     process.stdout.write(formatApply(result, { dryRun }).stdout);
     return;
   }
+  const mode = dryRun;
   await withCluster(flags, async (cluster) => {
-    const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
-    const result = await applyObjects(converted.objects, {
-      cluster,
-      namespace,
-      projectName: converted.projectName,
-      fieldManager: flags.fieldManager,
-      dryRun,
-      forceConflicts: flags.forceConflicts,
-      prune: flags.prune,
-      createNamespace: flags.createNamespace !== false,
-      namespaceLabels: converted.namespaceLabels,
-      skipUnchanged: flags.skipUnchanged !== false,
-      concurrency: concurrencyOf(flags),
-      lock,
-      recordImages: dryRun === 'none',
-      log: logLine,
-    });
-    const text = formatApply(result, { dryRun });
-    process.stdout.write(text.stdout);
-    process.stderr.write(text.stderr);
-    if (!result.ok) {
+    if (!(await applyAndWait(flags, converted, cluster, { dryRun: mode, lock, timeoutMs }))) {
       process.exitCode = 1;
       return;
     }
-    if (flags.wait && dryRun === 'none') {
-      const { waitFor } = await import('../deploy/index.js');
-      logLine(`waiting up to ${flags.timeout} for ${result.results.length} object(s) to become ready`);
-      const waited = await waitFor(
-        result.results.map((r) => r.live ?? r.object!).filter(Boolean),
-        { cluster, namespace, timeoutMs, log: logLine, progressEveryMs: 10_000 },
-      );
-      const out = formatWait(waited, flags.timeout);
-      if (waited.ok) process.stdout.write(out);
-      else {
-        process.stderr.write(out);
-        process.exitCode = 1;
-        return;
-      }
-    }
+    const namespace = namespaceOf(flags, converted, cluster.config?.contextNamespace);
     // Superseded images of the services this run built go once the new ones run (and never one still in use).
     if (command === 'up' && dryRun === 'none' && flags.build !== false) {
       const { pruneAfterRollout } = await import('./image-update.js');
