@@ -1,14 +1,13 @@
 // `update` and `rollback` through commander, against the in-memory API server served over HTTP (it records field
 // sets like the API server, so what compose2k8s applied can be extracted) and a registry on 127.0.0.1 that answers
 // from a table; and the pure parts: which workloads a service names, what moved, the output lines, the backoff.
+import { runDeployCommand } from '../helpers/deploy-cli.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { registerDeployCommands, type ConvertResult } from '../../src/cli/deploy-commands.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ConvertResult } from '../../src/cli/deploy-commands.js';
 import { followedTags, formatMoves, nextDelay, planMoves, selectWorkloads, shortDigest } from '../../src/cli/image-update.js';
-import { addProjectOptions } from '../../src/cli/project-options.js';
 import { pinnedReference } from '../../src/build/digests.js';
 import { imagesOf, readHistory } from '../../src/deploy/images.js';
 import { kubectlName } from '../../src/deploy/format.js';
@@ -81,27 +80,7 @@ describe('update and rollback commands (in-memory API server, registry on 127.0.
   let served: Awaited<ReturnType<typeof serveFake>>;
   let objects: KubeObject[] = [];
   const convert = async (): Promise<ConvertResult> => ({ objects: structuredClone(objects), projectName: 'shop' });
-  async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-    process.exitCode = undefined;
-    try {
-      const program = new Command('compose2k8s').exitOverride();
-      registerDeployCommands(program, { addProjectOptions, convert });
-      await program.parseAsync([...args, '--kubeconfig', served.kubeconfig, '-n', 'shop'], { from: 'user' });
-    } catch (err) {
-      stderr += `thrown: ${(err as Error).message}\n`;
-      process.exitCode = process.exitCode || 1;
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { code, stdout, stderr };
-  }
+  const run = (args: string[]) => runDeployCommand([...args, '--kubeconfig', served.kubeconfig, '-n', 'shop'], convert);
   const image = (name: string) => imagesOf(f.get('Deployment', name, 'shop')!)[name];
   const generation = (name: string) => f.get('Deployment', name, 'shop')!.metadata.generation;
 

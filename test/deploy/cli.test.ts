@@ -2,12 +2,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { registerDeployCommands, type ConvertResult } from '../../src/cli/deploy-commands.js';
-import { addProjectOptions } from '../../src/cli/project-options.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConvertResult } from '../../src/cli/deploy-commands.js';
 import { formatStatus, parseDuration } from '../../src/deploy/format.js';
 import type { KubeObject } from '../../src/deploy/types.js';
+import { runDeployCommand } from '../helpers/deploy-cli.js';
 import { FakeCluster, cm, deployment, serveFake, service } from './fake-cluster.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'c2k-cli-'));
@@ -19,27 +18,7 @@ const convert = async (flags: Record<string, unknown>): Promise<ConvertResult> =
   return { objects: structuredClone(objects), projectName: 'shop' };
 };
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    const program = new Command('compose2k8s').exitOverride();
-    registerDeployCommands(program, { addProjectOptions, convert });
-    await program.parseAsync(args, { from: 'user' });
-  } catch (err) {
-    stderr += `thrown: ${(err as Error).message}\n`;
-    process.exitCode = process.exitCode || 1;
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runDeployCommand(args, convert);
 
 describe('deploy commands', () => {
   let f: FakeCluster;
