@@ -174,7 +174,7 @@ class Session {
       }
       for (const rule of plan.execs) {
         doing = `exec of ${rule.at}`;
-        done.push(await this.exec(service, rule));
+        done.push(await this.runExecCommand(service, rule));
       }
       o.print(`${service}: ${done.join(', ')} (${seconds(Date.now() - started)})`);
     } catch (e) {
@@ -241,7 +241,7 @@ class Session {
   }
 
   /** Runs the rule's exec command in every running container; a non-zero exit is an error naming the pod. */
-  private async exec(service: string, rule: Rule): Promise<string> {
+  private async runExecCommand(service: string, rule: Rule): Promise<string> {
     const o = this.o;
     const hook = rule.exec!;
     const command = execCommand(hook);
