@@ -7,10 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerDeployCommands } from '../../src/cli/deploy-commands.js';
-import { addProjectOptions } from '../../src/cli/project-options.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObjects } from '../../src/deploy/apply.js';
 import { ANNOTATION_GROUP_KINDS, ANNOTATION_TOOLING, LABEL_ID, LABEL_PART_OF, applySetId, parentFor } from '../../src/deploy/applyset.js';
 import { connect, type Cluster } from '../../src/deploy/client.js';
@@ -19,6 +16,7 @@ import { deleteSet } from '../../src/deploy/down.js';
 import { setStatus } from '../../src/deploy/set.js';
 import type { KubeObject } from '../../src/deploy/types.js';
 import { waitFor } from '../../src/deploy/wait.js';
+import { runDeployCommand } from '../helpers/deploy-cli.js';
 import { FIXTURES, TcpProxy, loadManifests, redirectKubeconfig, serverOf } from './helpers.js';
 
 const KUBECONFIG = process.env.COMPOSE2K8S_KUBECONFIG;
@@ -301,28 +299,8 @@ describe.skipIf(!KUBECONFIG)('deploy e2e (real API server)', () => {
   it('the commands end to end: up (apply + wait), status, diff, down --wait', async () => {
     const ns = `c2k-cli-${randomBytes(3).toString('hex')}`;
     namespaces.push(ns);
-    const deps = {
-      addProjectOptions,
-      convert: async () => ({ objects: project(), projectName: 'shop', namespace: ns }),
-    };
-    const run = async (args: string[]) => {
-      let stdout = '';
-      let stderr = '';
-      const o = vi.spyOn(process.stdout, 'write').mockImplementation((x) => ((stdout += String(x)), true));
-      const e = vi.spyOn(process.stderr, 'write').mockImplementation((x) => ((stderr += String(x)), true));
-      process.exitCode = undefined;
-      try {
-        const program = new Command('compose2k8s').exitOverride();
-        registerDeployCommands(program, deps);
-        await program.parseAsync([...args, '--kubeconfig', KUBECONFIG!], { from: 'user' });
-      } finally {
-        o.mockRestore();
-        e.mockRestore();
-      }
-      const code = Number(process.exitCode ?? 0);
-      process.exitCode = undefined;
-      return { code, stdout, stderr };
-    };
+    const convert = async () => ({ objects: project(), projectName: 'shop', namespace: ns });
+    const run = (args: string[]) => runDeployCommand([...args, '--kubeconfig', KUBECONFIG!], convert);
     const up = await run(['up', '--timeout', '90s']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toContain(`namespace/${ns} created`);
